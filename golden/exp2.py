@@ -1,0 +1,62 @@
+"""Correctly rounded 2^x references, computed once in high precision.
+
+``exp2_reference(in_fmt, out_fmt)`` gives the output code for every input code of a format of at
+most 16 bits, rounded **once** with the output format's rule (FP16: RNE, HiF8: TA,
+non-saturating). Fast path: numpy's float64 ``exp2`` (error far below 2^−40 relative); an input
+whose float64 result lies within 2^−40 (relative) of a rounding boundary is decided by mpmath
+instead. There, integer x gives an exact power of two, and other x (irrational 2^x) are rounded at
+two working precisions (120 and 200 bits), which must agree (otherwise ``ArithmeticError``).
+
+Special cases (``../shared/spec/baps.md``): 2^NaN = canonical NaN (FP16 0x7E00, HiF8 0x80),
+2^−Inf = +0, 2^+Inf = +Inf, overflow → +Inf, underflow → +0 by the output's rounding rule.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mpmath
+import numpy as np
+
+from .formats import NumberFormat, get_format
+
+__all__ = ["exp2_reference", "exp2_exact"]
+
+_PRECISIONS = (120, 200)
+_FAST_MARGIN = 2.0 ** -40
+
+
+def exp2_exact(x: float, out_fmt: NumberFormat) -> int:
+    """Output code of 2^x for one finite float ``x``, rounded once to ``out_fmt``."""
+    if float(x).is_integer():
+        return out_fmt.round_exact(mpmath.ldexp(mpmath.mpf(1), int(x)))
+    codes = set()
+    for prec in _PRECISIONS:
+        with mpmath.workprec(prec):
+            codes.add(out_fmt.round_exact(mpmath.power(2, mpmath.mpf(x))))
+    if len(codes) != 1:
+        raise ArithmeticError(f"2^{x!r} rounds differently at {_PRECISIONS} bits: {codes}")
+    return codes.pop()
+
+
+@lru_cache(maxsize=None)
+def _reference(in_name: str, out_name: str) -> np.ndarray:
+    in_fmt, out_fmt = get_format(in_name), get_format(out_name)
+    if in_fmt.width > 16:
+        raise ValueError(f"exp2_reference enumerates every input code; {in_name} is too wide")
+    values = in_fmt.all_values
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        y = np.exp2(values)     # 2^NaN = NaN, 2^−Inf = 0, 2^+Inf = Inf: the specials already
+        out = out_fmt.encode(y)
+        unsure = out_fmt.encode(y * (1 - _FAST_MARGIN)) != out_fmt.encode(y * (1 + _FAST_MARGIN))
+    for code in np.flatnonzero(unsure & np.isfinite(values)):
+        out[code] = exp2_exact(float(values[code]), out_fmt)
+    out.setflags(write=False)
+    return out
+
+
+def exp2_reference(in_fmt: NumberFormat | str, out_fmt: NumberFormat | str) -> np.ndarray:
+    """Read-only array: output code of correctly rounded 2^x for every input code."""
+    in_name = in_fmt if isinstance(in_fmt, str) else in_fmt.name
+    out_name = out_fmt if isinstance(out_fmt, str) else out_fmt.name
+    return _reference(in_name, out_name)

@@ -1,0 +1,351 @@
+"""Number formats as data, behind one vectorized codec API.
+
+Every format is a frozen description: its width, its special codes and its rounding rule.
+``decode(codes)`` gives float64 values (exact for every format here); ``encode(values)`` rounds
+float64 values to codes once, to nearest, with the format's tie rule:
+
+* ``HIF8``: ties away from zero (TA), exactly as ``../shared/spec/hif8.md`` states, optional
+  saturation; hybrid rounding (HR) with caller-supplied random bits in ``HIF8.encode_hr``.
+* ``FP16``: IEEE binary16, round to nearest even (RNE), subnormals, ±0, canonical NaN 0x7E00.
+* ``FP32``: IEEE binary32 bit helpers (RNE via numpy), canonical NaN 0x7FC00000.
+
+Formats of at most 16 bits round through a *ladder*: the ascending non-negative finite values, the
+code of each, and one overflow pseudo-value above the largest finite value (the value the next code
+would have); a magnitude at or beyond the midpoint to it overflows. ``round_exact`` rounds an
+mpmath number with the same ladder, so references can round once from a high-precision value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import mpmath
+import numpy as np
+
+__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "FP16", "FP32", "HIF8", "FORMATS",
+           "get_format", "fp32_to_bits", "bits_to_fp32"]
+
+
+@dataclass(frozen=True)
+class _Ladder:
+    values: np.ndarray   # ascending non-negative finite magnitudes, then the overflow pseudo-value
+    codes: np.ndarray    # the positive code of each rung; the last is +Inf (or +max if none)
+    tie_up: np.ndarray   # tie_up[i]: a value exactly between rung i and i+1 rounds to rung i+1
+
+    def round_index(self, magnitude: np.ndarray) -> np.ndarray:
+        """Index of the nearest rung for non-negative finite float64 magnitudes."""
+        v = self.values
+        i = np.clip(np.searchsorted(v, magnitude, side="right") - 1, 0, len(v) - 2)
+        mid = (v[i] + v[i + 1]) / 2          # exact: rungs have few significant bits
+        up = (magnitude > mid) | ((magnitude == mid) & self.tie_up[i])
+        return np.where(magnitude >= v[-1], len(v) - 1, i + up)
+
+    def round_index_exact(self, magnitude: mpmath.mpf) -> int:
+        """Index of the nearest rung for one non-negative mpmath value, decided exactly."""
+        v = self.values
+        i = int(np.clip(np.searchsorted(v, float(magnitude), side="right") - 1, 0, len(v) - 2))
+        while i > 0 and magnitude < v[i]:
+            i -= 1
+        while i < len(v) - 2 and magnitude >= v[i + 1]:
+            i += 1
+        if magnitude >= v[-1]:
+            return len(v) - 1
+        mid = (mpmath.mpf(v[i]) + mpmath.mpf(v[i + 1])) / 2
+        if magnitude > mid or (magnitude == mid and self.tie_up[i]):
+            return i + 1
+        return i
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """A number format: ``width`` bits, a canonical NaN and a tie rule for rounding."""
+
+    name: str
+    width: int
+    nan_code: int
+    ties: str  # "even" or "away"
+
+    @property
+    def sign_bit(self) -> int:
+        return 1 << (self.width - 1)
+
+    @property
+    def dtype(self):
+        return {8: np.uint8, 16: np.uint16, 32: np.uint32}[self.width]
+
+    def check_codes(self, codes) -> np.ndarray:
+        """Codes as an int64 array; raises ``ValueError`` naming a code outside 0..2**width-1."""
+        arr = np.asarray(codes)
+        if arr.dtype.kind not in "iu":
+            raise ValueError(f"{self.name} codes must be integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        bad = (arr < 0) | (arr >= 1 << self.width)
+        if bad.any():
+            raise ValueError(f"{self.name} code {int(arr[bad].flat[0])} is out of range "
+                             f"0..{(1 << self.width) - 1}")
+        return arr
+
+    def describe(self, code: int) -> str:
+        """``0xNN (value)`` for messages."""
+        digits = self.width // 4
+        return f"0x{int(code):0{digits}X} ({self.decode(np.array([code]))[0]!r})"
+
+    # -- ladder-based codecs (width <= 16) ---------------------------------------------------
+    @cached_property
+    def all_values(self) -> np.ndarray:
+        """float64 value of every code (NaN for NaN codes)."""
+        return self._decode_all()
+
+    def _decode_all(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _overflow_value(self) -> float:
+        raise NotImplementedError
+
+    def _inf_code(self) -> int | None:
+        raise NotImplementedError
+
+    def negate_code(self, codes: np.ndarray) -> np.ndarray:
+        """The code of −value for positive codes (the format's rule for −0)."""
+        return codes | self.sign_bit
+
+    @cached_property
+    def ladder(self) -> _Ladder:
+        vals = self.all_values
+        pos = np.arange(self.sign_bit)
+        finite = np.isfinite(vals[pos]) & ~np.signbit(vals[pos])
+        codes = pos[finite]
+        order = np.argsort(vals[codes], kind="stable")
+        codes, values = codes[order], vals[codes][order]
+        if np.any(np.diff(values) <= 0):
+            raise AssertionError(f"{self.name}: non-negative values are not distinct")
+        inf = self._inf_code()
+        top_code = inf if inf is not None else int(codes[-1])
+        values = np.append(values, self._overflow_value())
+        codes = np.append(codes, top_code)
+        if self.ties == "away":
+            tie_up = np.ones(len(values) - 1, dtype=bool)
+        else:  # even: the rung whose code is even
+            tie_up = (codes[1:] % 2) == 0
+        return _Ladder(values=values, codes=codes, tie_up=tie_up)
+
+    def decode(self, codes) -> np.ndarray:
+        """float64 values of ``codes`` (exact)."""
+        return self.all_values[self.check_codes(codes)]
+
+    def encode(self, values, *, saturate: bool = False) -> np.ndarray:
+        """Round float64 ``values`` to codes once, to nearest with this format's ties rule.
+
+        NaN → canonical NaN; ±Inf and overflow → ±Inf, or ±max when ``saturate``.
+        """
+        x = np.asarray(values, dtype=np.float64)
+        lad = self.ladder
+        mag = np.abs(x)
+        finite = np.isfinite(x)
+        idx = lad.round_index(np.where(finite, mag, 0.0))
+        idx = np.where(finite, idx, len(lad.values) - 1)
+        if saturate:
+            idx = np.minimum(idx, len(lad.values) - 2)
+        pos = lad.codes[idx]
+        out = np.where(np.signbit(x), self.negate_code(pos), pos)
+        out = np.where(np.isnan(x), self.nan_code, out)
+        return out.astype(self.dtype)
+
+    def round_exact(self, value: mpmath.mpf) -> int:
+        """Round one mpmath value (any precision, no NaN) to a code, once, exactly."""
+        if mpmath.isinf(value):
+            mag_code = int(self.ladder.codes[-1])
+        else:
+            mag_code = int(self.ladder.codes[self.ladder.round_index_exact(abs(value))])
+        if value < 0:
+            return int(self.negate_code(np.array([mag_code]))[0])
+        return mag_code
+
+
+@dataclass(frozen=True)
+class IEEEFormat(NumberFormat):
+    """IEEE 754 binary format: ``exp_bits`` exponent bits, ``man_bits`` mantissa bits, RNE."""
+
+    exp_bits: int = 5
+    man_bits: int = 10
+
+    @property
+    def bias(self) -> int:
+        return (1 << (self.exp_bits - 1)) - 1
+
+    @property
+    def inf_code(self) -> int:
+        return ((1 << self.exp_bits) - 1) << self.man_bits
+
+    @property
+    def max_code(self) -> int:
+        return self.inf_code - 1
+
+    def _inf_code(self):
+        return self.inf_code
+
+    def _overflow_value(self):
+        return 2.0 ** (self.bias + 1)
+
+    def _decode_all(self):
+        if self.width != 16:
+            raise ValueError(f"{self.name}: the code table exists only for 16-bit formats")
+        return np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float64)
+
+    def decode(self, codes):
+        if self.width == 32:
+            return self.check_codes(codes).astype(np.uint32).view(np.float32).astype(np.float64)
+        return super().decode(codes)
+
+    def encode(self, values, *, saturate=False):
+        if self.width == 32:
+            x = np.asarray(values, dtype=np.float64)
+            with np.errstate(over="ignore"):
+                f = x.astype(np.float32)
+            if saturate:
+                big = np.finfo(np.float32).max
+                f = np.where(np.isinf(f), np.copysign(big, f), f).astype(np.float32)
+            bits = f.view(np.uint32)
+            return np.where(np.isnan(x), np.uint32(self.nan_code), bits).astype(np.uint32)
+        return super().encode(values, saturate=saturate)
+
+
+# HiF8 rows as data: (dot prefix, D = stored exponent width, mantissa bits); None = denormal.
+HIF8_ROWS = (
+    ("11", 4, 1),
+    ("10", 3, 2),
+    ("01", 2, 3),
+    ("001", 1, 3),
+    ("0001", 0, 3),
+    ("0000", None, 3),
+)
+
+
+@dataclass(frozen=True)
+class HiF8Fields:
+    """Fields of one HiF8 code. ``kind``: 'zero', 'nan', 'inf', 'normal', 'denormal'."""
+
+    sign: int
+    kind: str
+    exponent: int      # E (value = 2^E · 1.M for normal, 2^E for denormal)
+    mantissa: int      # M, ``mant_bits`` wide
+    mant_bits: int
+
+
+@dataclass(frozen=True)
+class HiF8Format(NumberFormat):
+    """HiF8 (HiFloat8): tapered precision, one zero (0x00), NaN 0x80, ±Inf 0x6F/0xEF.
+
+    ``encode`` is TA (ties away); ``encode_hr`` is hybrid rounding (TA for |e| < 4, stochastic
+    rounding for 4 ≤ |e| ≤ 22 driven by caller-supplied random bits).
+    """
+
+    rows: tuple = field(default=HIF8_ROWS)
+    pos_inf_code: int = 0x6F
+    neg_inf_code: int = 0xEF
+    max_code: int = 0x6E
+
+    def fields(self, code: int) -> HiF8Fields:
+        code = int(self.check_codes(np.array([code]))[0])
+        sign, rest = code >> 7, format(code & 0x7F, "07b")
+        if code == self.nan_code:
+            return HiF8Fields(sign, "nan", 0, 0, 0)
+        if code in (self.pos_inf_code, self.neg_inf_code):
+            return HiF8Fields(sign, "inf", 15, 1, 1)
+        for prefix, d, mb in self.rows:
+            if rest.startswith(prefix):
+                bits = rest[len(prefix):]
+                if d is None:
+                    m = int(bits, 2)
+                    if m == 0:
+                        return HiF8Fields(sign, "zero", 0, 0, mb)
+                    return HiF8Fields(sign, "denormal", m - 23, 0, 0)
+                if d == 0:
+                    e = 0
+                else:
+                    ebits = bits[:d]
+                    mag = (1 << (d - 1)) + (int(ebits[1:], 2) if d > 1 else 0)
+                    e = -mag if ebits[0] == "1" else mag
+                return HiF8Fields(sign, "normal", e, int(bits[d:], 2), mb)
+        raise AssertionError("unreachable: the dot prefixes cover every code")
+
+    def _decode_all(self):
+        vals = np.empty(256)
+        for c in range(256):
+            f = self.fields(c)
+            if f.kind == "nan":
+                v = np.nan
+            elif f.kind == "inf":
+                v = np.inf
+            elif f.kind == "zero":
+                v = 0.0
+            elif f.kind == "denormal":
+                v = 2.0 ** f.exponent
+            else:
+                v = 2.0 ** f.exponent * (1 + f.mantissa / (1 << f.mant_bits))
+            vals[c] = -v if f.sign and f.kind != "nan" else v
+        return vals
+
+    def _inf_code(self):
+        return self.pos_inf_code
+
+    def _overflow_value(self):
+        return 1.5 * 2.0 ** 15   # the +Inf pattern's would-be value
+
+    def negate_code(self, codes):
+        codes = np.asarray(codes)
+        return np.where(codes == 0, 0, codes | self.sign_bit)
+
+    def encode_hr(self, values, random, *, random_bits: int = 8) -> np.ndarray:
+        """Hybrid rounding: TA where |e| < 4, |x| ≥ 2^15 or |x| < 2^−22; elsewhere stochastic.
+
+        Stochastic step: with lo ≤ |x| < hi the neighbouring code values, the discarded fraction
+        d = floor((|x| − lo) / (hi − lo) · 2^random_bits) rounds up iff d + random ≥ 2^random_bits
+        (probability d / 2^random_bits for uniform ``random`` in [0, 2^random_bits)).
+        """
+        if not isinstance(random_bits, int) or not 1 <= random_bits <= 32:
+            raise ValueError(f"random_bits={random_bits!r}: allowed 1..32")
+        x = np.asarray(values, dtype=np.float64)
+        r = np.broadcast_to(np.asarray(random), x.shape)
+        if r.dtype.kind not in "iu" or np.any((r < 0) | (r >= 1 << random_bits)):
+            raise ValueError(f"random values must be integers in 0..{(1 << random_bits) - 1}")
+        ta = self.encode(x)
+        mag = np.abs(np.where(np.isfinite(x), x, 0.0))
+        with np.errstate(divide="ignore"):
+            e = np.floor(np.log2(np.where(mag > 0, mag, 1.0)))
+        sr = np.isfinite(x) & (np.abs(e) >= 4) & (mag >= 2.0 ** -22) & (mag < 2.0 ** 15)
+        lad = self.ladder
+        v = lad.values
+        i = np.clip(np.searchsorted(v, mag, side="right") - 1, 0, len(v) - 2)
+        frac = (mag - v[i]) / (v[i + 1] - v[i])
+        d = np.floor(frac * (1 << random_bits)).astype(np.int64)
+        up = d + r.astype(np.int64) >= (1 << random_bits)
+        pos = lad.codes[i + up]
+        sr_code = np.where(np.signbit(x), self.negate_code(pos), pos)
+        return np.where(sr, sr_code, ta).astype(np.uint8)
+
+
+FP16 = IEEEFormat(name="fp16", width=16, nan_code=0x7E00, ties="even", exp_bits=5, man_bits=10)
+FP32 = IEEEFormat(name="fp32", width=32, nan_code=0x7FC00000, ties="even", exp_bits=8, man_bits=23)
+HIF8 = HiF8Format(name="hif8", width=8, nan_code=0x80, ties="away")
+
+FORMATS = {f.name: f for f in (HIF8, FP16, FP32)}
+
+
+def get_format(name: str) -> NumberFormat:
+    """The format called ``name``; ``ValueError`` lists the allowed names."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r}; allowed: {', '.join(FORMATS)}") from None
+
+
+def fp32_to_bits(values) -> np.ndarray:
+    """IEEE binary32 bit patterns of ``values`` (rounded RNE from float64 if needed)."""
+    return FP32.encode(values)
+
+
+def bits_to_fp32(bits) -> np.ndarray:
+    """float64 values of binary32 bit patterns."""
+    return FP32.decode(bits)

@@ -1,0 +1,185 @@
+"""``Exp2HiF8``: p = 2^x for a HiF8 input x, output in FP16 (RNE) or HiF8 (TA), one per cycle."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mpmath
+from amaranth import Module, Mux, Signal, signed, unsigned
+
+from ..golden.exp2 import exp2_reference
+from ..golden.formats import HIF8, get_format
+from .hif8_decode import decode_hif8
+from .pipeline import StreamPipeline
+
+__all__ = ["Exp2HiF8", "OUT_FORMATS", "IMPLS"]
+
+OUT_FORMATS = ("fp16", "hif8")
+IMPLS = ("table", "split")
+
+
+def _check_choice(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not allowed; allowed: {', '.join(allowed)}")
+
+
+class Exp2HiF8(StreamPipeline):
+    """2^x of a HiF8 code, correctly rounded: FP16 (RNE) or HiF8 (TA, non-saturating).
+
+    Total over all 256 codes: 2^NaN = NaN (0x7E00 / 0x80), 2^−Inf = +0, 2^+Inf = overflow = +Inf.
+    Streams: ``i`` carries one HiF8 code per beat, ``o`` one FP16 or HiF8 code. Latency 1 cycle
+    (registered output), one result per cycle.
+
+    ``impl="table"``: a 256-entry truth table left to synthesis. ``impl="split"``: |x| ≥ 8 is an
+    integer, so 2^x is a power of two built from the exponent alone; 1 ≤ |x| < 8 splits into integer
+    part n (→ output exponent) and fraction k/8 (→ an 8-entry 2^f table, per HiF8 mantissa width
+    when the output is HiF8); |x| < 1 uses a table of the codes whose result is not 1.0.
+    """
+
+    latency = 1
+
+    def __init__(self, *, out_format: str = "fp16", impl: str = "table"):
+        _check_choice("out_format", out_format, OUT_FORMATS)
+        _check_choice("impl", impl, IMPLS)
+        self._out_format = out_format
+        self._impl = impl
+        super().__init__(unsigned(8), unsigned(get_format(out_format).width))
+
+    @property
+    def out_format(self) -> str:
+        return self._out_format
+
+    @property
+    def impl(self) -> str:
+        return self._impl
+
+    def datapath(self, m, payload, reg):
+        result = Signal(self.o.payload.shape())
+        if self._impl == "table":
+            table = exp2_reference("hif8", self._out_format)
+            with m.Switch(payload):
+                for code, out in enumerate(table):
+                    with m.Case(code):
+                        m.d.comb += result.eq(int(out))
+        else:
+            _split(m, payload, result, self._out_format)
+        return reg(result)
+
+
+# -- the split implementation ---------------------------------------------------------------------
+
+def _hif8_width(n: int) -> int:
+    """HiF8 mantissa bits for a value in [2^n, 2^(n+1)) (0 in the denormal range)."""
+    return 3 if abs(n) <= 3 else 2 if abs(n) <= 7 else 1 if abs(n) <= 15 else 0
+
+
+@lru_cache(maxsize=None)
+def _pow2_codes(out_format: str) -> dict[int, int]:
+    """Output code of 2^n for every integer n that matters (beyond: +0 or +Inf)."""
+    fmt = get_format(out_format)
+    return {n: int(fmt.encode(2.0 ** n)) for n in range(-26, 17)}
+
+
+@lru_cache(maxsize=None)
+def _fraction_table(out_format: str, width: int) -> tuple[tuple[int, int], ...]:
+    """For k = 0..7: (carry, mantissa) of 2^(k/8) rounded to ``width`` bits (FP16: 10, RNE)."""
+    fmt = get_format(out_format)
+    rows = []
+    for k in range(8):
+        value = mpmath.power(2, mpmath.mpf(k) / 8) if k else mpmath.mpf(1)
+        if out_format == "fp16":
+            offset = fmt.round_exact(value) - 0x3C00          # in units of 2^−10
+        else:
+            scaled = value * 2 ** width                        # TA to ``width`` bits
+            offset = int(mpmath.floor(scaled + mpmath.mpf(1) / 2)) - 2 ** width
+        rows.append((offset >> width, offset & ((1 << width) - 1)))
+    return tuple(rows)
+
+
+def _small_codes(out_format: str) -> dict[int, int]:
+    """Codes with 0 < |x| < 1 whose 2^x is not 1.0, with their results."""
+    ref = exp2_reference("hif8", out_format)
+    one = int(get_format(out_format).encode(1.0))
+    values = HIF8.all_values
+    return {c: int(ref[c]) for c in range(256)
+            if 0 < abs(values[c]) < 1 and int(ref[c]) != one}
+
+
+def _split(m: Module, code, result, out_format: str):
+    fmt = get_format(out_format)
+    one = int(fmt.encode(1.0))
+    pos_inf = int(fmt.ladder.codes[-1])
+    f = decode_hif8(m, code)
+    pow2 = _pow2_codes(out_format)
+    n_lo, n_hi = min(pow2), max(pow2)
+
+    def pow2_code(n, mantissa=0):
+        """Code of 2^n·(1 + mantissa/2^w); n outside the table saturates to +0 / +Inf."""
+        out = Signal(fmt.width, name="pow2_code")
+        with m.Switch(n):
+            for k, c in pow2.items():
+                with m.Case(k):
+                    m.d.comb += out.eq(c + mantissa)
+        with m.If(n < n_lo):
+            m.d.comb += out.eq(0)
+        with m.If(n > n_hi):
+            m.d.comb += out.eq(pos_inf)
+        return out
+
+    # |x| ≥ 8: x is an integer; |x| ≥ 32 is out of range either way (clamped to 32).
+    int_mag = Signal(range(64))
+    with m.If(f.exponent >= 5):
+        m.d.comb += int_mag.eq(32)
+    with m.Else():
+        m.d.comb += int_mag.eq(Mux(f.exponent == 4, f.sig << 1, f.sig))
+    n_int = Signal(signed(7))
+    m.d.comb += n_int.eq(Mux(f.sign, -int_mag, int_mag))
+    int_code = pow2_code(n_int)
+
+    # 1 ≤ |x| < 8: a = |x|·8 (6 bits); x = n + k/8.
+    a = Signal(6)
+    m.d.comb += a.eq(f.sig << f.exponent[:2])
+    frac = a[:3]
+    n_mid = Signal(signed(5))
+    k = Signal(3)
+    with m.If(~f.sign):
+        m.d.comb += [n_mid.eq(a[3:]), k.eq(frac)]
+    with m.Else():
+        m.d.comb += [n_mid.eq(-a[3:] - (frac != 0)), k.eq(-frac)]
+    mid_code = Signal(fmt.width)
+    if out_format == "fp16":
+        mant = Signal(11)   # carry and 10-bit mantissa as one offset from 2^n
+        with m.Switch(k):
+            for kk, (carry, mm) in enumerate(_fraction_table("fp16", 10)):
+                with m.Case(kk):
+                    m.d.comb += mant.eq((carry << 10) | mm)
+        m.d.comb += mid_code.eq(((n_mid + 15) << 10) + mant)
+    else:
+        with m.Switch(n_mid):
+            for n in range(-8, 8):
+                w = _hif8_width(n)
+                with m.Case(n):
+                    for kk, (carry, mm) in enumerate(_fraction_table("hif8", w)):
+                        with m.If(k == kk):
+                            m.d.comb += mid_code.eq(pow2[n + carry] + mm)
+
+    # 0 < |x| < 1: a table of the codes whose result is not 1.0.
+    small_code = Signal(fmt.width)
+    m.d.comb += small_code.eq(one)
+    with m.Switch(code):
+        for c, out in _small_codes(out_format).items():
+            with m.Case(c):
+                m.d.comb += small_code.eq(out)
+
+    with m.If(f.nan):
+        m.d.comb += result.eq(fmt.nan_code)
+    with m.Elif(f.inf):
+        m.d.comb += result.eq(Mux(f.sign, 0, pos_inf))
+    with m.Elif(f.zero):
+        m.d.comb += result.eq(one)
+    with m.Elif(f.exponent >= 3):
+        m.d.comb += result.eq(int_code)
+    with m.Elif(f.exponent >= 0):
+        m.d.comb += result.eq(mid_code)
+    with m.Else():
+        m.d.comb += result.eq(small_code)

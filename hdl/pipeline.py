@@ -1,0 +1,63 @@
+"""A valid/ready stream pipeline with a global stall, the base of every one-result-per-cycle unit."""
+
+from __future__ import annotations
+
+from amaranth import Module, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+__all__ = ["StreamPipeline"]
+
+
+class StreamPipeline(wiring.Component):
+    """Input stream ``i`` → ``latency`` register stages → output stream ``o``.
+
+    All stages advance together when the output holds nothing or is being read
+    (``advance = ~o.valid | o.ready``; ``i.ready = advance``), so one transfer per cycle is accepted
+    at steady state, no beat is lost or duplicated under backpressure, ``o.valid`` comes from a
+    register and never waits on ``o.ready``, and the payload stays stable until transferred.
+
+    Subclasses set ``latency`` and implement ``datapath(m, payload, reg)``, returning the output
+    payload; ``reg(value)`` is a register enabled by ``advance``, to be used exactly ``latency``
+    times along every path.
+    """
+
+    latency: int = 1
+
+    def __init__(self, in_shape, out_shape):
+        super().__init__({
+            "i": In(stream.Signature(in_shape)),
+            "o": Out(stream.Signature(out_shape)),
+        })
+
+    def datapath(self, m: Module, payload, reg):
+        raise NotImplementedError
+
+    def elaborate(self, platform):
+        m = Module()
+        advance = Signal()
+        m.d.comb += [
+            advance.eq(~self.o.valid | self.o.ready),
+            self.i.ready.eq(advance),
+        ]
+        count = 0
+
+        def reg(value):
+            nonlocal count
+            count += 1
+            r = Signal.like(value, name=f"stage{count}_{getattr(value, 'name', 'value')}")
+            with m.If(advance):
+                m.d.sync += r.eq(value)
+            return r
+
+        valid = self.i.valid
+        for k in range(self.latency):
+            v = Signal(name=f"valid_{k + 1}")
+            with m.If(advance):
+                m.d.sync += v.eq(valid)
+            valid = v
+        m.d.comb += [
+            self.o.valid.eq(valid),
+            self.o.payload.eq(self.datapath(m, self.i.payload, reg)),
+        ]
+        return m
