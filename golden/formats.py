@@ -89,7 +89,7 @@ class NumberFormat:
     def describe(self, code: int) -> str:
         """``0xNN (value)`` for messages."""
         digits = self.width // 4
-        return f"0x{int(code):0{digits}X} ({self.decode(np.array([code]))[0]!r})"
+        return f"0x{int(code):0{digits}X} ({float(self.decode(np.array([code]))[0])!r})"
 
     # -- ladder-based codecs (width <= 16) ---------------------------------------------------
     @cached_property

@@ -1,0 +1,88 @@
+"""Golden vector files: one JSON header line, then one ``<input hex> <expected hex>`` pair per line.
+
+    #baps-rtl-vectors {"version": 1, "unit": "exp2_hif8", "params": {...}, "in_width": 8, ...}
+    00 3C00
+    01 3C00
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UsageError
+
+__all__ = ["VectorSet", "write_vectors", "read_vectors", "VectorFileError"]
+
+MAGIC = "#baps-rtl-vectors "
+VERSION = 1
+
+
+class VectorFileError(UsageError):
+    """A malformed vector file; the message names the file, the line and the bad value."""
+
+
+@dataclass
+class VectorSet:
+    header: dict
+    inputs: np.ndarray
+    expected: np.ndarray
+
+
+def write_vectors(path, header: dict, inputs, expected) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    in_digits, out_digits = -(-header["in_width"] // 4), -(-header["out_width"] // 4)
+    head = {"version": VERSION, **header, "count": int(len(inputs))}
+    lines = [MAGIC + json.dumps(head, sort_keys=True)]
+    lines += [f"{int(a):0{in_digits}X} {int(b):0{out_digits}X}" for a, b in zip(inputs, expected)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def read_vectors(path) -> VectorSet:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise VectorFileError(f"cannot read vector file {str(path)!r}: {exc.strerror}") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith(MAGIC):
+        raise VectorFileError(f"{path}:1: missing header; the first line must start with {MAGIC.strip()!r}")
+    try:
+        header = json.loads(lines[0][len(MAGIC):])
+    except json.JSONDecodeError as exc:
+        raise VectorFileError(f"{path}:1: header is not valid JSON ({exc.msg})") from None
+    if not isinstance(header, dict) or header.get("version") != VERSION:
+        raise VectorFileError(f"{path}:1: header version {header.get('version') if isinstance(header, dict) else header!r}"
+                              f" is not supported; allowed: {VERSION}")
+    for key in ("in_width", "out_width", "count"):
+        if not isinstance(header.get(key), int) or header[key] < 0 or header[key] > (64 if key != "count" else 1 << 40):
+            raise VectorFileError(f"{path}:1: header field {key}={header.get(key)!r} must be a non-negative integer")
+    widths = (header["in_width"], header["out_width"])
+    inputs, expected = [], []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) != 2:
+            raise VectorFileError(f"{path}:{lineno}: expected 2 hex fields (input expected), got {line!r}")
+        pair = []
+        for token, width, what in zip(fields, widths, ("input", "expected")):
+            try:
+                value = int(token, 16)
+            except ValueError:
+                raise VectorFileError(f"{path}:{lineno}: {what} {token!r} is not hexadecimal") from None
+            if value >= 1 << width:
+                raise VectorFileError(f"{path}:{lineno}: {what} 0x{token} does not fit {width} bits "
+                                      f"(allowed 0..0x{(1 << width) - 1:X})")
+            pair.append(value)
+        inputs.append(pair[0])
+        expected.append(pair[1])
+    if len(inputs) != header["count"]:
+        raise VectorFileError(f"{path}: header says count={header['count']} but the file has "
+                              f"{len(inputs)} vectors")
+    return VectorSet(header, np.array(inputs, dtype=np.int64), np.array(expected, dtype=np.int64))

@@ -1,0 +1,144 @@
+"""cocotb testbench for any one-code-in, one-code-out stream unit, driven by a golden vector file.
+
+Environment (set by ``baps_rtl.sim.runner``): ``BAPS_VECTORS`` (vector file), ``BAPS_SUMMARY``
+(JSON written at the end), ``BAPS_SEED``, ``BAPS_IDLE`` (probability of an idle input cycle),
+``BAPS_STALL`` (probability that the output is not ready in a cycle).
+
+Every cycle: inputs are driven after the falling edge, handshakes are sampled in the read-only
+phase before the rising edge, where transfers happen. The driver keeps ``valid`` and the payload
+stable until a transfer; the monitor takes outputs in order; the checker compares each with the
+expected code, and at the end fails on any mismatch, missing output or extra output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+
+from baps_rtl.golden.formats import get_format
+from baps_rtl.vectors import read_vectors
+
+MAX_REPORTED = 10
+
+
+class StreamDriver:
+    """Presents the inputs in order with random idle cycles; holds each until it is taken."""
+
+    def __init__(self, inputs, rng: random.Random, idle_prob: float):
+        self.inputs, self.rng, self.idle_prob = [int(v) for v in inputs], rng, idle_prob
+        self.sent = 0
+        self.presenting = False
+
+    @property
+    def done(self) -> bool:
+        return self.sent == len(self.inputs)
+
+    def drive(self, dut):
+        if not self.presenting and not self.done and self.rng.random() >= self.idle_prob:
+            self.presenting = True
+            dut.i__payload.value = self.inputs[self.sent]
+        dut.i__valid.value = int(self.presenting)
+
+    def transferred(self):
+        self.presenting = False
+        self.sent += 1
+
+
+class StreamMonitor:
+    """Drives ``o.ready`` with random stalls and records every output transfer."""
+
+    def __init__(self, rng: random.Random, stall_prob: float):
+        self.rng, self.stall_prob = rng, stall_prob
+        self.received: list[int] = []
+
+    def drive(self, dut, draining: bool):
+        dut.o__ready.value = int(draining or self.rng.random() >= self.stall_prob)
+
+
+class Checker:
+    """In-order comparison against the expected codes, with decoded values in every message."""
+
+    def __init__(self, inputs, expected, in_fmt, out_fmt, log):
+        self.inputs, self.expected = list(inputs), list(expected)
+        self.in_fmt, self.out_fmt, self.log = in_fmt, out_fmt, log
+        self.checked = self.mismatches = self.extra = 0
+
+    def check(self, actual: int):
+        k = self.checked + self.extra
+        if k >= len(self.expected):
+            self.extra += 1
+            self.log.error("extra output %s after all %d expected outputs",
+                           self.out_fmt.describe(actual), len(self.expected))
+            return
+        self.checked += 1
+        if actual != self.expected[k]:
+            self.mismatches += 1
+            if self.mismatches <= MAX_REPORTED:
+                self.log.error("mismatch #%d: input %s expected %s actual %s", k,
+                               self.in_fmt.describe(self.inputs[k]),
+                               self.out_fmt.describe(self.expected[k]),
+                               self.out_fmt.describe(actual))
+
+    @property
+    def missing(self) -> int:
+        return len(self.expected) - self.checked
+
+
+@cocotb.test()
+async def stream_vectors(dut):
+    vectors = read_vectors(os.environ["BAPS_VECTORS"])
+    header = vectors.header
+    in_fmt, out_fmt = get_format(header["in_format"]), get_format(header["out_format"])
+    rng = random.Random(int(os.environ.get("BAPS_SEED", "1")))
+    driver = StreamDriver(vectors.inputs, rng, float(os.environ.get("BAPS_IDLE", "0.1")))
+    monitor = StreamMonitor(rng, float(os.environ.get("BAPS_STALL", "0.2")))
+    checker = Checker(vectors.inputs, vectors.expected, in_fmt, out_fmt, dut._log)
+
+    Clock(dut.clk, 10, unit="ns").start()
+    dut.rst.value = 1
+    dut.i__valid.value = 0
+    dut.o__ready.value = 0
+    for _ in range(3):
+        await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
+
+    count = len(vectors.inputs)
+    stuck_limit = 1000                 # cycles without any transfer: a hang ends the run
+    drain = 32                         # cycles with ready high after the last expected output
+    cycles = quiet = 0
+    while quiet < stuck_limit and drain > 0:
+        if cycles:
+            await FallingEdge(dut.clk)
+        draining = driver.done and checker.missing == 0
+        driver.drive(dut)
+        monitor.drive(dut, draining)
+        await ReadOnly()
+        took_input = bool(dut.i__valid.value) and bool(dut.i__ready.value)
+        gave_output = bool(dut.o__valid.value) and bool(dut.o__ready.value)
+        actual = int(dut.o__payload.value) if gave_output else None
+        await RisingEdge(dut.clk)
+        cycles += 1
+        quiet = 0 if (took_input or gave_output) else quiet + 1
+        if took_input:
+            driver.transferred()
+        if gave_output:
+            checker.check(actual)
+        if draining:
+            drain -= 1
+
+    summary = {"vectors": count, "checked": checker.checked, "mismatches": checker.mismatches,
+               "missing": checker.missing, "extra": checker.extra, "cycles": cycles,
+               "sent": driver.sent}
+    if "BAPS_SUMMARY" in os.environ:
+        with open(os.environ["BAPS_SUMMARY"], "w") as fh:
+            json.dump(summary, fh)
+    dut._log.info("summary: %s", summary)
+    assert checker.mismatches == 0, f"{checker.mismatches} of {checker.checked} outputs mismatched"
+    assert checker.missing == 0, f"{checker.missing} expected outputs never arrived ({cycles} cycles)"
+    assert checker.extra == 0, f"{checker.extra} extra outputs"
