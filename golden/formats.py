@@ -308,8 +308,12 @@ class HiF8Format(NumberFormat):
             raise ValueError(f"random_bits={random_bits!r}: allowed 1..32")
         x = np.asarray(values, dtype=np.float64)
         r = np.broadcast_to(np.asarray(random), x.shape)
-        if r.dtype.kind not in "iu" or np.any((r < 0) | (r >= 1 << random_bits)):
-            raise ValueError(f"random values must be integers in 0..{(1 << random_bits) - 1}")
+        if r.dtype.kind not in "iu":
+            raise ValueError(f"random values must be integers, got dtype {r.dtype}")
+        bad = (r < 0) | (r >= 1 << random_bits)
+        if np.any(bad):
+            raise ValueError(f"random value {int(r[bad].flat[0])} is out of range; allowed: "
+                             f"0..{(1 << random_bits) - 1} (random_bits={random_bits})")
         ta = self.encode(x)
         mag = np.abs(np.where(np.isfinite(x), x, 0.0))
         with np.errstate(divide="ignore"):

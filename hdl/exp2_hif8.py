@@ -18,11 +18,6 @@ OUT_FORMATS = ("fp16", "hif8")
 IMPLS = ("table", "split")
 
 
-def _check_choice(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; allowed: {', '.join(allowed)}")
-
-
 class Exp2HiF8(StreamPipeline):
     """2^x of a HiF8 code, correctly rounded: FP16 (RNE) or HiF8 (TA, non-saturating).
 
@@ -39,8 +34,10 @@ class Exp2HiF8(StreamPipeline):
     latency = 1
 
     def __init__(self, *, out_format: str = "fp16", impl: str = "table"):
-        _check_choice("out_format", out_format, OUT_FORMATS)
-        _check_choice("impl", impl, IMPLS)
+        for name, value, allowed in (("out_format", out_format, OUT_FORMATS),
+                                     ("impl", impl, IMPLS)):
+            if value not in allowed:
+                self.reject(f"{name}={value!r} is not allowed; allowed: {', '.join(allowed)}")
         self._out_format = out_format
         self._impl = impl
         super().__init__(unsigned(8), unsigned(get_format(out_format).width))

@@ -30,6 +30,11 @@ class StreamPipeline(wiring.Component):
             "o": Out(stream.Signature(out_shape)),
         })
 
+    def reject(self, message: str):
+        """Raise ``ValueError(message)`` from ``__init__`` without Amaranth's unused-object warning."""
+        self._MustUse__silence = True
+        raise ValueError(message)
+
     def datapath(self, m: Module, payload, reg):
         raise NotImplementedError
 

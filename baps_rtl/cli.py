@@ -1,0 +1,230 @@
+"""``baps-rtl``: generate Verilog, write golden vectors, run the regression, look up HiF8 values.
+
+Bad input (unknown unit, parameter, flag value, malformed file) ends with one line on stderr naming
+the bad value and the allowed ones, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+from .errors import UsageError
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _add_unit_args(p):
+    p.add_argument("unit", help="unit name (see `baps-rtl generate --list`)")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                   help="unit parameter, repeatable")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="baps-rtl", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("generate", help="write DIR/<module>.v and DIR/<module>.json")
+    _add_unit_args(p)
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
+
+    p = sub.add_parser("vectors", help="write golden vectors (every input code) to FILE")
+    _add_unit_args(p)
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+
+    p = sub.add_parser("check-vectors", help="validate a vector file against the golden model")
+    p.add_argument("file", type=Path, metavar="FILE")
+
+    p = sub.add_parser("regress", help="run the cocotb regression (every configuration of each unit)")
+    p.add_argument("units", nargs="*", metavar="UNIT", help="units to run (default: all)")
+    p.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
+    p.add_argument("--build", type=Path, default=Path("build/regress"), metavar="DIR")
+    p.add_argument("--seed", type=int, default=1)
+
+    p = sub.add_parser("hif8", help="decode HiF8 codes or encode values")
+    hsub = p.add_subparsers(dest="hif8_command", required=True, parser_class=_Parser)
+    d = hsub.add_parser("decode", help="HiF8 code(s) → value and fields")
+    d.add_argument("codes", nargs="+", metavar="CODE", help="0..255, decimal or 0x-hex")
+    e = hsub.add_parser("encode", help="value(s) → HiF8 code")
+    # Let negative values such as -1e-9 or -inf be values, not options (argparse's own matcher
+    # accepts only plain decimals).
+    e._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-inf$", re.I)
+    e.add_argument("values", nargs="+", metavar="VALUE", type=str)
+    e.add_argument("--rounding", choices=("ta", "hr"), default="ta")
+    e.add_argument("--saturate", action="store_true", help="overflow to ±max instead of ±Inf (TA)")
+    e.add_argument("--random", type=int, metavar="R",
+                   help="random value for HR, 0..2^bits-1 (required with --rounding hr)")
+    e.add_argument("--random-bits", type=int, default=8, metavar="BITS")
+
+    p = sub.add_parser("report", help="main job: generate every unit, run the regression, summarize")
+    p.add_argument("-o", "--output", type=Path, default=Path("build/report"), metavar="DIR")
+    p.add_argument("--sim", action="append", choices=("verilator", "icarus"),
+                   help="simulator(s) (default: verilator, plus icarus when installed)")
+    return parser
+
+
+def _cmd_generate(args):
+    from .generate import generate
+    from .units import get_unit, parse_params
+    config = parse_params(get_unit(args.unit), args.param)
+    vpath, jpath = generate(config, args.output)
+    print(f"wrote {vpath}\nwrote {jpath}")
+
+
+def _cmd_vectors(args):
+    from .sim.runner import vector_header
+    from .units import get_unit, parse_params
+    from .vectors import write_vectors
+    config = parse_params(get_unit(args.unit), args.param)
+    inputs = config.inputs()
+    path = write_vectors(args.output, vector_header(config), inputs, config.expected(inputs))
+    print(f"wrote {path} ({len(inputs)} vectors, {config.module_name})")
+
+
+def _cmd_check_vectors(args):
+    import numpy as np
+
+    from .units import get_unit, parse_params
+    from .vectors import VectorFileError, read_vectors
+    vs = read_vectors(args.file)
+    params = vs.header.get("params", {})
+    if not isinstance(params, dict):
+        raise VectorFileError(f"{args.file}:1: header field params={params!r} must be an object")
+    config = parse_params(get_unit(str(vs.header.get("unit"))), [f"{k}={v}" for k, v in params.items()])
+    for key, want in (("in_width", config.in_format.width), ("out_width", config.out_format.width)):
+        if vs.header[key] != want:
+            raise VectorFileError(f"{args.file}:1: {key}={vs.header[key]} but {config.module_name} "
+                                  f"has {want}")
+    bad = np.flatnonzero(config.expected(vs.inputs) != vs.expected)
+    print(f"{args.file}: {len(vs.inputs)} vectors for {config.module_name}, "
+          f"{len(vs.inputs) - len(bad)} agree with the golden model, {len(bad)} differ")
+    for k in bad[:10]:
+        print(f"  line {k + 2}: input {config.in_format.describe(vs.inputs[k])} file "
+              f"{config.out_format.describe(vs.expected[k])} golden "
+              f"{config.out_format.describe(config.expected(vs.inputs[k:k + 1])[0])}")
+    return 1 if len(bad) else 0
+
+
+def _run_regression(unit_names, sims, build_root, seed) -> list:
+    from .sim.runner import run_config
+    from .units import UNITS, get_unit
+    units = [get_unit(n) for n in unit_names] if unit_names else list(UNITS.values())
+    results = []
+    for sim in sims:
+        for unit in units:
+            for config in unit.configs():
+                r = run_config(config, sim, build_root, seed=seed)
+                results.append(r)
+                status = "PASS" if r.passed else "FAIL"
+                print(f"  {status} {r.module:<24} {r.sim:<9} {r.checked:>6}/{r.vectors} checked, "
+                      f"{r.mismatches} mismatches, {r.missing} missing, {r.extra} extra, "
+                      f"{r.cycles} cycles, build {r.build_seconds:.1f} s, run {r.run_seconds:.1f} s"
+                      + (f" ({r.note})" if r.note else ""), flush=True)
+    return results
+
+
+def _cmd_regress(args):
+    from .sim.runner import SIMULATORS
+    if args.sim not in SIMULATORS:
+        raise UsageError(f"unknown simulator {args.sim!r}; allowed: {', '.join(SIMULATORS)}")
+    t0 = time.monotonic()
+    results = _run_regression(args.units, [args.sim], args.build, args.seed)
+    failed = [r for r in results if not r.passed]
+    print(f"{len(results) - len(failed)}/{len(results)} configurations passed, "
+          f"{sum(r.checked for r in results)} vectors checked, wall {time.monotonic() - t0:.1f} s")
+    return 1 if failed else 0
+
+
+def _parse_code(text: str) -> int:
+    try:
+        code = int(text, 0)
+    except ValueError:
+        raise UsageError(f"HiF8 code {text!r} is not an integer; allowed: 0..255 or 0x00..0xFF") from None
+    if not 0 <= code <= 255:
+        raise UsageError(f"HiF8 code {text!r} is out of range; allowed: 0..255 or 0x00..0xFF")
+    return code
+
+
+def _parse_value(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"value {text!r} is not a number; allowed: decimal floats, inf, -inf, nan") from None
+
+
+def _cmd_hif8(args):
+    import numpy as np
+
+    from .golden.formats import HIF8
+    if args.hif8_command == "decode":
+        for text in args.codes:
+            code = _parse_code(text)
+            f = HIF8.fields(code)
+            value = float(HIF8.decode(np.array([code]))[0])
+            detail = "" if f.kind in ("zero", "nan", "inf") else (
+                f" E={f.exponent}" + (f" M={f.mantissa:0{f.mant_bits}b}" if f.kind == "normal" else ""))
+            print(f"0x{code:02X} {value!r} {f.kind}{detail}")
+        return 0
+    values = [_parse_value(t) for t in args.values]
+    if args.rounding == "hr":
+        if args.random is None:
+            raise UsageError("--rounding hr needs --random R (0..2^random-bits - 1)")
+        if args.saturate:
+            raise UsageError("--saturate applies to TA only; allowed with --rounding ta")
+        try:
+            codes = HIF8.encode_hr(values, args.random, random_bits=args.random_bits)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        codes = HIF8.encode(values, saturate=args.saturate)
+    for text, code in zip(args.values, codes):
+        decoded = float(HIF8.decode(np.array([code]))[0])
+        print(f"{text} -> 0x{int(code):02X} ({decoded!r})")
+    return 0
+
+
+def _cmd_report(args):
+    from .sim.runner import simulator_available
+    sims = args.sim or ["verilator"] + (["icarus"] if simulator_available("icarus") else [])
+    from .generate import generate
+    from .units import UNITS
+    t0 = time.monotonic()
+    print(f"== generate: every configuration of {', '.join(UNITS)} -> {args.output / 'rtl'}")
+    for unit in UNITS.values():
+        for config in unit.configs():
+            vpath, _ = generate(config, args.output / "rtl")
+            print(f"  {vpath}")
+    print(f"== regression: exhaustive inputs, random idles and backpressure, on {', '.join(sims)}")
+    results = _run_regression([], sims, args.output / "regress", seed=1)
+    failed = [r for r in results if not r.passed]
+    wall = time.monotonic() - t0
+    print("== summary")
+    for sim in sims:
+        rs = [r for r in results if r.sim == sim]
+        print(f"  {sim}: {sum(r.passed for r in rs)}/{len(rs)} configurations passed, "
+              f"{sum(r.checked for r in rs)} vectors checked, "
+              f"{sum(r.mismatches + r.missing + r.extra for r in rs)} errors")
+    print(f"  wall time {wall:.1f} s; outputs in {args.output}")
+    return 1 if failed else 0
+
+
+def main(argv=None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    handler = {"generate": _cmd_generate, "vectors": _cmd_vectors,
+               "check-vectors": _cmd_check_vectors, "regress": _cmd_regress,
+               "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
+    try:
+        return handler(args) or 0
+    except UsageError as exc:
+        print(f"baps-rtl: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The ``baps-rtl`` command line: outputs, and one-line errors with exit code 2 for bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from en_dtypes import hifloat8
+
+from baps_rtl.cli import main
+from baps_rtl.golden.exp2 import exp2_reference
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_generate_writes_verilog_and_sidecar(tmp_path, capsys):
+    code, out, _ = run(capsys, "generate", "exp2_hif8", "--param", "impl=split", "-p",
+                       "out_format=hif8", "-o", str(tmp_path))
+    assert code == 0
+    v = tmp_path / "exp2_hif8_split_hif8.v"
+    meta = json.loads((tmp_path / "exp2_hif8_split_hif8.json").read_text())
+    assert "module exp2_hif8_split_hif8(" in v.read_text()
+    assert meta["parameters"] == {"impl": "split", "out_format": "hif8"}
+    assert meta["latency"] == 1
+    ports = {p["name"]: (p["width"], p["direction"]) for p in meta["ports"]}
+    assert ports["i__payload"] == (8, "input") and ports["o__payload"] == (8, "output")
+    assert ports["o__ready"] == (1, "input") and ports["i__ready"] == (1, "output")
+    assert meta["tools"]["amaranth"] == "0.5.10"
+
+
+def test_vectors_round_trip_and_check(tmp_path, capsys):
+    f = tmp_path / "v.txt"
+    assert run(capsys, "vectors", "exp2_hif8", "-o", str(f))[0] == 0
+    lines = f.read_text().splitlines()
+    assert len(lines) == 257
+    assert lines[1 + 0x08] == f"08 {exp2_reference('hif8', 'fp16')[0x08]:04X}"
+    code, out, _ = run(capsys, "check-vectors", str(f))
+    assert code == 0 and "256 agree with the golden model, 0 differ" in out
+    lines[1 + 0x10] = "10 0000"                      # corrupt one expected value
+    f.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "check-vectors", str(f))
+    assert code == 1 and "255 agree with the golden model, 1 differ" in out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["generate", "exp2_foo", "-o", "x"], "unknown unit 'exp2_foo'; allowed: exp2_hif8, exp2_fp16"),
+    (["generate", "exp2_hif8", "-p", "impl=rom", "-o", "x"],
+     "exp2_hif8: impl='rom' is not allowed; allowed: table, split"),
+    (["generate", "exp2_hif8", "-p", "depth=3", "-o", "x"],
+     "unknown parameter 'depth' for unit exp2_hif8; allowed: impl, out_format"),
+    (["generate", "exp2_fp16", "-p", "impl", "-o", "x"], "parameter 'impl' is not of the form name=value"),
+    (["regress", "--sim", "vcs"], "argument --sim: invalid choice: 'vcs' (choose from "),
+    (["hif8", "decode", "0x100"], "HiF8 code '0x100' is out of range; allowed: 0..255"),
+    (["hif8", "decode", "zz"], "HiF8 code 'zz' is not an integer"),
+    (["hif8", "encode", "1.5x"], "value '1.5x' is not a number"),
+    (["hif8", "encode", "20", "--rounding", "hr"], "--rounding hr needs --random R"),
+    (["hif8", "encode", "20", "--rounding", "hr", "--random", "300"],
+     "random value 300 is out of range; allowed: 0..255"),
+    (["check-vectors", "/nonexistent/v.txt"], "cannot read vector file '/nonexistent/v.txt'"),
+])
+def test_bad_input_is_one_line_with_exit_code_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc_info:
+        code = main(argv)
+        raise SystemExit(code)
+    out, err = capsys.readouterr()
+    assert exc_info.value.code == 2
+    assert message in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("content,message", [
+    ("", "v.txt:1: missing header"),
+    ("#baps-rtl-vectors {bad json\n", "v.txt:1: header is not valid JSON"),
+    ('#baps-rtl-vectors {"version": 9}\n', "header version 9 is not supported; allowed: 1"),
+    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 1}\n00\n',
+     "v.txt:2: expected 2 hex fields"),
+    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 1}\n100 0000\n',
+     "v.txt:2: input 0x100 does not fit 8 bits"),
+    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 2}\n00 0000\n',
+     "header says count=2 but the file has 1 vectors"),
+    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 0, "unit": "x"}\n',
+     "unknown unit 'x'"),
+])
+def test_malformed_vector_files_are_named(tmp_path, capsys, content, message):
+    f = tmp_path / "v.txt"
+    f.write_text(content)
+    code, _, err = run(capsys, "check-vectors", str(f))
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_hif8_lookup_agrees_with_en_dtypes(capsys):
+    code, out, _ = run(capsys, "hif8", "decode", "0x6E", "8", "0x01", "0x80")
+    assert code == 0
+    assert out.splitlines() == ["0x6E 32768.0 normal E=15 M=0", "0x08 1.0 normal E=0 M=000",
+                                "0x01 2.384185791015625e-07 denormal E=-22", "0x80 nan nan"]
+    values = ["3.3", "-1e-9", "40960", "-inf", "0.0703125"]
+    code, out, _ = run(capsys, "hif8", "encode", *values)
+    theirs = np.array([float(v) for v in values], dtype=np.float32).astype(hifloat8).view(np.uint8)
+    assert [line.split()[2] for line in out.splitlines()] == [f"0x{c:02X}" for c in theirs]
+    code, out, _ = run(capsys, "hif8", "encode", "-40000", "--saturate")
+    assert out.strip() == "-40000 -> 0xEE (-32768.0)"
+
+
+def test_console_script_is_installed():
+    script = str(Path(sys.executable).parent / "baps-rtl")
+    out = subprocess.run([script, "hif8", "decode", "0x18"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0x18 0.5 normal E=-1 M=000"
+    bad = subprocess.run([script, "generate", "nope", "-o", "x"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
