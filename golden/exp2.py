@@ -20,7 +20,7 @@ import numpy as np
 
 from .formats import NumberFormat, get_format
 
-__all__ = ["exp2_reference", "exp2_exact"]
+__all__ = ["exp2_reference", "exp2_exact", "exp2_faithful_violations"]
 
 _PRECISIONS = (120, 200)
 _FAST_MARGIN = 2.0 ** -40
@@ -60,3 +60,44 @@ def exp2_reference(in_fmt: NumberFormat | str, out_fmt: NumberFormat | str) -> n
     in_name = in_fmt if isinstance(in_fmt, str) else in_fmt.name
     out_name = out_fmt if isinstance(out_fmt, str) else out_fmt.name
     return _reference(in_name, out_name)
+
+
+@lru_cache(maxsize=None)
+def _bracket(in_name: str, out_name: str) -> tuple[np.ndarray, np.ndarray]:
+    in_fmt, out_fmt = get_format(in_name), get_format(out_name)
+    rn = exp2_reference(in_name, out_name).astype(np.int64)
+    x = in_fmt.all_values
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        exact = np.exp2(x)
+        rn_value = out_fmt.decode(rn)
+        direction = np.sign(np.where(np.isfinite(exact) & np.isfinite(rn_value),
+                                     exact - rn_value, 0.0)).astype(np.int64)
+        close = np.isfinite(x) & np.isfinite(rn_value) & \
+            (np.abs(exact - rn_value) <= _FAST_MARGIN * np.abs(rn_value))
+    for code in np.flatnonzero(close):
+        if float(x[code]).is_integer():
+            direction[code] = int(mpmath.sign(mpmath.ldexp(1, int(x[code])) - mpmath.mpf(rn_value[code])))
+        else:
+            with mpmath.workprec(_PRECISIONS[-1]):
+                direction[code] = int(mpmath.sign(mpmath.power(2, mpmath.mpf(x[code]))
+                                                  - mpmath.mpf(rn_value[code])))
+    lad = out_fmt.ladder
+    rank = np.full(1 << out_fmt.width, -1)
+    rank[lad.codes[:-1]] = np.arange(len(lad.codes) - 1)
+    r = rank[rn]
+    other = np.where((r >= 0) & (direction != 0),
+                     lad.codes[np.clip(r + direction, 0, len(lad.codes) - 2)], rn)
+    lo, hi = np.minimum(rn, other), np.maximum(rn, other)
+    return lo, hi
+
+
+def exp2_faithful_violations(in_fmt: NumberFormat | str, out_fmt: NumberFormat | str,
+                             codes: np.ndarray) -> np.ndarray:
+    """Input codes whose output (``codes[input]``, for every input) is not faithful: not one of
+    the two finite output values bracketing the exact 2^x, or not exact where 2^x is
+    representable (specials and overflow must equal the correctly rounded result)."""
+    in_name = in_fmt if isinstance(in_fmt, str) else in_fmt.name
+    out_name = out_fmt if isinstance(out_fmt, str) else out_fmt.name
+    lo, hi = _bracket(in_name, out_name)
+    codes = np.asarray(codes, dtype=np.int64)
+    return np.flatnonzero((codes != lo) & (codes != hi))

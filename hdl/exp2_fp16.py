@@ -10,20 +10,32 @@ from .pipeline import StreamPipeline
 __all__ = ["Exp2FP16"]
 
 
-class Exp2FP16(StreamPipeline):
-    """2^x of an FP16 code to FP16 (RNE), subnormal outputs, overflow → +Inf, NaN → 0x7E00.
+ACCURACIES = tuple(model.DESIGNS)
 
-    Bit-exact with ``golden.exp2_fp16_model`` (range reduction x = n + f, 64-segment quadratic
-    for 2^f with a 28-bit fraction, one RNE rounding at a position set by n). Streams: one FP16
-    code per beat in and out; latency 2 cycles, one result per cycle.
+
+class Exp2FP16(StreamPipeline):
+    """2^x of an FP16 code to FP16, subnormal outputs, overflow → +Inf, NaN → 0x7E00.
+
+    ``accuracy="correct"``: correctly rounded (RNE) for all inputs (64-segment quadratic for 2^f,
+    28-bit fraction). ``accuracy="faithful"``: within 1 ulp, exact where 2^x is representable
+    (16-segment linear, 14-bit fraction). Bit-exact with ``golden.exp2_fp16_model``.
+    Streams: one FP16 code per beat in and out; latency 2 cycles, one result per cycle.
     """
 
     latency = 2
 
-    def __init__(self):
+    def __init__(self, *, accuracy: str = "correct"):
+        if accuracy not in ACCURACIES:
+            self.reject(f"accuracy={accuracy!r} is not allowed; allowed: {', '.join(ACCURACIES)}")
+        self._design = model.DESIGNS[accuracy]
         super().__init__(unsigned(16), unsigned(16))
 
+    @property
+    def accuracy(self) -> str:
+        return self._design.name
+
     def datapath(self, m, x, reg):
+        d = self._design
         sign, exp, man = x[15], x[10:15], x[:10]
         mag = x[:15]
         # Stage 1: specials, exact fixed point X = x·2^22, segment lookup.
@@ -46,34 +58,36 @@ class Exp2FP16(StreamPipeline):
         m.d.comb += fixed.eq(Mux(sign, -magnitude, magnitude))
         n = fixed[model.F_BITS:].as_signed()
         f = fixed[:model.F_BITS]
-        seg = f[model.R_BITS:]
-        r = f[:model.R_BITS]
+        seg = f[model.F_BITS - d.seg_bits:]
+        rt = f[d.r_drop:model.F_BITS - d.seg_bits]
 
-        c0_tab, c1_tab, c2_tab = model.coefficients()
-        c0 = Signal(range(int(c0_tab.max()) + 1))
-        c1 = Signal(range(int(c1_tab.max()) + 1))
-        c2 = Signal(range(int(c2_tab.max()) + 1))
+        tables = model.coefficients(d)
+        coeffs = [Signal(range(int(t.max()) + 1), name=f"c{k}") for k, t in enumerate(tables)]
         with m.Switch(seg):
-            for i in range(len(c0_tab)):
+            for i in range(1 << d.seg_bits):
                 with m.Case(i):
-                    m.d.comb += [c0.eq(int(c0_tab[i])), c1.eq(int(c1_tab[i])),
-                                 c2.eq(int(c2_tab[i]))]
+                    m.d.comb += [c.eq(int(t[i])) for c, t in zip(coeffs, tables)]
 
         special, special_code = reg(special), reg(special_code)
-        n, r, c0, c1, c2 = reg(n), reg(r), reg(c0), reg(c1), reg(c2)
+        n, rt = reg(n), reg(rt)
+        coeffs = [reg(c) for c in coeffs]
 
-        # Stage 2: y ≈ 2^f·2^P, one RNE rounding at P−10 (+ the subnormal shift), pack.
-        y = Signal(model.P + 2)
-        m.d.comb += y.eq(c0 + ((c1 * r) >> model.S1) + ((c2 * ((r * r) >> model.Q)) >> model.S2))
+        # Stage 2: y ≈ 2^f·2^p, one RNE rounding at p−10 (+ the subnormal shift), pack.
+        width = d.p + 2
+        y = Signal(width)
+        poly = coeffs[0] + ((coeffs[1] * rt) >> d.s1)
+        if d.b2 is not None:
+            poly = poly + ((coeffs[2] * ((rt * rt) >> d.q)) >> d.s2)
+        m.d.comb += y.eq(poly)
         normal = n >= -14
-        drop = Signal(range(model.P + 2))
-        m.d.comb += drop.eq(Mux(normal, model.P - 10, model.P - 24 - n))
+        drop = Signal(range(width))
+        m.d.comb += drop.eq(Mux(normal, d.p - 10, d.p - 24 - n))
         q = Signal(12)
-        half = Signal(model.P + 2)
-        rem = Signal(model.P + 2)
+        half = Signal(width)
+        rem = Signal(width)
         m.d.comb += [
-            half.eq((Const(1, model.P + 2) << drop) >> 1),
-            rem.eq(y & ((Const(1, model.P + 2) << drop) - 1)),
+            half.eq((Const(1, width) << drop) >> 1),
+            rem.eq(y & ((Const(1, width) << drop) - 1)),
             q.eq((y >> drop) + ((rem > half) | ((rem == half) & (y >> drop)[0]))),
         ]
         result = Signal(16)

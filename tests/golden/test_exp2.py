@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from baps_rtl.golden import exp2_fp16_model
-from baps_rtl.golden.exp2 import exp2_exact, exp2_reference
+from baps_rtl.golden.exp2 import exp2_exact, exp2_faithful_violations, exp2_reference
 from baps_rtl.golden.formats import FP16, HIF8, get_format
 
 
@@ -63,16 +63,37 @@ def test_hif8_reference_is_the_nearest_output_value(out_name):
 
 def test_fp16_datapath_model_is_correctly_rounded_for_all_inputs():
     codes = np.arange(1 << 16)
-    got = exp2_fp16_model.exp2_fp16(codes)
+    got = exp2_fp16_model.exp2_fp16(codes, "correct")
     ref = exp2_reference("fp16", "fp16")
     bad = np.flatnonzero(got != ref)
     assert len(bad) == 0, [(hex(c), hex(got[c]), hex(ref[c])) for c in bad[:5]]
 
 
-def test_fp16_datapath_comparison_detects_a_broken_coefficient(monkeypatch):
-    c0, c1, c2 = exp2_fp16_model.coefficients()
-    broken = c0.copy()
-    broken[37] += 1 << 17        # 2^-11 off in one segment of 64
-    monkeypatch.setattr(exp2_fp16_model, "coefficients", lambda: (broken, c1, c2))
-    got = exp2_fp16_model.datapath(np.arange(1 << 16))
-    assert np.sum(got != exp2_reference("fp16", "fp16")) > 0
+def test_fp16_faithful_model_is_within_one_ulp_for_all_inputs():
+    got = exp2_fp16_model.exp2_fp16(np.arange(1 << 16), "faithful")
+    bad = exp2_faithful_violations("fp16", "fp16", got)
+    assert len(bad) == 0, [(hex(c), hex(got[c])) for c in bad[:5]]
+    # it is a different function: a faithful-only design, not the correct one renamed
+    assert np.sum(got != exp2_reference("fp16", "fp16")) > 1000
+
+
+def test_faithfulness_check_detects_a_result_two_ulps_off_and_a_wrong_special():
+    ref = exp2_reference("fp16", "fp16").astype(np.int64)
+    broken = ref.copy()
+    two_off = int(FP16.encode(0.3))
+    broken[two_off] += 2
+    broken[0x7E00] = 0x7C00          # 2^NaN must stay NaN
+    exact = int(FP16.encode(3.0))    # 2^3 = 8 is representable: only 8 is allowed
+    broken[exact] += 1
+    assert exp2_faithful_violations("fp16", "fp16", broken).tolist() == sorted([two_off, exact, 0x7E00])
+
+
+@pytest.mark.parametrize("design", ["correct", "faithful"])
+def test_fp16_datapath_comparison_detects_a_broken_coefficient(monkeypatch, design):
+    d = exp2_fp16_model.DESIGNS[design]
+    c = exp2_fp16_model.coefficients(d)
+    broken = c[0].copy()
+    broken[5] += 1 << (d.p - 9)          # 2^-9 off in one segment
+    monkeypatch.setattr(exp2_fp16_model, "coefficients", lambda _: (broken, *c[1:]))
+    got = exp2_fp16_model.datapath(np.arange(1 << 16), d)
+    assert len(exp2_faithful_violations("fp16", "fp16", got)) > 0

@@ -5,15 +5,18 @@ import re
 import numpy as np
 from amaranth.back import verilog
 
-from baps_rtl.golden.exp2 import exp2_reference
-from baps_rtl.hdl.exp2_fp16 import Exp2FP16
+import pytest
+
+from baps_rtl.golden.exp2_fp16_model import exp2_fp16
+from baps_rtl.hdl.exp2_fp16 import ACCURACIES, Exp2FP16
 from baps_rtl.sim.amaranth_stream import run_stream
 
 
-def test_exhaustive_under_idles_and_backpressure():
-    run = run_stream(Exp2FP16(), np.arange(1 << 16), seed=5, idle=0.05, stall=0.1)
+@pytest.mark.parametrize("accuracy", ACCURACIES)
+def test_exhaustive_under_idles_and_backpressure(accuracy):
+    run = run_stream(Exp2FP16(accuracy=accuracy), np.arange(1 << 16), seed=5, idle=0.05, stall=0.1)
     outputs = run.outputs
-    expected = exp2_reference("fp16", "fp16")
+    expected = exp2_fp16(np.arange(1 << 16), accuracy)   # the golden tests tie it to mpmath
     assert len(outputs) == 1 << 16, f"{len(outputs)} outputs for 65536 inputs"
     bad = np.flatnonzero(np.array(outputs) != expected)
     assert len(bad) == 0, [(hex(c), hex(outputs[c]), hex(expected[c])) for c in bad[:5]]
@@ -26,7 +29,13 @@ def test_latency_is_two_cycles():
     assert run.output_cycles == [c + Exp2FP16.latency for c in run.input_cycles]
 
 
-def test_verilog_has_no_absolute_paths():
-    text = verilog.convert(Exp2FP16(), name="dut", emit_src=False)
+@pytest.mark.parametrize("accuracy", ACCURACIES)
+def test_verilog_has_no_absolute_paths(accuracy):
+    text = verilog.convert(Exp2FP16(accuracy=accuracy), name="dut", emit_src=False)
     assert "module dut" in text
     assert not re.search(r"/(home|work|tmp|usr|root)/|\.py:\d+", text)
+
+
+def test_bad_accuracy_is_named():
+    with pytest.raises(ValueError, match=r"accuracy='exact' is not allowed; allowed: correct, faithful"):
+        Exp2FP16(accuracy="exact")
