@@ -1,6 +1,8 @@
 # A newcomer's two commands: `make report` (main job) and `make test` (the regression suite).
 # Both create the virtual environment on first use. `make system-extras` (as root) installs the
-# optional simulators and tools from Debian: Icarus Verilog.
+# optional tools from Debian: Icarus Verilog (second simulator, gate-level simulation), OpenSTA
+# (timing), and the OSU 0.18 um cell library, unpacked into the ignored folder .cache/osu018
+# (apt-get download + dpkg-deb -x: never committed, no other packages pulled in).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -25,9 +27,16 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS)
 
+OSU018 := .cache/osu018/usr/share/qflow/tech/osu018/osu018_stdcells.lib
+
 system-extras:
 	@if [ "$$(id -u)" != 0 ]; then echo "system-extras: run as root (apt-get)"; exit 1; fi
-	command -v iverilog >/dev/null || { apt-get update -q && apt-get install -y -q iverilog; }
+	command -v iverilog >/dev/null && command -v sta >/dev/null || \
+	  { apt-get install -y -q iverilog opensta || { apt-get update -q && apt-get install -y -q iverilog opensta; }; }
+	test -f $(OSU018) || { mkdir -p .cache/deb && cd .cache/deb && \
+	  { apt-get download qflow-tech-osu018 || { apt-get update -q && apt-get download qflow-tech-osu018; }; } && \
+	  dpkg-deb -x qflow-tech-osu018_*.deb ../osu018; }
+	test -f $(OSU018)
 
 clean:
 	rm -rf build .pytest_cache

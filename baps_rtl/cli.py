@@ -61,6 +61,15 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="random value for HR, 0..2^bits-1 (required with --rounding hr)")
     e.add_argument("--random-bits", type=int, default=8, metavar="BITS")
 
+    p = sub.add_parser("area", help="synthesize units; area/timing table against the FP16 baselines")
+    p.add_argument("units", nargs="*", metavar="UNIT", help="units (default: all); the FP16 "
+                   "baselines are always included")
+    p.add_argument("--lib", default="generic", choices=("generic", "osu018"))
+    p.add_argument("-o", "--output", type=Path, default=Path("build/area"), metavar="DIR")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+    p.add_argument("--check-netlists", action="store_true",
+                   help="simulate each synthesized netlist on the exhaustive vectors")
+
     p = sub.add_parser("report", help="main job: generate every unit, run the regression, summarize")
     p.add_argument("-o", "--output", type=Path, default=Path("build/report"), metavar="DIR")
     p.add_argument("--sim", action="append", choices=("verilator", "icarus"),
@@ -188,6 +197,46 @@ def _cmd_hif8(args):
     return 0
 
 
+def _area(unit_names, lib_name, outdir, jobs, check_netlists):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .synth.area import area_report, write_outputs
+    from .synth.bounds import check_bounds, load_bounds
+    from .synth.gate_level import check_netlist, gate_level_simulator
+    from .synth.libraries import get_library
+    from .units import UNITS, get_unit
+    units = [get_unit(n) for n in unit_names] if unit_names else list(UNITS.values())
+    lib = get_library(lib_name, outdir / "cells")
+    configs = {c.module_name: c for u in [*units, UNITS["exp2_fp16"]] for c in u.configs()}
+    results = area_report(list(configs.values()), lib, outdir / lib_name, jobs)
+    failed = 0
+    if check_netlists:
+        sim = gate_level_simulator(lib)
+        if sim is None:
+            print(f"netlist simulation skipped: {lib.name} cell models need "
+                  f"{' or '.join(lib.gate_simulators)} (make system-extras)")
+        else:
+            def gate(r):
+                run = check_netlist(configs[r.module], lib, r, outdir / "gate-level", sim)
+                r.gate_level = (f"{'pass' if run.passed else 'FAIL'} {run.checked}/{run.vectors} "
+                                f"({sim})")
+                return run.passed
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                failed = sum(not ok for ok in pool.map(gate, results))
+    paths = write_outputs(results, outdir / lib_name)
+    print(paths["md"].read_text(), end="")
+    for problem in check_bounds(results, load_bounds()) if lib.name == "generic" else []:
+        print(f"area bound: {problem}")
+    print(f"(written: {', '.join(str(p) for p in paths.values())})")
+    return failed
+
+
+def _cmd_area(args):
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: allowed: 1 or more")
+    return 1 if _area(args.units, args.lib, args.output, args.jobs, args.check_netlists) else 0
+
+
 def _cmd_report(args):
     from .sim.runner import simulator_available
     sims = args.sim or ["verilator"] + (["icarus"] if simulator_available("icarus") else [])
@@ -210,6 +259,10 @@ def _cmd_report(args):
               f"{sum(r.checked for r in rs)} vectors checked, "
               f"{sum(r.mismatches + r.missing + r.extra for r in rs)} errors")
     print(f"  wall time {wall:.1f} s; outputs in {args.output}")
+    from .synth.libraries import osu018_dir
+    for lib in ["generic"] + (["osu018"] if osu018_dir() else []):
+        print(f"== area: {lib} library, netlists simulated on the exhaustive vectors")
+        failed += [lib] if _area([], lib, args.output / "area", 2, check_netlists=True) else []
     return 1 if failed else 0
 
 
@@ -217,7 +270,7 @@ def main(argv=None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     handler = {"generate": _cmd_generate, "vectors": _cmd_vectors,
-               "check-vectors": _cmd_check_vectors, "regress": _cmd_regress,
+               "check-vectors": _cmd_check_vectors, "regress": _cmd_regress, "area": _cmd_area,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
     try:
         return handler(args) or 0

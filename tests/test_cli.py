@@ -63,6 +63,9 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
     (["hif8", "encode", "20", "--rounding", "hr", "--random", "300"],
      "random value 300 is out of range; allowed: 0..255"),
     (["check-vectors", "/nonexistent/v.txt"], "cannot read vector file '/nonexistent/v.txt'"),
+    (["area", "--lib", "tsmc7"], "argument --lib: invalid choice: 'tsmc7'"),
+    (["area", "exp2_bf16"], "unknown unit 'exp2_bf16'; allowed: exp2_hif8, exp2_fp16"),
+    (["area", "--jobs", "0"], "--jobs 0: allowed: 1 or more"),
 ])
 def test_bad_input_is_one_line_with_exit_code_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exc_info:

@@ -1,0 +1,46 @@
+"""Worst path delay with OpenSTA (Debian ``opensta``) on an OSU018-mapped netlist.
+
+Setup, stated for every figure: ideal clock, inputs arriving at the clock edge, outputs required
+at the next edge, zero output load, no wire-load model (the library defines none), typical corner.
+The reported delay is the minimum clock period (100 ns minus the worst slack at a 100 ns period):
+a comparison between designs, not a sign-off figure.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+__all__ = ["sta_available", "critical_path_ns", "STA_SETUP"]
+
+STA_SETUP = ("OpenSTA, ideal clock, input delay 0, output delay 0, zero output load, "
+             "no wire load, typical corner; delay = min clock period")
+PERIOD = 100.0
+
+
+def sta_available() -> bool:
+    return shutil.which("sta") is not None
+
+
+def critical_path_ns(netlist: Path, top: str, liberty: Path, workdir: Path) -> float:
+    tcl = workdir / "sta.tcl"
+    tcl.write_text("\n".join([
+        f"read_liberty {liberty}",
+        f"read_verilog {netlist}",
+        f"link_design {top}",
+        f"create_clock -name clk -period {PERIOD} [get_ports clk]",
+        "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]",
+        "set_output_delay 0 -clock clk [all_outputs]",
+        "set_load 0 [all_outputs]",
+        "report_checks -path_delay max -digits 4",
+        "exit",
+    ]) + "\n")
+    out = subprocess.run(["sta", str(tcl)],
+                         capture_output=True, text=True, cwd=workdir)
+    (workdir / "sta.log").write_text(out.stdout + out.stderr)
+    m = re.search(r"(-?[\d.]+)\s+slack \((MET|VIOLATED)\)", out.stdout)
+    if not m:
+        raise RuntimeError(f"OpenSTA reported no slack for {top}; see {workdir / 'sta.log'}")
+    return PERIOD - float(m.group(1))

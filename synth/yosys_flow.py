@@ -1,0 +1,58 @@
+"""One synthesis run in its own process (Yosys keeps state between designs in one process).
+
+    python -m baps_rtl.synth.yosys_flow VERILOG TOP LIBERTY OUTDIR
+
+Writes ``OUTDIR/area.json`` (``stat -json -liberty``), ``OUTDIR/cmos.json`` (``stat -json -tech
+cmos`` after ``abc -g cmos2``), ``OUTDIR/netlist.v`` and ``OUTDIR/netlist.json`` (the mapped
+netlist), ``OUTDIR/script.ys`` (the exact script) and ``OUTDIR/yosys.log``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["script", "run_in_subprocess"]
+
+
+def script(verilog: Path, top: str, liberty: Path, outdir: Path) -> list[str]:
+    """The exact Yosys commands of the flow."""
+    return [
+        f"read_liberty -lib {liberty}",
+        f"read_verilog {verilog}",
+        f"synth -flatten -top {top}",
+        "design -save synthesized",
+        f"dfflibmap -liberty {liberty}",
+        f"abc -liberty {liberty}",
+        "opt_clean",
+        f"tee -q -o {outdir / 'area.json'} stat -json -liberty {liberty}",
+        f"write_verilog -noattr {outdir / 'netlist.v'}",
+        f"write_json {outdir / 'netlist.json'}",
+        "design -load synthesized",
+        "dfflegalize -cell $_DFF_P_ 01",
+        "abc -g cmos2",
+        "opt_clean",
+        f"tee -q -o {outdir / 'cmos.json'} stat -json -tech cmos",
+    ]
+
+
+def _run(verilog: Path, top: str, liberty: Path, outdir: Path) -> None:
+    from pyosys import libyosys as ys
+    commands = script(verilog, top, liberty, outdir)
+    (outdir / "script.ys").write_text("\n".join(commands) + "\n")
+    design = ys.Design()
+    for command in commands:
+        ys.run_pass(command, design)
+
+
+def run_in_subprocess(verilog: Path, top: str, liberty: Path, outdir: Path) -> subprocess.CompletedProcess:
+    outdir.mkdir(parents=True, exist_ok=True)
+    with open(outdir / "yosys.log", "w") as log:
+        return subprocess.run([sys.executable, "-m", "baps_rtl.synth.yosys_flow", str(verilog), top,
+                               str(liberty), str(outdir)], stdout=log, stderr=subprocess.STDOUT)
+
+
+if __name__ == "__main__":
+    v, t, lib, out = sys.argv[1:5]
+    _run(Path(v).resolve(), t, Path(lib).resolve(), Path(out).resolve())

@@ -1,0 +1,147 @@
+"""Synthesis on the generic library: the table, the bounds, the errors, and the netlists' function."""
+
+import json
+import shutil
+
+import pytest
+
+from baps_rtl.errors import UsageError
+from baps_rtl.synth import area as area_mod
+from baps_rtl.synth.area import SynthesisError, area_report, markdown_table, synthesize, write_outputs
+from baps_rtl.synth.bounds import check_bounds, load_bounds
+from baps_rtl.synth.libraries import get_library
+from baps_rtl.units import UNITS, Config, UnitSpec
+
+ALL_CONFIGS = [c for u in UNITS.values() for c in u.configs()]
+
+
+@pytest.fixture(scope="module")
+def generic(tmp_path_factory):
+    work = tmp_path_factory.mktemp("area")
+    lib = get_library("generic", work / "cells")
+    results = area_report(ALL_CONFIGS, lib, work / "generic", jobs=2)
+    return lib, results, work
+
+
+def test_every_configuration_is_synthesized_once_with_real_cells(generic):
+    _, results, _ = generic
+    assert sorted(r.module for r in results) == sorted(c.module_name for c in ALL_CONFIGS)
+    for r in results:
+        assert r.num_cells > 0 and r.area_ge > 0 and r.transistors > 0 and r.depth > 0
+        assert sum(r.cells.values()) == r.num_cells
+        assert r.area_ge == pytest.approx(r.sequential_ge + r.combinational_ge)
+        assert r.sequential_ge > 0                     # pipeline registers, reported apart
+        assert r.yosys.startswith("Yosys 0.70")
+        assert any(line.startswith("synth -flatten -top") for line in r.script)
+
+
+def test_area_is_within_the_checked_in_bounds(generic):
+    _, results, _ = generic
+    assert check_bounds(results, load_bounds()) == []
+
+
+def test_bounds_check_names_the_excess():
+    class R:
+        module, library, area_ge = "exp2_hif8_table_hif8", "generic", 0.0
+    bounds = {"tolerance": 0.01, "libraries": {"generic": {"exp2_hif8_table_hif8": 200.0}}}
+    R.area_ge = 201.9
+    assert check_bounds([R], bounds) == []
+    R.area_ge = 210.0
+    [msg] = check_bounds([R], bounds)
+    assert "210.0 GE exceeds the bound 200.0 GE by 10.0 GE (5.0%, tolerance 1%)" in msg
+    R.module = "new_unit"
+    assert "no area bound" in check_bounds([R], bounds)[0]
+
+
+def test_table_compares_with_the_smaller_baseline(generic):
+    _, results, work = generic
+    text = markdown_table(results)
+    by = {r.module: r for r in results}
+    smaller = min(by["exp2_fp16_correct"], by["exp2_fp16_faithful"], key=lambda r: r.area_ge)
+    assert f"total {smaller.module}" in text
+    for r in results:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {r.module} |"))
+        assert f"| {r.area_ge / smaller.area_ge:.3f} |" in row
+    paths = write_outputs(results, work / "out")
+    assert json.loads(paths["json"].read_text())[0]["library"] == "generic"
+    assert paths["csv"].read_text().count("\n") == len(results) + 1
+    assert paths["png"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_liberty_weights_are_nand2_equivalents(tmp_path):
+    lib = get_library("generic", tmp_path)
+    text = lib.liberty.read_text()
+    assert "cell (NAND2) {\n    area : 1;" in text and "cell (DFF) {\n    area : 6;" in text
+    assert lib.nand2_area == 1
+
+
+def _passthrough_unit():
+    from amaranth import Module
+    from amaranth.lib import stream, wiring
+    from amaranth.lib.wiring import In, Out
+
+    class Wire(wiring.Component):
+        latency = 0
+        i: In(stream.Signature(8))
+        o: Out(stream.Signature(8))
+
+        def elaborate(self, platform):
+            m = Module()
+            wiring.connect(m, wiring.flipped(self.i), wiring.flipped(self.o))
+            return m
+
+    spec = UnitSpec("wire", {}, Wire, lambda p: "hif8", lambda p: "hif8", lambda p, x: x, "a wire")
+    return Config(spec, {})
+
+
+def test_zero_cells_is_an_error(tmp_path):
+    lib = get_library("generic", tmp_path / "cells")
+    with pytest.raises(SynthesisError, match="wire synthesized to zero cells"):
+        synthesize(_passthrough_unit(), lib, tmp_path)
+
+
+def test_a_unit_that_fails_to_synthesize_is_named(tmp_path, monkeypatch):
+    lib = get_library("generic", tmp_path / "cells")
+
+    def broken_generate(config, outdir):
+        outdir.mkdir(parents=True, exist_ok=True)
+        v = outdir / f"{config.module_name}.v"
+        v.write_text("module nonsense(; endmodule\n")
+        return v, None
+    monkeypatch.setattr(area_mod, "generate", broken_generate)
+    with pytest.raises(SynthesisError, match="exp2_hif8_table_fp16 failed to synthesize"):
+        synthesize(ALL_CONFIGS[0], lib, tmp_path)
+
+
+def test_library_errors(tmp_path, monkeypatch):
+    with pytest.raises(UsageError, match="unknown cell library 'tsmc7'; allowed: generic, osu018"):
+        get_library("tsmc7", tmp_path)
+    monkeypatch.setattr("baps_rtl.synth.libraries.osu018_dir", lambda: None)
+    with pytest.raises(UsageError, match="'osu018' is not installed; fetch it with `make system-extras`"):
+        get_library("osu018", tmp_path)
+
+
+def test_osu018_area_in_um2_and_timing_with_opensta(tmp_path):
+    import os
+
+    from baps_rtl.synth.libraries import osu018_dir
+    from baps_rtl.synth.sta import sta_available
+    if osu018_dir() is None:
+        if os.environ.get("BAPS_REQUIRE_OSU018") == "1":
+            pytest.fail("BAPS_REQUIRE_OSU018=1 but the OSU018 library is not installed")
+        pytest.skip("OSU018 library not installed (make system-extras)")
+    if not sta_available() and os.environ.get("BAPS_REQUIRE_STA") == "1":
+        pytest.fail("BAPS_REQUIRE_STA=1 but OpenSTA (sta) is not installed")
+    lib = get_library("osu018", tmp_path)
+    configs = [c for c in ALL_CONFIGS if c.module_name in ("exp2_hif8_table_hif8", "exp2_fp16_faithful")]
+    small, big = (synthesize(c, lib, tmp_path / "osu") for c in configs)
+    assert small.module == "exp2_hif8_table_hif8"
+    for r in (small, big):
+        assert r.area_unit == "um2" and r.area_ge == pytest.approx(r.area / 24.0)
+        assert "DFFPOSX1" in r.cells
+    assert big.area > small.area
+    if sta_available():
+        assert 0 < small.delay_ns < big.delay_ns      # a 14-bit datapath is slower than a table
+        assert "slack (MET)" in (tmp_path / "osu" / small.module / "sta.log").read_text()
+    else:
+        assert small.delay_ns is None
