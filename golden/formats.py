@@ -8,6 +8,7 @@ float64 values to codes once, to nearest, with the format's tie rule:
   saturation; hybrid rounding (HR) with caller-supplied random bits in ``HIF8.encode_hr``.
 * ``FP16``: IEEE binary16, round to nearest even (RNE), subnormals, ±0, canonical NaN 0x7E00.
 * ``FP32``: IEEE binary32 bit helpers (RNE via numpy), canonical NaN 0x7FC00000.
+* ``E4M3``: OCP FP8 E4M3FN, RNE, always saturating to ±448, NaN 0x7F.
 
 Formats of at most 16 bits round through a *ladder*: the ascending non-negative finite values, the
 code of each, and one overflow pseudo-value above the largest finite value (the value the next code
@@ -23,7 +24,8 @@ from functools import cached_property
 import mpmath
 import numpy as np
 
-__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "FP16", "FP32", "HIF8", "FORMATS",
+__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "E4M3Format", "FP16", "FP32", "HIF8", "E4M3",
+           "FORMATS",
            "get_format", "fp32_to_bits", "bits_to_fp32"]
 
 
@@ -330,11 +332,34 @@ class HiF8Format(NumberFormat):
         return np.where(sr, sr_code, ta).astype(np.uint8)
 
 
+@dataclass(frozen=True)
+class E4M3Format(NumberFormat):
+    """OCP FP8 E4M3 (E4M3FN): bias 7, subnormals to 2^−9, max 448, no Inf, NaN 0x7F/0xFF.
+
+    Rounding is RNE and always saturates to ±448 (the FlashAttention-3 P cast); NaN → 0x7F.
+    """
+
+    def _decode_all(self):
+        codes = np.arange(256)
+        e, mant = (codes >> 3) & 0xF, codes & 7
+        mag = np.where(e == 0, mant / 8 * 2.0 ** -6, (1 + mant / 8) * 2.0 ** (e - 7))
+        vals = np.where(codes & 0x80, -mag, mag)
+        vals[(codes & 0x7F) == 0x7F] = np.nan
+        return vals
+
+    def _inf_code(self):
+        return None                 # overflow saturates to the largest finite value
+
+    def _overflow_value(self):
+        return 480.0                # where 1.111·2^8 + one step would be
+
+
 FP16 = IEEEFormat(name="fp16", width=16, nan_code=0x7E00, ties="even", exp_bits=5, man_bits=10)
 FP32 = IEEEFormat(name="fp32", width=32, nan_code=0x7FC00000, ties="even", exp_bits=8, man_bits=23)
 HIF8 = HiF8Format(name="hif8", width=8, nan_code=0x80, ties="away")
+E4M3 = E4M3Format(name="e4m3", width=8, nan_code=0x7F, ties="even")
 
-FORMATS = {f.name: f for f in (HIF8, FP16, FP32)}
+FORMATS = {f.name: f for f in (HIF8, FP16, FP32, E4M3)}
 
 
 def get_format(name: str) -> NumberFormat:

@@ -144,3 +144,24 @@ def test_bad_codes_and_names_are_named_in_errors():
         FP16.decode([1.5])
     with pytest.raises(ValueError, match="unknown format 'bf16'; allowed: hif8, fp16, fp32"):
         get_format("bf16")
+
+
+def test_e4m3_codec_matches_ml_dtypes():
+    import ml_dtypes
+    from baps_rtl.golden.formats import E4M3
+    codes = np.arange(256, dtype=np.uint8)
+    theirs = codes.view(ml_dtypes.float8_e4m3fn).astype(np.float64)
+    np.testing.assert_array_equal(E4M3.decode(codes), theirs)
+    rng = np.random.default_rng(8)
+    lad = E4M3.ladder.values
+    mids = (lad[:-1] + lad[1:]) / 2
+    m32 = mids.astype(np.float32)
+    x = np.concatenate([np.exp2(rng.uniform(-12, 10, 50_000)).astype(np.float32), m32,
+                        np.nextafter(m32, np.float32(0)), np.nextafter(m32, np.float32(np.inf)),
+                        np.array([464.0, 1e9, 0.0], dtype=np.float32)])
+    # float32 probes: ml_dtypes converts float64 through float32 (a double rounding)
+    x = np.concatenate([x, -x, np.array([np.nan], dtype=np.float32)])
+    # FA3's cast saturates: clip before ml_dtypes' (non-saturating) conversion
+    expected = np.clip(x, -448, 448).astype(ml_dtypes.float8_e4m3fn).view(np.uint8)
+    np.testing.assert_array_equal(E4M3.encode(x), expected)
+    assert E4M3.encode([1e9, -1e9, np.nan]).tolist() == [0x7E, 0xFE, 0x7F]

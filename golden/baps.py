@@ -1,0 +1,218 @@
+"""Bit-exact model of the BAPS softmax path (``../shared/spec/baps.md`` blocks 1, 2, 4).
+
+Scores t are FP32 values already in the base-2 domain (Q pre-scaled by log2(e)/sqrt(d)). Each row
+is cut into key blocks of ``bc`` scores, processed in order; per row and block:
+
+* b = max of the block's scores, NaN and −Inf ignored (an all-masked block has b = −Inf);
+* m_new = max(m_old, clamp(ceil(b), m_min, m_max)), a signed ``m_width``-bit integer
+  (saturating: ceil(+Inf) = m_max, ceil(−Inf) = m_min); on the first block m_new = clamp(ceil(b));
+* x_k = HiF8_TA(t_k − m_new), rounded **once** from the exact difference (``hif8_of_difference``);
+* shift = m_old − m_new ≤ 0 (0 on the first block);
+* P_k = HiF8_TA(2^x_k) from the exhaustively verified EXP2 table (x ≤ 0 ⇒ P ∈ [0, 1]);
+* l = (l >> −shift) + Σ P_k in unsigned fixed point with ``l_frac_bits`` = 22 fraction bits (every
+  HiF8 value in (0, 1] is a multiple of 2^−22, so the sum is exact) and ``l_int_bits`` integer
+  bits; the right shift truncates (floor) the bits below 2^−22; a sum beyond the largest value
+  saturates there. At the row's end l is rounded to FP32 (RNE).
+
+Special values, defined and tested: a NaN score gives x = NaN, P = NaN (0x80) and l = NaN for
+the row; a +Inf score gives P = +Inf and l = +Inf (unless NaN); −Inf scores (masking) give P = 0;
+a fully masked row ends with l = 0, and ``attention_output`` returns a zero row for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .exp2 import exp2_reference
+from .formats import FP32, HIF8
+
+__all__ = ["BapsConfig", "BapsResult", "baps_softmax", "hif8_of_difference",
+           "reference_softmax", "attention_output", "softmax_errors"]
+
+
+@dataclass(frozen=True)
+class BapsConfig:
+    """Parameters of the datapath (validated at construction)."""
+
+    bc: int = 64              # key block size
+    m_width: int = 16         # signed running-max width (saturating)
+    l_int_bits: int = 16      # integer bits of the running sum
+    l_frac_bits: int = 22     # fraction bits of the running sum (22: exact for HiF8 P)
+
+    def __post_init__(self):
+        for name, lo, hi in (("bc", 1, 1 << 16), ("m_width", 2, 32), ("l_int_bits", 1, 40),
+                             ("l_frac_bits", 22, 22)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+                raise ValueError(f"BapsConfig {name}={v!r} is not allowed; allowed: integers {lo}..{hi}")
+
+    @property
+    def m_min(self) -> int:
+        return -(1 << (self.m_width - 1))
+
+    @property
+    def m_max(self) -> int:
+        return (1 << (self.m_width - 1)) - 1
+
+    @property
+    def l_max(self) -> int:
+        return (1 << (self.l_int_bits + self.l_frac_bits)) - 1
+
+
+@dataclass
+class BapsResult:
+    x: np.ndarray         # (rows, n) HiF8 codes of t − m
+    p: np.ndarray         # (rows, n) HiF8 codes of P = 2^x
+    m: np.ndarray         # (rows, blocks) running max after each block
+    shift: np.ndarray     # (rows, blocks) m_old − m_new (0 on the first block)
+    l_fixed: np.ndarray   # (rows,) running sum in units of 2^−l_frac_bits (saturated)
+    l_special: np.ndarray  # (rows,) 0 finite, 1 +Inf, 2 NaN
+    l_fp32: np.ndarray    # (rows,) FP32 bit patterns of l at the row's end
+
+    @property
+    def l(self) -> np.ndarray:
+        return FP32.decode(self.l_fp32)
+
+    @property
+    def p_values(self) -> np.ndarray:
+        return HIF8.decode(self.p)
+
+    def weights(self) -> np.ndarray:
+        """P of every key rescaled to the row's final max: P_k · 2^(m_block(k) − m_final), what
+        the matrix core's O accumulator holds after its power-of-two rescales (float64)."""
+        rows, n = self.p.shape
+        bc = n // self.m.shape[1]
+        scale = np.exp2((self.m - self.m[:, -1:]).astype(np.float64))
+        with np.errstate(invalid="ignore"):
+            return self.p_values * np.repeat(scale, bc, axis=1)
+
+
+def _ladder_midpoints() -> np.ndarray:
+    v = HIF8.ladder.values
+    return (v[:-1] + v[1:]) / 2
+
+
+_MIDPOINTS = _ladder_midpoints()
+
+
+def hif8_of_difference(t, m) -> np.ndarray:
+    """HiF8_TA(t − m) for float32-valued ``t`` and integer ``m``, rounded once, exactly.
+
+    d = t − m is computed in float64 with its exact rounding error e (TwoSum). Only where d lies
+    exactly on a HiF8 rounding boundary can e change the result; there d is moved one float64
+    step toward e, which is rounded like the exact value d + e.
+    """
+    a = np.asarray(t, dtype=np.float64)
+    b = -np.asarray(m, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        d = a + b
+        bb = d - a
+        err = (a - (d - bb)) + (b - bb)
+    finite = np.isfinite(d)
+    err = np.where(finite, err, 0.0)
+    on_boundary = np.isin(np.abs(d), _MIDPOINTS) & (err != 0)
+    nudged = np.where(on_boundary, np.nextafter(d, np.where(err > 0, np.inf, -np.inf)), d)
+    return HIF8.encode(nudged)
+
+
+def _clamped_ceil(b: np.ndarray, cfg: BapsConfig) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        c = np.ceil(np.clip(b, cfg.m_min, cfg.m_max))   # ±Inf clip to the limits
+    return c.astype(np.int64)
+
+
+
+def _p_fixed_table(frac_bits: int) -> np.ndarray:
+    """P code → P·2^frac_bits for finite non-negative P ≤ 1 (−1 marks specials)."""
+    vals = HIF8.all_values
+    out = np.full(256, -1, dtype=np.int64)
+    ok = np.isfinite(vals) & (vals >= 0) & (vals <= 1)
+    out[ok] = np.round(vals[ok] * 2.0 ** frac_bits).astype(np.int64)
+    if not np.array_equal(out[ok] * 2.0 ** -frac_bits, vals[ok]):
+        raise AssertionError("HiF8 values in [0, 1] are not multiples of 2^-frac_bits")
+    return out
+
+
+def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
+    """Run the bit-exact BAPS path over ``scores`` (rows × n, n a multiple of ``cfg.bc``)."""
+    t = np.asarray(scores)
+    if t.ndim != 2:
+        raise ValueError(f"scores must be 2-D (rows, keys), got shape {t.shape}")
+    t = t.astype(np.float32).astype(np.float64)         # the FP32 accumulator output
+    rows, n = t.shape
+    if n == 0 or n % cfg.bc:
+        raise ValueError(f"key count {n} is not a positive multiple of bc={cfg.bc}")
+    nblocks = n // cfg.bc
+    exp2 = exp2_reference("hif8", "hif8")
+    p_fixed = _p_fixed_table(cfg.l_frac_bits)
+    x = np.empty((rows, n), dtype=np.uint8)
+    p = np.empty((rows, n), dtype=np.uint8)
+    m_hist = np.empty((rows, nblocks), dtype=np.int64)
+    shift_hist = np.empty((rows, nblocks), dtype=np.int64)
+    l = np.zeros(rows, dtype=np.int64)
+    special = np.zeros(rows, dtype=np.int64)
+    m = None
+    for j in range(nblocks):
+        blk = t[:, j * cfg.bc:(j + 1) * cfg.bc]
+        with np.errstate(invalid="ignore"):
+            b = np.max(np.where(np.isnan(blk), -np.inf, blk), axis=1)
+        m_new = _clamped_ceil(b, cfg) if m is None else np.maximum(m, _clamped_ceil(b, cfg))
+        shift = np.zeros(rows, dtype=np.int64) if m is None else m - m_new
+        xj = hif8_of_difference(blk, m_new[:, None])
+        pj = exp2[xj]
+        x[:, j * cfg.bc:(j + 1) * cfg.bc] = xj
+        p[:, j * cfg.bc:(j + 1) * cfg.bc] = pj
+        fixed = p_fixed[pj]
+        block_nan = np.any(pj == HIF8.nan_code, axis=1)
+        block_inf = np.any(pj == HIF8.pos_inf_code, axis=1)
+        special = np.maximum(special, np.where(block_nan, 2, np.where(block_inf, 1, 0)))
+        rescaled = np.where(-shift >= 63, 0, l >> np.minimum(-shift, 62))
+        l = np.minimum(rescaled + np.where(fixed >= 0, fixed, 0).sum(axis=1), cfg.l_max)
+        m = m_new
+        m_hist[:, j], shift_hist[:, j] = m_new, shift
+    value = l * 2.0 ** -cfg.l_frac_bits                  # exact in float64 (≤ 53 bits)
+    value = np.where(special == 2, np.nan, np.where(special == 1, np.inf, value))
+    return BapsResult(x=x, p=p, m=m_hist, shift=shift_hist, l_fixed=l, l_special=special,
+                      l_fp32=FP32.encode(value))
+
+
+def reference_softmax(scores) -> np.ndarray:
+    """float64 softmax in base 2 over the last axis (−Inf masked; a fully masked row gives 0)."""
+    t = np.asarray(scores, dtype=np.float32).astype(np.float64)
+    mx = np.max(t, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        e = np.exp2(t - np.where(np.isfinite(mx), mx, 0.0))
+    s = e.sum(axis=-1, keepdims=True)
+    return np.divide(e, s, out=np.zeros_like(e), where=s > 0)
+
+
+def attention_output(result: BapsResult, values) -> np.ndarray:
+    """O = (Σ_blocks 2^(m_j − m_final) P_j·V_j) / l per row in float64 (the matrix core's
+    rescaled accumulation and final division); masked rows give 0."""
+    pv = result.weights() @ np.asarray(values, dtype=np.float64)
+    l = result.l[:, None]
+    return np.divide(pv, l, out=np.zeros_like(pv), where=(l > 0) & np.isfinite(l))
+
+
+def softmax_errors(scores, result: BapsResult, values=None) -> dict:
+    """Errors of the BAPS probabilities q = weights/l (and of O, given V) against
+    ``reference_softmax``.
+
+    Returns per-row arrays: ``max_abs`` (max |q − p|), ``kl`` (KL(p ‖ q) in nats, terms with
+    p = 0 dropped; +inf where q is 0 but p is not), and with V ``o_rel`` (‖O − O_ref‖ / ‖O_ref‖).
+    """
+    ref = reference_softmax(scores)
+    l = result.l[:, None]
+    q = np.divide(result.weights(), l, out=np.zeros_like(ref), where=(l > 0) & np.isfinite(l))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(ref > 0, ref * (np.log(ref) - np.log(q)), 0.0)
+    out = {"max_abs": np.max(np.abs(q - ref), axis=1), "kl": terms.sum(axis=1)}
+    if values is not None:
+        v = np.asarray(values, dtype=np.float64)
+        o_ref = ref @ v
+        o = attention_output(result, v)
+        norm = np.linalg.norm(o_ref, axis=1)
+        out["o_rel"] = np.linalg.norm(o - o_ref, axis=1) / np.where(norm > 0, norm, 1.0)
+    return out
