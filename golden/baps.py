@@ -201,14 +201,18 @@ def softmax_errors(scores, result: BapsResult, values=None) -> dict:
     ``reference_softmax``.
 
     Returns per-row arrays: ``max_abs`` (max |q − p|), ``kl`` (KL(p ‖ q) in nats, terms with
-    p = 0 dropped; +inf where q is 0 but p is not), and with V ``o_rel`` (‖O − O_ref‖ / ‖O_ref‖).
+    p = 0 dropped; +inf where q is 0 but p is not), ``kl_support`` (the same sum over keys with
+    q > 0 only), ``lost_mass`` (Σ p where q = 0: keys whose HiF8 P underflowed), and with V
+    ``o_rel`` (‖O − O_ref‖ / ‖O_ref‖).
     """
     ref = reference_softmax(scores)
     l = result.l[:, None]
     q = np.divide(result.weights(), l, out=np.zeros_like(ref), where=(l > 0) & np.isfinite(l))
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(ref > 0, ref * (np.log(ref) - np.log(q)), 0.0)
-    out = {"max_abs": np.max(np.abs(q - ref), axis=1), "kl": terms.sum(axis=1)}
+    out = {"max_abs": np.max(np.abs(q - ref), axis=1), "kl": terms.sum(axis=1),
+           "kl_support": np.where(q > 0, terms, 0.0).sum(axis=1),
+           "lost_mass": np.where(q > 0, 0.0, ref).sum(axis=1)}
     if values is not None:
         v = np.asarray(values, dtype=np.float64)
         o_ref = ref @ v

@@ -1,0 +1,62 @@
+"""The attention-sink P-collapse stress test (``../shared/spec/comparisons.md``).
+
+Logits: N(0, 1) for every key plus a 4-token sink at +Δ (keys 0..3), natural-log units, converted
+to base 2 (t = s·log2 e). V ~ N(0, 1). Keys are visited forward (sink block first) or reversed
+(sink block last). Metric: MSE of O = softmax·V against float64, averaged over query rows. Methods:
+E4M3 P with S = 1 and S = 256, and BAPS (HiF8 x and P). Seeded: the same logits and V for every
+method at a given (Δ, length, trial).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .softmax_variants import softmax_probs
+
+__all__ = ["SinkConfig", "METHODS", "sink_sweep"]
+
+METHODS = {  # name → (variant, scale_log2)
+    "e4m3_s1": ("e4m3", 0),
+    "e4m3_s256": ("e4m3", 8),
+    "hif8_baps": ("baps", 0),
+}
+SINK_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    deltas: tuple = tuple(range(4, 14))
+    lengths: tuple = (512, 1024, 2048, 4096, 8192, 16384)
+    rows: int = 16            # query rows per (Δ, length)
+    dv: int = 64              # value width
+    bc: int = 64              # key block size
+    seed: int = 2026
+
+
+def _case(cfg: SinkConfig, delta: float, n: int):
+    rng = np.random.default_rng([cfg.seed, int(delta * 100), n])
+    logits = rng.standard_normal((cfg.rows, n))
+    logits[:, :SINK_TOKENS] += delta
+    v = rng.standard_normal((n, cfg.dv))
+    return (logits * np.log2(np.e)).astype(np.float32), v
+
+
+def sink_sweep(cfg: SinkConfig = SinkConfig(), progress=None) -> list[dict]:
+    """One record per (Δ, length, order, method): MSE of O against float64."""
+    records = []
+    cases = list(itertools.product(cfg.deltas, cfg.lengths))
+    for delta, n in cases:
+        t, v = _case(cfg, delta, n)
+        o_ref = softmax_probs(t, "fp64", bc=cfg.bc) @ v
+        for order in ("forward", "reverse"):
+            tt, vv = (t, v) if order == "forward" else (t[:, ::-1], v[::-1])
+            for name, (variant, scale) in METHODS.items():
+                o = softmax_probs(tt, variant, bc=cfg.bc, scale_log2=scale) @ vv
+                records.append({"delta": delta, "length": n, "order": order, "method": name,
+                                "mse": float(np.mean((o - o_ref) ** 2))})
+        if progress:
+            progress(1)
+    return records

@@ -1,0 +1,83 @@
+"""Softmax variants on base-2 scores, all returning normalized probabilities (rows × keys).
+
+Each variant processes keys in blocks of ``bc`` in order (online softmax, as FlashAttention does)
+and returns q, the probabilities the matrix core effectively applies to V: every block's P
+rescaled to the row's final max and divided by the row sum.
+
+* ``fp64``: float64 softmax, no casts (the reference; with blocks it equals the plain softmax).
+* ``baps``: the bit-exact BAPS path (``golden.baps``): integer block max, x = HiF8(t − m) rounded
+  once, P = HiF8(2^x) from the verified EXP2 table, exact fixed-point sum with truncating rescale.
+* ``raw_hif8``: ablation — the raw scores are cast to HiF8 first (8 bits cross the link), then
+  the same integer block max is subtracted exactly and P = HiF8_TA(2^(HiF8(t) − m)); exact sum.
+* ``e4m3``: ablation — FlashAttention-3's FP8 P: running max m (float), P̃ = E4M3(2^(t − m) · S),
+  RNE saturating, S = 2^scale_log2 (256 by default, 1 for the unscaled cast); float64 sums.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..golden.baps import BapsConfig, baps_softmax, reference_softmax
+from ..golden.formats import E4M3, HIF8
+
+__all__ = ["VARIANTS", "softmax_probs"]
+
+VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3")
+
+
+def _finish(p: np.ndarray, m_blocks: np.ndarray, bc: int) -> np.ndarray:
+    """Rescale each block's P to the final max and normalize (masked rows give zeros)."""
+    scale = np.exp2(m_blocks - m_blocks[:, -1:])
+    with np.errstate(invalid="ignore"):
+        w = p * np.repeat(scale, bc, axis=1)
+    w = np.nan_to_num(w, nan=0.0)
+    s = w.sum(axis=1, keepdims=True)
+    return np.divide(w, s, out=np.zeros_like(w), where=s > 0)
+
+
+def _running_max(t: np.ndarray, bc: int, integer: bool) -> np.ndarray:
+    blocks = t.reshape(t.shape[0], -1, bc).max(axis=2)
+    if integer:
+        blocks = np.ceil(np.clip(blocks, -(2 ** 15), 2 ** 15 - 1))
+    m = np.maximum.accumulate(blocks, axis=1)
+    return np.where(np.isfinite(m), m, 0.0)
+
+
+def _raw_hif8(t: np.ndarray, bc: int) -> np.ndarray:
+    tq = HIF8.decode(HIF8.encode(t))
+    m = _running_max(tq, bc, integer=True)
+    d = tq - np.repeat(m, bc, axis=1)                    # exact: few significant bits
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = HIF8.decode(HIF8.encode(np.exp2(d)))
+    return _finish(p, m, bc)
+
+
+def _e4m3(t: np.ndarray, bc: int, scale_log2: int) -> np.ndarray:
+    m = _running_max(t, bc, integer=False)
+    d = t - np.repeat(m, bc, axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = E4M3.decode(E4M3.encode(np.exp2(d + scale_log2)))
+    return _finish(p, m, bc)
+
+
+def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8) -> np.ndarray:
+    """Probabilities of ``variant`` for base-2 ``scores`` (rows × keys). Keys are padded with
+    −Inf (masked) to a multiple of ``bc``; the result has the original width."""
+    if variant not in VARIANTS:
+        raise ValueError(f"softmax variant {variant!r} is not allowed; allowed: {', '.join(VARIANTS)}")
+    t = np.asarray(scores, dtype=np.float32).astype(np.float64)
+    rows, n = t.shape
+    pad = (-n) % bc
+    if pad:
+        t = np.concatenate([t, np.full((rows, pad), -np.inf)], axis=1)
+    if variant == "fp64":
+        q = reference_softmax(t)
+    elif variant == "baps":
+        r = baps_softmax(t, BapsConfig(bc=bc))
+        l = r.l[:, None]                                 # the hardware's FP32 row sum
+        q = np.divide(r.weights(), l, out=np.zeros_like(t), where=(l > 0) & np.isfinite(l))
+    elif variant == "raw_hif8":
+        q = _raw_hif8(t, bc)
+    else:
+        q = _e4m3(t, bc, scale_log2)
+    return q[:, :n]

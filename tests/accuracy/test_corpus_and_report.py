@@ -1,0 +1,43 @@
+"""The offline corpus, the synthetic/sink report without the model, and the CLI errors."""
+
+import json
+
+import pytest
+
+from baps_rtl.accuracy.corpus import select_sentences, stdlib_sentences
+from baps_rtl.accuracy.report import QUICK, run_accuracy
+from baps_rtl.accuracy.sink import SinkConfig
+from baps_rtl.cli import main
+
+
+def test_corpus_is_prose_and_the_selection_is_seeded():
+    pool = stdlib_sentences()
+    assert len(pool) > 1000
+    picked = select_sentences(50)
+    assert picked == select_sentences(50) and picked != select_sentences(50, seed=1)
+    for s in picked:
+        assert 6 <= len(s.split()) <= 40 and s[-1] in ".!?" and ">>>" not in s and "(" not in s
+    with pytest.raises(ValueError, match=r"sentence count 0 is not allowed"):
+        select_sentences(0)
+
+
+def test_report_without_the_model_writes_every_file(tmp_path):
+    import dataclasses
+    cfg = dataclasses.replace(QUICK, sink=SinkConfig(deltas=(4, 8), lengths=(512,), rows=4, dv=8),
+                              synthetic_rows=8, synthetic_keys=256)
+    result, paths = run_accuracy(tmp_path, cfg, model=False, progress=False)
+    assert set(paths) == {"json", "md", "csv", "sink"}
+    data = json.loads(paths["json"].read_text())
+    assert len(data["sink"]) == 2 * 2 * 3 and len(data["synthetic"]) == 4
+    md = paths["md"].read_text()
+    assert "Real model: not run" in md and "| 8 |" in md
+    assert paths["sink"].read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["accuracy", "--sentences", "5"], "--sentences 5: allowed: 10 or more"),
+    (["accuracy", "--bc", "0", "--no-model"], "--bc 0: allowed: 1..4096"),
+])
+def test_accuracy_cli_errors(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err

@@ -1,0 +1,59 @@
+"""Softmax variants and the sink sweep (numpy only)."""
+
+import numpy as np
+import pytest
+
+from baps_rtl.accuracy.sink import METHODS, SinkConfig, sink_sweep
+from baps_rtl.accuracy.softmax_variants import VARIANTS, softmax_probs
+from baps_rtl.golden.baps import BapsConfig, baps_softmax, reference_softmax
+
+
+def scores(rows=8, n=200, scale=2.0, seed=1):
+    return np.random.default_rng(seed).normal(0, scale, (rows, n)).astype(np.float32)
+
+
+def test_fp64_variant_is_the_reference_and_pads_with_masked_keys():
+    t = scores()
+    np.testing.assert_allclose(softmax_probs(t, "fp64", bc=64), reference_softmax(t), rtol=1e-12)
+
+
+def test_baps_variant_is_the_bit_exact_pipeline_divided_by_its_fp32_sum():
+    t = scores(n=256)
+    r = baps_softmax(t, BapsConfig(bc=64))
+    np.testing.assert_array_equal(softmax_probs(t, "baps", bc=64), r.weights() / r.l[:, None])
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_is_a_distribution_close_to_the_reference(variant):
+    t = scores()
+    q = softmax_probs(t, variant, bc=32)
+    assert q.shape == t.shape and np.all(q >= 0)
+    np.testing.assert_allclose(q.sum(axis=1), 1.0, atol=0.02)
+    assert np.abs(q - reference_softmax(t)).max() < 0.05
+
+
+def test_casting_raw_scores_loses_more_than_casting_the_difference_on_wide_scores():
+    # hif8.md: subtracting the max before the cast keeps resolution where 2^x is large. Measured
+    # here: it holds for wide score ranges (σ = 6 in base 2); for narrow ones (σ ≤ 2) the raw
+    # cast is as good or better, since raw scores near 0 get HiF8's finest steps.
+    t = scores(rows=64, n=512, scale=6.0)
+    ref = reference_softmax(t)
+    err = {v: np.abs(softmax_probs(t, v, bc=64) - ref).mean() for v in ("baps", "raw_hif8")}
+    assert err["raw_hif8"] > 5 * err["baps"]
+
+
+def test_unknown_variant_is_named():
+    with pytest.raises(ValueError, match=r"softmax variant 'fp8' is not allowed; allowed: fp64, baps"):
+        softmax_probs(scores(), "fp8")
+
+
+def test_sink_sweep_is_seeded_and_shows_p_collapse():
+    cfg = SinkConfig(deltas=(4, 8), lengths=(512, 4096), rows=8, dv=16)
+    a, b = sink_sweep(cfg), sink_sweep(cfg)
+    assert a == b
+    assert len(a) == 2 * 2 * 2 * len(METHODS)
+    mse = {(r["delta"], r["length"], r["order"], r["method"]): r["mse"] for r in a}
+    # E4M3 without scaling collapses when the sink block comes first (comparisons.md)
+    assert mse[(8, 4096, "forward", "e4m3_s1")] > 10 * mse[(8, 4096, "reverse", "e4m3_s1")]
+    assert mse[(8, 4096, "forward", "e4m3_s256")] < 2 * mse[(8, 4096, "reverse", "e4m3_s256")]
+    assert mse[(8, 4096, "forward", "hif8_baps")] < 2 * mse[(8, 4096, "reverse", "hif8_baps")]

@@ -1,0 +1,65 @@
+"""BAPS inside all-MiniLM-L6-v2 (needs the `accuracy` extra; CI requires it)."""
+
+import os
+
+import numpy as np
+import pytest
+
+from baps_rtl.accuracy.report import model_extra_available
+
+if not model_extra_available():
+    if os.environ.get("BAPS_REQUIRE_ACCURACY") == "1":
+        raise RuntimeError("BAPS_REQUIRE_ACCURACY=1 but the accuracy extra is not installed")
+    pytest.skip("accuracy extra not installed (make accuracy-extra)", allow_module_level=True)
+
+from baps_rtl.accuracy import transformer  # noqa: E402
+from baps_rtl.accuracy.corpus import select_sentences  # noqa: E402
+
+SENTENCES = select_sentences(40)
+
+
+@pytest.fixture(scope="module")
+def model_and_reference():
+    model = transformer.load_model()
+    return model, transformer.encode(model, SENTENCES, None)
+
+
+def test_emulation_with_casts_disabled_reproduces_the_fp32_model(model_and_reference):
+    model, ref = model_and_reference
+    stats = transformer.LayerStats()
+    emb = transformer.encode(model, SENTENCES, transformer.MODEL_VARIANTS["emulated_fp64"],
+                             stats=stats, batch_size=16)       # padded batches: masks matter
+    assert transformer.embedding_cosines(ref, emb).min() > 0.99999
+    assert transformer.neighbour_agreement(ref, emb) == 1.0
+    assert len(stats.summary()) == 6 and all(x["kl_mean"] == 0 for x in stats.summary())
+
+
+def test_baps_is_close_and_the_metrics_detect_a_broken_softmax(model_and_reference, monkeypatch):
+    model, ref = model_and_reference
+    stats = transformer.LayerStats()
+    emb = transformer.encode(model, SENTENCES, transformer.MODEL_VARIANTS["baps_hif8"], stats=stats)
+    cos = transformer.embedding_cosines(ref, emb)
+    assert cos.min() > 0.999 and 0 < max(x["kl_mean"] for x in stats.summary()) < 0.01
+    # a broken softmax: uniform attention over the valid keys
+    real = transformer.softmax_probs
+
+    def uniform(t, variant, **kw):
+        q = real(t, variant, **kw)
+        return np.where(q > 0, 1.0, 0.0) / np.maximum((q > 0).sum(axis=1, keepdims=True), 1) \
+            if variant != "fp64" else q
+    monkeypatch.setattr(transformer, "softmax_probs", uniform)
+    broken_stats = transformer.LayerStats()
+    broken = transformer.encode(model, SENTENCES, transformer.MODEL_VARIANTS["baps_hif8"],
+                                stats=broken_stats)
+    assert transformer.embedding_cosines(ref, broken).mean() < cos.mean() - 0.01
+    assert transformer.neighbour_agreement(ref, broken) < transformer.neighbour_agreement(ref, emb)
+    assert min(x["kl_mean"] for x in broken_stats.summary()) > 10 * max(
+        x["kl_mean"] for x in stats.summary())
+
+
+def test_neighbour_agreement_counts_overlap():
+    e = np.eye(12) + 0.01 * np.arange(12)[:, None]
+    assert transformer.neighbour_agreement(e, e, k=3) == 1.0
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(40, 8)), rng.normal(size=(40, 8))
+    assert transformer.neighbour_agreement(a, b, k=10) < 0.5
