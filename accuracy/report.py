@@ -148,8 +148,12 @@ def _plots(result: dict, outdir: Path) -> list[Path]:
     paths = []
     sink = result["sink"]
     lengths = sorted({r["length"] for r in sink})
-    fig, axes = plt.subplots(1, len(lengths), figsize=(4 * len(lengths), 3.6), squeeze=False)
-    for ax, n in zip(axes[0], lengths):
+    ncols = min(3, len(lengths))
+    nrows = -(-len(lengths) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
+    for ax in axes.flat[len(lengths):]:
+        ax.set_visible(False)
+    for ax, n in zip(axes.flat, lengths):
         for m in METHODS:
             for o, style in (("forward", "-"), ("reverse", "--")):
                 pts = sorted((r["delta"], r["mse"]) for r in sink
@@ -158,8 +162,9 @@ def _plots(result: dict, outdir: Path) -> list[Path]:
         ax.set_yscale("log")
         ax.set_title(f"length {n}")
         ax.set_xlabel("sink strength Δ")
-    axes[0][0].set_ylabel("MSE of O vs float64")
-    axes[0][-1].legend(fontsize=7)
+    for row in axes:
+        row[0].set_ylabel("MSE of O vs float64")
+    axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     paths.append(outdir / "sink.png")
     fig.savefig(paths[-1], dpi=110)
