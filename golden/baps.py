@@ -15,8 +15,9 @@ is cut into key blocks of ``bc`` scores, processed in order; per row and block:
   saturates there. At the row's end l is rounded to FP32 (RNE).
 
 Special values, defined and tested: a NaN score gives x = NaN, P = NaN (0x80) and l = NaN for
-the row; a +Inf score gives P = +Inf and l = +Inf (unless NaN); −Inf scores (masking) give P = 0;
-a fully masked row ends with l = 0, and ``attention_output`` returns a zero row for it.
+the row; a +Inf score gives P = +Inf and l = +Inf (unless NaN); a score above the saturated
+running max (t > m_max) gives x > 0 and P > 1, which also makes l = +Inf; −Inf scores (masking)
+give P = 0; a fully masked row ends with l = 0, and ``attention_output`` returns a zero row.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
         p[:, j * cfg.bc:(j + 1) * cfg.bc] = pj
         fixed = p_fixed[pj]
         block_nan = np.any(pj == HIF8.nan_code, axis=1)
-        block_inf = np.any(pj == HIF8.pos_inf_code, axis=1)
+        block_inf = np.any((fixed < 0) & (pj != HIF8.nan_code), axis=1)   # +Inf or P > 1
         special = np.maximum(special, np.where(block_nan, 2, np.where(block_inf, 1, 0)))
         rescaled = np.where(-shift >= 63, 0, l >> np.minimum(-shift, 62))
         l = np.minimum(rescaled + np.where(fixed >= 0, fixed, 0).sum(axis=1), cfg.l_max)

@@ -12,7 +12,7 @@ from ..golden.formats import HIF8, get_format
 from .hif8_decode import decode_hif8
 from .pipeline import StreamPipeline
 
-__all__ = ["Exp2HiF8", "OUT_FORMATS", "IMPLS"]
+__all__ = ["Exp2HiF8", "exp2_hif8_logic", "OUT_FORMATS", "IMPLS"]
 
 OUT_FORMATS = ("fp16", "hif8")
 IMPLS = ("table", "split")
@@ -51,16 +51,21 @@ class Exp2HiF8(StreamPipeline):
         return self._impl
 
     def datapath(self, m, payload, reg):
-        result = Signal(self.o.payload.shape())
-        if self._impl == "table":
-            table = exp2_reference("hif8", self._out_format)
-            with m.Switch(payload):
-                for code, out in enumerate(table):
-                    with m.Case(code):
-                        m.d.comb += result.eq(int(out))
-        else:
-            _split(m, payload, result, self._out_format)
-        return reg(result)
+        return reg(exp2_hif8_logic(m, payload, out_format=self._out_format, impl=self._impl))
+
+
+def exp2_hif8_logic(m: Module, code, *, out_format: str, impl: str) -> Signal:
+    """The combinational 2^x of ``Exp2HiF8`` (shared with ``SoftmaxLanes``' lanes)."""
+    result = Signal(get_format(out_format).width, name="exp2")
+    if impl == "table":
+        table = exp2_reference("hif8", out_format)
+        with m.Switch(code):
+            for c, out in enumerate(table):
+                with m.Case(c):
+                    m.d.comb += result.eq(int(out))
+    else:
+        _split(m, code, result, out_format)
+    return result
 
 
 # -- the split implementation ---------------------------------------------------------------------

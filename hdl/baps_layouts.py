@@ -1,0 +1,55 @@
+"""Beat layouts of the BAPS datapath streams, as data (``amaranth.lib.data``).
+
+Stream order is block-major (``../shared/spec/baps.md``): for each key block, for each row of the
+tile, the row's ``bc`` scores in ``bc / lanes`` consecutive beats.
+"""
+
+from amaranth import signed, unsigned
+from amaranth.lib import data
+
+__all__ = ["score_beat", "code_beat", "prob_beat", "row_bits", "shift_shape"]
+
+
+def row_bits(br: int) -> int:
+    return max(1, (br - 1).bit_length())
+
+
+def shift_shape(m_width: int):
+    """m_old − m_new ∈ [−(2^m_width − 1), 0]."""
+    return signed(m_width + 1)
+
+
+def score_beat(lanes: int, br: int) -> data.StructLayout:
+    """Matrix-core output: ``lanes`` FP32 scores (bit patterns) of one row and block."""
+    return data.StructLayout({
+        "scores": data.ArrayLayout(32, lanes),
+        "row": unsigned(row_bits(br)),
+        "first_block": unsigned(1),      # the row's first key block: the running max restarts
+        "last_block": unsigned(1),       # the row's last key block: the row ends with it
+    })
+
+
+def code_beat(elements: int, elem_bits: int, br: int, m_width: int) -> data.StructLayout:
+    """One link beat: ``elements`` score codes plus framing and the per-row side band."""
+    return data.StructLayout({
+        "codes": data.ArrayLayout(elem_bits, elements),
+        "row": unsigned(row_bits(br)),
+        "shift": shift_shape(m_width),   # m_old − m_new, 0 on the first block
+        "first_block": unsigned(1),
+        "last_block": unsigned(1),
+        "first_beat": unsigned(1),       # first beat of this row's block
+        "last_beat": unsigned(1),        # last beat of this row's block
+    })
+
+
+def prob_beat(lanes: int, br: int) -> data.StructLayout:
+    """Vector-core output: ``lanes`` HiF8 P codes for P·V; at a row's end also l (FP32)."""
+    return data.StructLayout({
+        "p": data.ArrayLayout(8, lanes),
+        "row": unsigned(row_bits(br)),
+        "first_block": unsigned(1),
+        "last_block": unsigned(1),
+        "last_beat": unsigned(1),
+        "end_of_row": unsigned(1),       # last beat of the row's last block: ``l`` is valid
+        "l": unsigned(32),               # FP32 bit pattern of the row sum
+    })

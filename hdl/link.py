@@ -1,0 +1,51 @@
+"""``MatrixVectorLink``: the matrix-to-vector score interface (``baps.md`` block 2)."""
+
+from amaranth import Module
+from amaranth.lib import data, fifo, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .baps_layouts import code_beat
+
+__all__ = ["MatrixVectorLink", "ELEMENTS"]
+
+ELEMENTS = {"hif8": 8, "fp16": 16}
+
+
+class MatrixVectorLink(wiring.Component):
+    """A valid/ready stream of ``width``-bit beats: ``width / bits(element)`` score codes (W/8
+    HiF8 or W/16 FP16) plus framing (row, first/last block, first/last beat) and the side band
+    (shift). ``depth`` = 0 is a wire; ``depth`` ≥ 1 inserts a buffered FIFO of that depth
+    (``amaranth.lib.fifo.SyncFIFOBuffered``: registered output, one beat per cycle)."""
+
+    def __init__(self, *, width: int = 64, element: str = "hif8", br: int = 4, m_width: int = 16,
+                 depth: int = 0):
+        try:
+            if element not in ELEMENTS:
+                raise ValueError(f"element={element!r} is not allowed; allowed: {', '.join(ELEMENTS)}")
+            bits = ELEMENTS[element]
+            if not isinstance(width, int) or width < bits or width % bits:
+                raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
+                                 f"positive multiples of {bits}")
+            if not isinstance(depth, int) or not 0 <= depth <= 1024:
+                raise ValueError(f"depth={depth!r} is not allowed; allowed: integers 0..1024")
+        except ValueError:
+            self._MustUse__silence = True
+            raise
+        self.width, self.element, self.depth = width, element, depth
+        self.elements = width // bits
+        layout = code_beat(self.elements, bits, br, m_width)
+        super().__init__({"i": In(stream.Signature(layout)), "o": Out(stream.Signature(layout))})
+
+    def elaborate(self, platform):
+        m = Module()
+        if self.depth == 0:
+            wiring.connect(m, wiring.flipped(self.i), wiring.flipped(self.o))
+            return m
+        width = data.Layout.cast(self.i.payload.shape()).size
+        m.submodules.fifo = q = fifo.SyncFIFOBuffered(width=width, depth=self.depth)
+        m.d.comb += [
+            q.w_data.eq(self.i.payload.as_value()), q.w_en.eq(self.i.valid),
+            self.i.ready.eq(q.w_rdy),
+            self.o.payload.eq(q.r_data), self.o.valid.eq(q.r_rdy), q.r_en.eq(self.o.ready),
+        ]
+        return m

@@ -1,0 +1,124 @@
+"""``Rescale``: the matrix-side block-aware rescaling datapath (``baps.md`` block 1)."""
+
+from amaranth import Array, Module, Mux, Signal, signed
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .baps_layouts import code_beat, score_beat, shift_shape
+from .score_arith import ceil_of_fixed, fp32_to_fixed, hif8_of_difference
+
+__all__ = ["Rescale", "check_tile_params"]
+
+
+def check_tile_params(*, br, bc, lanes, m_width) -> None:
+    """``ValueError`` naming the first bad tile parameter and what is allowed."""
+    for name, value, lo, hi in (("br", br, 1, 4096), ("bc", bc, 1, 4096), ("lanes", lanes, 1, 256),
+                                ("m_width", m_width, 2, 32)):
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise ValueError(f"{name}={value!r} is not allowed; allowed: integers {lo}..{hi}")
+    if bc % lanes:
+        raise ValueError(f"bc={bc} is not a multiple of lanes={lanes}; allowed: bc = k·lanes")
+
+
+class Rescale(wiring.Component):
+    """FP32 scores in (``lanes`` per beat, block-major), HiF8 x = t − m codes out, same beats.
+
+    Per row and block: b = max of the block's scores (NaN ignored), m_new = max(m_old, ceil(b))
+    (saturating ``m_width``-bit signed; restarts on ``first_block``), x = HiF8_TA(t − m_new)
+    rounded once from the exact difference, shift = m_old − m_new. Bit-exact with
+    ``golden.baps``. The row's ``bc`` scores are buffered (two ping-pong buffers) because m_new
+    is needed before the first subtraction; while one row drains the next fills, so the steady
+    state is ``lanes`` scores per cycle, with a latency of ``bc / lanes`` cycles.
+    """
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
+        except ValueError:
+            self._MustUse__silence = True
+            raise
+        self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
+        super().__init__({
+            "i": In(stream.Signature(score_beat(lanes, br))),
+            "o": Out(stream.Signature(code_beat(lanes, 8, br, m_width))),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        lanes, beats = self.lanes, self.bc // self.lanes
+        lo = -(1 << (self.m_width - 1))
+
+        buffers = Array(Signal(32 * lanes, name=f"buf{k}") for k in range(2 * beats))
+        m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
+        full = Signal(2)
+        meta_m = Array(Signal(signed(self.m_width), name=f"meta_m{k}") for k in range(2))
+        meta_shift = Array(Signal(shift_shape(self.m_width), name=f"meta_shift{k}") for k in range(2))
+        meta_row = Array(Signal.like(self.i.payload.row, name=f"meta_row{k}") for k in range(2))
+        meta_first = Array(Signal(name=f"meta_first{k}") for k in range(2))
+        meta_last = Array(Signal(name=f"meta_last{k}") for k in range(2))
+
+        # Fill side: buffer the row's beats, running max of the lanes' ceilings.
+        fill_sel = Signal()
+        fill_beat = Signal(range(beats))
+        cmax = Signal(signed(self.m_width))
+        beat_max = Signal(signed(self.m_width))
+        ceils = [ceil_of_fixed(m, fp32_to_fixed(m, self.i.payload.scores[k]), self.m_width)
+                 for k in range(lanes)]
+        acc = Mux(fill_beat == 0, lo, cmax)
+        for c in ceils:
+            acc = Mux(c > acc, c, acc)
+        m.d.comb += [beat_max.eq(acc), self.i.ready.eq(~full.bit_select(fill_sel, 1))]
+        with m.If(self.i.valid & self.i.ready):
+            m.d.sync += buffers[fill_sel * beats + fill_beat].eq(self.i.payload.scores.as_value())
+            with m.If(fill_beat == beats - 1):
+                row = self.i.payload.row
+                m_old = m_reg[row]
+                m_new = Signal(signed(self.m_width), name="m_new")
+                m.d.comb += m_new.eq(Mux(self.i.payload.first_block | (beat_max > m_old),
+                                         beat_max, m_old))
+                m.d.sync += [
+                    m_reg[row].eq(m_new),
+                    meta_m[fill_sel].eq(m_new),
+                    meta_shift[fill_sel].eq(Mux(self.i.payload.first_block, 0, m_old - m_new)),
+                    meta_row[fill_sel].eq(row),
+                    meta_first[fill_sel].eq(self.i.payload.first_block),
+                    meta_last[fill_sel].eq(self.i.payload.last_block),
+                    fill_sel.eq(~fill_sel),
+                    fill_beat.eq(0),
+                ]
+            with m.Else():
+                m.d.sync += [fill_beat.eq(fill_beat + 1), cmax.eq(beat_max)]
+
+        # Drain side: x = HiF8(t − m_new) for the buffered row, one beat of `lanes` per cycle.
+        drain_sel = Signal()
+        drain_beat = Signal(range(beats))
+        word = buffers[drain_sel * beats + drain_beat]
+        m_new_out = meta_m[drain_sel]
+        o = self.o.payload
+        for k in range(lanes):
+            f = fp32_to_fixed(m, word[32 * k:32 * (k + 1)])
+            m.d.comb += o.codes[k].eq(hif8_of_difference(m, f, m_new_out))
+        m.d.comb += [
+            self.o.valid.eq(full.bit_select(drain_sel, 1)),
+            o.row.eq(meta_row[drain_sel]),
+            o.shift.eq(meta_shift[drain_sel]),
+            o.first_block.eq(meta_first[drain_sel]),
+            o.last_block.eq(meta_last[drain_sel]),
+            o.first_beat.eq(drain_beat == 0),
+            o.last_beat.eq(drain_beat == beats - 1),
+        ]
+        with m.If(self.o.valid & self.o.ready):
+            with m.If(drain_beat == beats - 1):
+                m.d.sync += [drain_sel.eq(~drain_sel), drain_beat.eq(0)]
+            with m.Else():
+                m.d.sync += drain_beat.eq(drain_beat + 1)
+
+        # Buffer occupancy: set when a row is complete, cleared when it has drained.
+        filled = self.i.valid & self.i.ready & (fill_beat == beats - 1)
+        drained = self.o.valid & self.o.ready & (drain_beat == beats - 1)
+        for k in range(2):
+            with m.If(filled & (fill_sel == k)):
+                m.d.sync += full[k].eq(1)
+            with m.Elif(drained & (drain_sel == k)):
+                m.d.sync += full[k].eq(0)
+        return m
