@@ -10,7 +10,8 @@ import numpy as np
 from .baps import BapsConfig, BapsResult, baps_softmax
 from .formats import FP32
 
-__all__ = ["TileShape", "score_beats", "run_golden", "expected_code_beats", "expected_prob_beats"]
+__all__ = ["TileShape", "score_beats", "run_golden", "expected_code_beats", "expected_prob_beats",
+           "TILE_CASES", "tile_scores"]
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,41 @@ def expected_prob_beats(result: BapsResult, shape: TileShape) -> list[dict]:
                     "last_beat": int(b == shape.beats_per_row - 1), "end_of_row": int(end),
                     "l": int(result.l_fp32[r]) if end else 0})
     return out
+
+
+TILE_CASES = ("narrow", "medium", "wide", "far_positive", "far_negative", "corners")
+
+
+def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
+    """A seeded (br, blocks·bc) FP32 tile: Gaussian scores of a named width, far from zero, or
+    the named corner cases (all-equal row, one dominant score, fully masked row, NaN, +Inf, a
+    sink, the double-rounding case of ``baps.md``), one per row, cycling."""
+    if case not in TILE_CASES:
+        raise ValueError(f"tile case {case!r} is not allowed; allowed: {', '.join(TILE_CASES)}")
+    rng = np.random.default_rng([seed, TILE_CASES.index(case)])
+    n = shape.bc * shape.blocks
+    sigma = {"narrow": 0.5, "medium": 2.0, "wide": 8.0}.get(case, 2.0)
+    t = rng.normal(0, sigma, (shape.br, n))
+    if case == "far_positive":
+        t += 2.0 ** 14
+    elif case == "far_negative":
+        t -= 2.0 ** 14
+    elif case == "corners":
+        for r in range(shape.br):
+            kind = r % 7
+            if kind == 0:
+                t[r] = 2.3                                  # all equal
+            elif kind == 1:
+                t[r] = rng.normal(0, 1, n)
+                t[r, n // 2] = 60.0                         # one dominant score, mid-row
+            elif kind == 2:
+                t[r] = -np.inf                              # fully masked
+            elif kind == 3:
+                t[r, 1] = np.nan
+            elif kind == 4:
+                t[r, -1] = np.inf
+            elif kind == 5:
+                t[r, :4] += 9.0                             # a sink in the first block
+            else:
+                t[r, 0], t[r, 1] = 2.0 ** -60, 17.5         # t − m = −18 + 2^-60: one rounding
+    return t.astype(np.float32)

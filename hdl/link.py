@@ -14,8 +14,9 @@ ELEMENTS = {"hif8": 8, "fp16": 16}
 class MatrixVectorLink(wiring.Component):
     """A valid/ready stream of ``width``-bit beats: ``width / bits(element)`` score codes (W/8
     HiF8 or W/16 FP16) plus framing (row, first/last block, first/last beat) and the side band
-    (shift). ``depth`` = 0 is a wire; ``depth`` ≥ 1 inserts a buffered FIFO of that depth
-    (``amaranth.lib.fifo.SyncFIFOBuffered``: registered output, one beat per cycle)."""
+    (shift). ``depth`` = 0 is a wire; ``depth`` ≥ 3 inserts a buffered FIFO of that depth
+    (``amaranth.lib.fifo.SyncFIFOBuffered``: registered output, one beat per cycle; depths 1 and
+    2 are refused: measured in simulation, they pass only one beat every two cycles)."""
 
     def __init__(self, *, width: int = 64, element: str = "hif8", br: int = 4, m_width: int = 16,
                  depth: int = 0):
@@ -26,8 +27,9 @@ class MatrixVectorLink(wiring.Component):
             if not isinstance(width, int) or width < bits or width % bits:
                 raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
                                  f"positive multiples of {bits}")
-            if not isinstance(depth, int) or not 0 <= depth <= 1024:
-                raise ValueError(f"depth={depth!r} is not allowed; allowed: integers 0..1024")
+            if not isinstance(depth, int) or not (depth == 0 or 3 <= depth <= 1024):
+                raise ValueError(f"depth={depth!r} is not allowed; allowed: 0 (a wire) or 3..1024 "
+                                 "(a buffered FIFO of depth 1 or 2 halves the beat rate)")
         except ValueError:
             self._MustUse__silence = True
             raise

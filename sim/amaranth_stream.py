@@ -9,9 +9,31 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from amaranth.lib import data
 from amaranth.sim import Simulator
 
-__all__ = ["run_stream", "StreamRun"]
+__all__ = ["run_stream", "StreamRun", "to_python", "pack"]
+
+
+def pack(layout, value) -> int:
+    """A nested dict/list ``value`` of ``layout`` as the integer of its bits (ints pass through)."""
+    if isinstance(value, int):
+        return value
+    return data.Layout.cast(layout).const(value).as_value().value
+
+
+def to_python(layout, value):
+    """A sampled payload as nested dicts/lists of ints (``layout`` None: a plain int)."""
+    if layout is None:
+        return int(value)
+    layout = data.Layout.cast(layout)
+    if isinstance(layout, data.ArrayLayout):
+        return [to_python(_sub(layout.elem_shape), value[i]) for i in range(layout.length)]
+    return {name: to_python(_sub(f.shape), value[name]) for name, f in layout}
+
+
+def _sub(shape):
+    return shape if isinstance(shape, (data.Layout, data.ArrayLayout, data.StructLayout)) else None
 
 
 @dataclass
@@ -29,7 +51,9 @@ def run_stream(dut, inputs, *, seed: int = 1, idle: float = 0.1, stall: float = 
     The run continues ``drain`` cycles (output always ready) after the last input is taken, so a
     unit that emits extra beats shows them.
     """
-    inputs = [int(v) for v in inputs]
+    in_layout = dut.i.payload.shape() if isinstance(dut.i.payload, data.View) else None
+    out_layout = dut.o.payload.shape() if isinstance(dut.o.payload, data.View) else None
+    inputs = [pack(in_layout, v) if in_layout is not None else int(v) for v in inputs]
     run = StreamRun()
     rng = random.Random(seed)
 
@@ -41,7 +65,8 @@ def run_stream(dut, inputs, *, seed: int = 1, idle: float = 0.1, stall: float = 
         while left > 0 and quiet < 1000:
             if not presenting and sent < len(inputs) and rng.random() >= idle:
                 presenting = True
-                ctx.set(dut.i.payload, inputs[sent])
+                ctx.set(dut.i.payload.as_value() if in_layout is not None else dut.i.payload,
+                        inputs[sent])
             ctx.set(dut.i.valid, presenting)
             draining = sent == len(inputs)
             ctx.set(dut.o.ready, draining or rng.random() >= stall)
@@ -52,7 +77,7 @@ def run_stream(dut, inputs, *, seed: int = 1, idle: float = 0.1, stall: float = 
                 sent += 1
                 run.input_cycles.append(run.cycles)
             if gave and o_valid:
-                run.outputs.append(payload)
+                run.outputs.append(to_python(out_layout, payload))
                 run.output_cycles.append(run.cycles)
             run.cycles += 1
             quiet = 0 if (took and i_valid) or (gave and o_valid) else quiet + 1
@@ -60,7 +85,7 @@ def run_stream(dut, inputs, *, seed: int = 1, idle: float = 0.1, stall: float = 
                 left -= 1
 
     sim = Simulator(dut)
-    sim.add_clock(1e-8)
+    sim.add_clock(1e-8, if_exists=True)      # a pure wire (e.g. a depth-0 link) has no clock
     sim.add_testbench(testbench)
     sim.run()
     return run

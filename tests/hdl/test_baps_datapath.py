@@ -1,0 +1,93 @@
+"""Rescale, SoftmaxLanes, MatrixVectorLink and BapsDatapath in the Amaranth simulator, beat for
+beat against the golden BAPS model, under random idles and backpressure."""
+
+import re
+
+import numpy as np
+import pytest
+
+from baps_rtl.golden.baps import BapsConfig
+from baps_rtl.golden.baps_stream import (TILE_CASES, TileShape, expected_code_beats,
+                                         expected_prob_beats, run_golden, score_beats, tile_scores)
+from baps_rtl.hdl.baps_datapath import BapsDatapath
+from baps_rtl.hdl.link import MatrixVectorLink
+from baps_rtl.hdl.rescale import Rescale
+from baps_rtl.hdl.softmax_lanes import SoftmaxLanes
+from baps_rtl.sim.amaranth_stream import run_stream
+
+SHAPES = [TileShape(br=3, bc=16, lanes=4, blocks=4), TileShape(br=7, bc=8, lanes=8, blocks=5),
+          TileShape(br=2, bc=12, lanes=3, blocks=4)]
+
+
+def golden(case, shape, seed=1):
+    t = tile_scores(case, shape, seed)
+    return t, run_golden(t, shape, BapsConfig(bc=shape.bc))
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("case", TILE_CASES)
+def test_rescale_beats_equal_the_golden_model(shape, case):
+    t, res = golden(case, shape)
+    run = run_stream(Rescale(br=shape.br, bc=shape.bc, lanes=shape.lanes), score_beats(t, shape),
+                     seed=3, idle=0.2, stall=0.3)
+    assert run.outputs == expected_code_beats(res, shape)
+
+
+@pytest.mark.parametrize("impl", ["table", "split"])
+@pytest.mark.parametrize("case", ["wide", "corners"])
+def test_softmax_lanes_beats_equal_the_golden_model(impl, case):
+    shape = SHAPES[0]
+    t, res = golden(case, shape)
+    dut = SoftmaxLanes(br=shape.br, bc=shape.bc, lanes=shape.lanes, impl=impl)
+    run = run_stream(dut, expected_code_beats(res, shape), seed=4, idle=0.2, stall=0.3)
+    assert run.outputs == expected_prob_beats(res, shape)
+
+
+@pytest.mark.parametrize("link_depth", [0, 3])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("case", TILE_CASES)
+def test_datapath_equals_the_golden_model(shape, case, link_depth):
+    t, res = golden(case, shape, seed=2)
+    dut = BapsDatapath(br=shape.br, bc=shape.bc, lanes=shape.lanes, link_depth=link_depth)
+    run = run_stream(dut, score_beats(t, shape), seed=5, idle=0.15, stall=0.25)
+    assert run.outputs == expected_prob_beats(res, shape)
+
+
+def test_datapath_runs_at_lanes_scores_per_cycle():
+    shape = TileShape(br=8, bc=32, lanes=8, blocks=4)
+    t, res = golden("medium", shape)
+    run = run_stream(BapsDatapath(br=8, bc=32, lanes=8, link_depth=3), score_beats(t, shape),
+                     idle=0.0, stall=0.0)
+    assert run.outputs == expected_prob_beats(res, shape)
+    assert run.input_cycles == list(range(len(run.input_cycles)))     # never stalls the input
+    gaps = np.diff(run.output_cycles)
+    assert np.all(gaps == 1)                                          # one beat every cycle
+
+
+def test_link_carries_w_over_element_bits_codes_per_beat():
+    assert MatrixVectorLink(width=64, element="hif8").elements == 8
+    assert MatrixVectorLink(width=64, element="fp16").elements == 4
+    beats = [{"codes": [k, k + 1, k + 2, k + 3], "row": k % 4, "shift": -k, "first_block": 1,
+              "last_block": 0, "first_beat": 1, "last_beat": 1} for k in range(20)]
+    for depth in (0, 3, 8):
+        run = run_stream(MatrixVectorLink(width=64, element="fp16", depth=depth), beats,
+                         idle=0.3, stall=0.3)
+        assert run.outputs == beats
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(bc=20, lanes=8), "bc=20 is not a multiple of lanes=8"),
+    (dict(br=0), "br=0 is not allowed; allowed: integers 1..4096"),
+    (dict(lanes=4, link_width=64), "link_width=64 does not carry lanes=4 HiF8 codes per beat"),
+    (dict(impl="rom"), "impl='rom' is not allowed"),
+    (dict(link_depth=-1), "depth=-1 is not allowed"),
+    (dict(link_depth=2), "depth=2 is not allowed; allowed: 0 (a wire) or 3..1024"),
+    (dict(l_int_bits=0), "l_int_bits=0 is not allowed"),
+])
+def test_bad_parameters_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        BapsDatapath(**kwargs)
+    with pytest.raises(ValueError, match="element='fp8' is not allowed; allowed: hif8, fp16"):
+        MatrixVectorLink(element="fp8")
+    with pytest.raises(ValueError, match="width=12 is not allowed for fp16"):
+        MatrixVectorLink(width=12, element="fp16")
