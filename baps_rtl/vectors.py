@@ -59,9 +59,11 @@ def read_vectors(path) -> VectorSet:
     if not isinstance(header, dict) or header.get("version") != VERSION:
         raise VectorFileError(f"{path}:1: header version {header.get('version') if isinstance(header, dict) else header!r}"
                               f" is not supported; allowed: {VERSION}")
-    for key in ("in_width", "out_width", "count"):
-        if not isinstance(header.get(key), int) or header[key] < 0 or header[key] > (64 if key != "count" else 1 << 40):
-            raise VectorFileError(f"{path}:1: header field {key}={header.get(key)!r} must be a non-negative integer")
+    for key, lo, hi in (("in_width", 1, 1 << 16), ("out_width", 1, 1 << 16), ("count", 0, 1 << 40)):
+        value = header.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise VectorFileError(f"{path}:1: header field {key}={value!r} is not allowed; "
+                                  f"allowed: integers {lo}..{hi}")
     widths = (header["in_width"], header["out_width"])
     inputs, expected = [], []
     for lineno, line in enumerate(lines[1:], start=2):
@@ -85,4 +87,5 @@ def read_vectors(path) -> VectorSet:
     if len(inputs) != header["count"]:
         raise VectorFileError(f"{path}: header says count={header['count']} but the file has "
                               f"{len(inputs)} vectors")
-    return VectorSet(header, np.array(inputs, dtype=np.int64), np.array(expected, dtype=np.int64))
+    dtype = np.int64 if max(widths) <= 62 else object     # packed beats can be wider than int64
+    return VectorSet(header, np.array(inputs, dtype=dtype), np.array(expected, dtype=dtype))

@@ -1,7 +1,7 @@
 """``Rescale``: the matrix-side block-aware rescaling datapath (``baps.md`` block 1)."""
 
 from amaranth import Array, Module, Mux, Signal, signed
-from amaranth.lib import stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .baps_layouts import code_beat, score_beat, shift_shape
@@ -51,11 +51,13 @@ class Rescale(wiring.Component):
         buffers = Array(Signal(32 * lanes, name=f"buf{k}") for k in range(2 * beats))
         m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
         full = Signal(2)
-        meta_m = Array(Signal(signed(self.m_width), name=f"meta_m{k}") for k in range(2))
-        meta_shift = Array(Signal(shift_shape(self.m_width), name=f"meta_shift{k}") for k in range(2))
-        meta_row = Array(Signal.like(self.i.payload.row, name=f"meta_row{k}") for k in range(2))
-        meta_first = Array(Signal(name=f"meta_first{k}") for k in range(2))
-        meta_last = Array(Signal(name=f"meta_last{k}") for k in range(2))
+        # Per-buffer side band. Read with a Mux, not an Array: Icarus never evaluates the
+        # `always @*` block of an Array read whose inputs keep their initial values (X out).
+        meta = [Signal(data.StructLayout({"m": signed(self.m_width),
+                                          "shift": shift_shape(self.m_width),
+                                          "row": self.i.payload.row.shape(),
+                                          "first": 1, "last": 1}), name=f"meta{k}")
+                for k in range(2)]
 
         # Fill side: buffer the row's beats, running max of the lanes' ceilings.
         fill_sel = Signal()
@@ -65,45 +67,51 @@ class Rescale(wiring.Component):
         ceils = [ceil_of_fixed(m, fp32_to_fixed(m, self.i.payload.scores[k]), self.m_width)
                  for k in range(lanes)]
         acc = Mux(fill_beat == 0, lo, cmax)
-        for c in ceils:
-            acc = Mux(c > acc, c, acc)
-        m.d.comb += [beat_max.eq(acc), self.i.ready.eq(~full.bit_select(fill_sel, 1))]
+        for k, c in enumerate(ceils):        # a chain of signals: nested Muxes would repeat `acc`
+            step = Signal(signed(self.m_width), name=f"max{k}")
+            m.d.comb += step.eq(Mux(c > acc, c, acc))
+            acc = step
+        m_old = Signal(signed(self.m_width))          # (ArrayProxy reads go through signals:
+        m.d.comb += [beat_max.eq(acc), self.i.ready.eq(~full.bit_select(fill_sel, 1)),
+                     m_old.eq(m_reg[self.i.payload.row])]   # each use would copy the mux)
         with m.If(self.i.valid & self.i.ready):
             m.d.sync += buffers[fill_sel * beats + fill_beat].eq(self.i.payload.scores.as_value())
             with m.If(fill_beat == beats - 1):
                 row = self.i.payload.row
-                m_old = m_reg[row]
                 m_new = Signal(signed(self.m_width), name="m_new")
                 m.d.comb += m_new.eq(Mux(self.i.payload.first_block | (beat_max > m_old),
                                          beat_max, m_old))
-                m.d.sync += [
-                    m_reg[row].eq(m_new),
-                    meta_m[fill_sel].eq(m_new),
-                    meta_shift[fill_sel].eq(Mux(self.i.payload.first_block, 0, m_old - m_new)),
-                    meta_row[fill_sel].eq(row),
-                    meta_first[fill_sel].eq(self.i.payload.first_block),
-                    meta_last[fill_sel].eq(self.i.payload.last_block),
-                    fill_sel.eq(~fill_sel),
-                    fill_beat.eq(0),
-                ]
+                m.d.sync += [m_reg[row].eq(m_new), fill_sel.eq(~fill_sel), fill_beat.eq(0)]
+                for k in range(2):
+                    with m.If(fill_sel == k):
+                        m.d.sync += [
+                            meta[k].m.eq(m_new),
+                            meta[k].shift.eq(Mux(self.i.payload.first_block, 0, m_old - m_new)),
+                            meta[k].row.eq(row),
+                            meta[k].first.eq(self.i.payload.first_block),
+                            meta[k].last.eq(self.i.payload.last_block),
+                        ]
             with m.Else():
                 m.d.sync += [fill_beat.eq(fill_beat + 1), cmax.eq(beat_max)]
 
         # Drain side: x = HiF8(t − m_new) for the buffered row, one beat of `lanes` per cycle.
         drain_sel = Signal()
         drain_beat = Signal(range(beats))
-        word = buffers[drain_sel * beats + drain_beat]
-        m_new_out = meta_m[drain_sel]
+        word = Signal(32 * lanes)
+        cur = Signal.like(meta[0], name="cur_meta")
+        m.d.comb += [word.eq(buffers[drain_sel * beats + drain_beat]),
+                     cur.eq(Mux(drain_sel, meta[1].as_value(), meta[0].as_value()))]
+        m_new_out = cur.m
         o = self.o.payload
         for k in range(lanes):
             f = fp32_to_fixed(m, word[32 * k:32 * (k + 1)])
             m.d.comb += o.codes[k].eq(hif8_of_difference(m, f, m_new_out))
         m.d.comb += [
             self.o.valid.eq(full.bit_select(drain_sel, 1)),
-            o.row.eq(meta_row[drain_sel]),
-            o.shift.eq(meta_shift[drain_sel]),
-            o.first_block.eq(meta_first[drain_sel]),
-            o.last_block.eq(meta_last[drain_sel]),
+            o.row.eq(cur.row),
+            o.shift.eq(cur.shift),
+            o.first_block.eq(cur.first),
+            o.last_block.eq(cur.last),
             o.first_beat.eq(drain_beat == 0),
             o.last_beat.eq(drain_beat == beats - 1),
         ]

@@ -126,10 +126,13 @@ class SoftmaxLanes(wiring.Component):
         acc, acc_inf, acc_nan = Signal(l_width), Signal(), Signal()
         distance = Signal(range(1 << (self.m_width + 1)))
         m.d.comb += distance.eq(-a.shift)
-        rescaled = Mux(distance >= l_width, 0, row_l[a.row] >> distance)
+        old_l, old_inf, old_nan = Signal(l_width), Signal(), Signal()
+        m.d.comb += [old_l.eq(row_l[a.row]), old_inf.eq(row_inf[a.row]),
+                     old_nan.eq(row_nan[a.row])]
+        rescaled = Mux(distance >= l_width, 0, old_l >> distance)
         base = Mux(a.first_beat, Mux(a.first_block, 0, rescaled), acc)
-        base_inf = Mux(a.first_beat, ~a.first_block & row_inf[a.row], acc_inf)
-        base_nan = Mux(a.first_beat, ~a.first_block & row_nan[a.row], acc_nan)
+        base_inf = Mux(a.first_beat, ~a.first_block & old_inf, acc_inf)
+        base_nan = Mux(a.first_beat, ~a.first_block & old_nan, acc_nan)
         total = Signal(l_width + 1)
         new_l, new_inf, new_nan = Signal(l_width), Signal(), Signal()
         m.d.comb += [

