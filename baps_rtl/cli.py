@@ -41,7 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="FILE")
 
     p = sub.add_parser("regress", help="run the cocotb regression (every configuration of each unit)")
-    p.add_argument("units", nargs="*", metavar="UNIT", help="units to run (default: all)")
+    p.add_argument("units", nargs="*", metavar="UNIT",
+                   help="units to run, or baps_datapath for the tile regression (default: all)")
     p.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
     p.add_argument("--build", type=Path, default=Path("build/regress"), metavar="DIR")
     p.add_argument("--seed", type=int, default=1)
@@ -62,13 +63,25 @@ def _build_parser() -> argparse.ArgumentParser:
     e.add_argument("--random-bits", type=int, default=8, metavar="BITS")
 
     p = sub.add_parser("area", help="synthesize units; area/timing table against the FP16 baselines")
-    p.add_argument("units", nargs="*", metavar="UNIT", help="units (default: all); the FP16 "
-                   "baselines are always included")
+    p.add_argument("units", nargs="*", metavar="UNIT", help="units (default: all), or "
+                   "baps_datapath for the datapath blocks; the FP16 baselines are always included")
     p.add_argument("--lib", default="generic", choices=("generic", "osu018"))
     p.add_argument("-o", "--output", type=Path, default=Path("build/area"), metavar="DIR")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     p.add_argument("--check-netlists", action="store_true",
                    help="simulate each synthesized netlist on the exhaustive vectors")
+    p.add_argument("--sizes", default="default,large", metavar="LIST",
+                   help="datapath sizes for baps_datapath: default (Br 4, Bc 64, 8 lanes), "
+                        "large (Br 64, Bc 128, 16 lanes); comma-separated")
+
+    p = sub.add_parser("bench", help="bandwidth measured in cycle-accurate simulation")
+    bsub = p.add_subparsers(dest="bench_command", required=True, parser_class=_Parser)
+    b = bsub.add_parser("link", help="scores per cycle across the link: HiF8 vs FP16, same width")
+    b.add_argument("--width", type=int, default=64, metavar="BITS", help="link width (default 64)")
+    b.add_argument("--beats", type=int, default=2000, metavar="N")
+    b.add_argument("--stall", type=float, default=0.0, metavar="P",
+                   help="probability that the receiver is not ready in a cycle")
+    b.add_argument("-o", "--output", type=Path, metavar="FILE", help="also write JSON here")
 
     p = sub.add_parser("accuracy", help="accuracy of the bit-exact BAPS softmax (synthetic, sink "
                        "sweep, all-MiniLM-L6-v2): JSON, Markdown, PNG")
@@ -127,21 +140,32 @@ def _cmd_check_vectors(args):
     return 1 if len(bad) else 0
 
 
+DATAPATH = "baps_datapath"
+
+
 def _run_regression(unit_names, sims, build_root, seed) -> list:
     from .sim.runner import run_config
+    from .sim.tiles import TILE_CONFIGS, run_tiles
     from .units import UNITS, get_unit
-    units = [get_unit(n) for n in unit_names] if unit_names else list(UNITS.values())
+    names = list(unit_names) if unit_names else [*UNITS, DATAPATH]
+    for n in names:
+        if n not in UNITS and n != DATAPATH:
+            raise UsageError(f"unknown unit {n!r}; allowed: {', '.join([*UNITS, DATAPATH])}")
+    units = [get_unit(n) for n in names if n != DATAPATH]
     results = []
     for sim in sims:
-        for unit in units:
-            for config in unit.configs():
-                r = run_config(config, sim, build_root, seed=seed)
-                results.append(r)
-                status = "PASS" if r.passed else "FAIL"
-                print(f"  {status} {r.module:<24} {r.sim:<9} {r.checked:>6}/{r.vectors} checked, "
-                      f"{r.mismatches} mismatches, {r.missing} missing, {r.extra} extra, "
-                      f"{r.cycles} cycles, build {r.build_seconds:.1f} s, run {r.run_seconds:.1f} s"
-                      + (f" ({r.note})" if r.note else ""), flush=True)
+        runs = [lambda c=c: run_config(c, sim, build_root, seed=seed)
+                for unit in units for c in unit.configs()]
+        if DATAPATH in names:
+            runs += [lambda c=c: run_tiles(c, sim, build_root, seed=seed) for c in TILE_CONFIGS]
+        for run in runs:
+            r = run()
+            results.append(r)
+            status = "PASS" if r.passed else "FAIL"
+            print(f"  {status} {r.module:<24} {r.sim:<9} {r.checked:>6}/{r.vectors} checked, "
+                  f"{r.mismatches} mismatches, {r.missing} missing, {r.extra} extra, "
+                  f"{r.cycles} cycles, build {r.build_seconds:.1f} s, run {r.run_seconds:.1f} s"
+                  + (f" ({r.note})" if r.note else ""), flush=True)
     return results
 
 
@@ -205,16 +229,31 @@ def _cmd_hif8(args):
     return 0
 
 
-def _area(unit_names, lib_name, outdir, jobs, check_netlists):
+def _area(unit_names, lib_name, outdir, jobs, check_netlists, sizes=("default",)):
     from concurrent.futures import ThreadPoolExecutor
 
-    from .synth.area import area_report, write_outputs
+    from .synth.area import area_report, datapath_table, synthesize_datapath, write_outputs
     from .synth.bounds import check_bounds, load_bounds
     from .synth.gate_level import check_netlist, gate_level_simulator
     from .synth.libraries import get_library
-    from .units import UNITS, get_unit
-    units = [get_unit(n) for n in unit_names] if unit_names else list(UNITS.values())
+    from .units import DATAPATH_SIZES, UNITS, get_unit
+    names = list(unit_names) if unit_names else [*UNITS, DATAPATH]
+    for n in names:
+        if n not in UNITS and n != DATAPATH:
+            raise UsageError(f"unknown unit {n!r}; allowed: {', '.join([*UNITS, DATAPATH])}")
+    for size in sizes:
+        if size not in DATAPATH_SIZES:
+            raise UsageError(f"unknown datapath size {size!r}; allowed: {', '.join(DATAPATH_SIZES)}")
+    units = [get_unit(n) for n in names if n != DATAPATH]
     lib = get_library(lib_name, outdir / "cells")
+    if DATAPATH in names:
+        rows = [r for size in sizes for r in synthesize_datapath(size, lib, outdir / lib_name)]
+        table = datapath_table(rows)
+        (outdir / lib_name).mkdir(parents=True, exist_ok=True)
+        (outdir / lib_name / "datapath.md").write_text(table + "\n")
+        print(f"BAPS datapath, per block ({lib.name} library; the top synthesized once with its "
+              "hierarchy kept):\n")
+        print(table + "\n")
     configs = {c.module_name: c for u in [*units, UNITS["exp2_fp16"]] for c in u.configs()}
     results = area_report(list(configs.values()), lib, outdir / lib_name, jobs)
     failed = 0
@@ -242,7 +281,43 @@ def _area(unit_names, lib_name, outdir, jobs, check_netlists):
 def _cmd_area(args):
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: allowed: 1 or more")
-    return 1 if _area(args.units, args.lib, args.output, args.jobs, args.check_netlists) else 0
+    return 1 if _area(args.units, args.lib, args.output, args.jobs, args.check_netlists,
+                      sizes=tuple(x for x in args.sizes.split(",") if x)) else 0
+
+
+def _bench_link(width, beats, stall):
+    from .sim.bench import datapath_throughput, link_bandwidth
+    if width < 16 or width % 16:
+        raise UsageError(f"--width {width}: allowed: multiples of 16 (one FP16 code or more)")
+    if not 1 <= beats <= 10 ** 6:
+        raise UsageError(f"--beats {beats}: allowed: 1..1000000")
+    if not 0.0 <= stall < 1.0:
+        raise UsageError(f"--stall {stall}: allowed: 0 <= P < 1")
+    link = link_bandwidth(width, beats, stall)
+    dp = datapath_throughput(lanes=width // 8)
+    return {"link": link, "datapath": dp}
+
+
+def _print_bench(b):
+    link, dp = b["link"], b["datapath"]
+    for e in ("hif8", "fp16"):
+        r = link[e]
+        print(f"  link {link['width']} bits, {e}: {r['codes_per_beat']} scores/beat, {r['scores']} "
+              f"scores in {r['cycles']} cycles = {r['scores_per_cycle']:.3f} scores/cycle")
+    print(f"  HiF8 / FP16 bandwidth at equal width: {link['ratio']:.3f}x (receiver stall "
+          f"probability {link['stall']})")
+    print(f"  BapsDatapath lanes={dp['lanes']} (Br {dp['br']}, Bc {dp['bc']}, {dp['blocks']} blocks):"
+          f" {dp['scores']} scores in {dp['cycles']} cycles = {dp['scores_per_cycle']:.3f} "
+          f"scores/cycle, first output after {dp['latency_cycles']} cycles")
+
+
+def _cmd_bench(args):
+    import json
+    b = _bench_link(args.width, args.beats, args.stall)
+    _print_bench(b)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(b, indent=2) + "\n")
 
 
 def _accuracy(outdir, quick, sentences=None, bc=None, model=True, progress=True):
@@ -285,7 +360,8 @@ def _cmd_report(args):
         for config in unit.configs():
             vpath, _ = generate(config, args.output / "rtl")
             print(f"  {vpath}")
-    print(f"== regression: exhaustive inputs, random idles and backpressure, on {', '.join(sims)}")
+    print(f"== regression: EXP2 units on exhaustive inputs, BapsDatapath on whole tiles (every "
+          f"named case), random idles and backpressure, on {', '.join(sims)}")
     results = _run_regression([], sims, args.output / "regress", seed=1)
     failed = [r for r in results if not r.passed]
     wall = time.monotonic() - t0
@@ -296,10 +372,13 @@ def _cmd_report(args):
               f"{sum(r.checked for r in rs)} vectors checked, "
               f"{sum(r.mismatches + r.missing + r.extra for r in rs)} errors")
     print(f"  wall time {wall:.1f} s; outputs in {args.output}")
+    print("== link bandwidth, measured in simulation (baps-rtl bench link)")
+    _print_bench(_bench_link(64, 2000, 0.0))
     from .synth.libraries import osu018_dir
     for lib in ["generic"] + (["osu018"] if osu018_dir() else []):
         print(f"== area: {lib} library, netlists simulated on the exhaustive vectors")
         failed += [lib] if _area([], lib, args.output / "area", 2, check_netlists=True) else []
+    print("   (datapath at the large size: baps-rtl area baps_datapath --sizes large)")
     from .accuracy.report import model_extra_available
     print("== accuracy (quick version; full: baps-rtl accuracy)")
     result, paths = _accuracy(args.output / "accuracy", quick=True, model=model_extra_available(),
@@ -322,7 +401,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     handler = {"generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress, "area": _cmd_area,
-               "accuracy": _cmd_accuracy,
+               "accuracy": _cmd_accuracy, "bench": _cmd_bench,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
     try:
         return handler(args) or 0

@@ -8,7 +8,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from amaranth.back import verilog
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 
 from .units import Config
 
@@ -25,7 +25,8 @@ def ports(component: wiring.Component) -> list[dict]:
     rows = [{"name": "clk", "width": 1, "direction": "input"},
             {"name": "rst", "width": 1, "direction": "input"}]
     for path, member, value in component.signature.flatten(component):
-        rows.append({"name": "__".join(str(p) for p in path), "width": len(value),
+        width = value.shape().size if isinstance(value, data.View) else len(value)
+        rows.append({"name": "__".join(str(p) for p in path), "width": width,
                      "direction": "input" if member.flow == wiring.In else "output"})
     return rows
 
@@ -43,10 +44,10 @@ def generate(config: Config, outdir) -> tuple[Path, Path]:
         "module": config.module_name,
         "description": config.unit.description,
         "parameters": config.params,
-        "in_format": config.in_format.name,
-        "out_format": config.out_format.name,
-        "latency": component.latency,
-        "throughput": "1 result per cycle",
+        "in_format": config.in_format.name if config.in_format else "beat",
+        "out_format": config.out_format.name if config.out_format else "beat",
+        "latency": getattr(component, "latency", None),
+        "throughput": "1 beat per cycle",
         "ports": ports(component),
         "tools": tool_versions(),
     }

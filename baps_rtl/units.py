@@ -15,7 +15,8 @@ from .golden.formats import NumberFormat, get_format
 from .hdl.exp2_fp16 import ACCURACIES, Exp2FP16
 from .hdl.exp2_hif8 import IMPLS, OUT_FORMATS, Exp2HiF8
 
-__all__ = ["UnitSpec", "UNITS", "get_unit", "parse_params", "Config"]
+__all__ = ["UnitSpec", "UNITS", "get_unit", "parse_params", "Config", "BlockConfig",
+           "DATAPATH_SIZES", "datapath_blocks"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,54 @@ def parse_params(unit: UnitSpec, assignments: list[str] | None) -> Config:
                              f"allowed: {', '.join(unit.params[key])}")
         params[key] = value
     return Config(unit, params)
+
+
+@dataclass(frozen=True)
+class BlockConfig:
+    """A block of the BAPS datapath at one size, for synthesis (its verification is the tile
+    regression, not exhaustive inputs)."""
+
+    unit: UnitSpec
+    params: dict
+    size: str
+
+    @property
+    def module_name(self) -> str:
+        return f"{self.unit.name}_{self.size}"
+
+    in_format = None
+    out_format = None
+
+    def build(self):
+        return self.unit.build(**self.params)
+
+
+# Sizes of the datapath area report: a default tile, and a large one.
+DATAPATH_SIZES = {
+    "default": {"br": 4, "bc": 64, "lanes": 8},
+    "large": {"br": 64, "bc": 128, "lanes": 16},
+}
+
+
+def _block(name, build, description):
+    return UnitSpec(name=name, params={}, build=build, in_format=lambda p: None,
+                    out_format=lambda p: None, golden=lambda p, x: None, description=description)
+
+
+def datapath_blocks(size: str) -> list[BlockConfig]:
+    """Rescale, MatrixVectorLink (FIFO depth 4), SoftmaxLanes and the BapsDatapath top."""
+    from .hdl.baps_datapath import BapsDatapath
+    from .hdl.link import MatrixVectorLink
+    from .hdl.rescale import Rescale
+    from .hdl.softmax_lanes import SoftmaxLanes
+    if size not in DATAPATH_SIZES:
+        raise UsageError(f"unknown datapath size {size!r}; allowed: {', '.join(DATAPATH_SIZES)}")
+    p = DATAPATH_SIZES[size]
+    specs = [
+        _block("rescale", lambda **k: Rescale(**k), "matrix-side block-aware rescaling"),
+        _block("link", lambda br, bc, lanes: MatrixVectorLink(width=8 * lanes, br=br, depth=4),
+               "8-bit matrix-to-vector link, FIFO depth 4"),
+        _block("softmax_lanes", lambda **k: SoftmaxLanes(**k), "vector-side EXP2 lanes and sums"),
+        _block("baps_datapath", lambda **k: BapsDatapath(link_depth=4, **k), "the whole top"),
+    ]
+    return [BlockConfig(spec, dict(p), size) for spec in specs]

@@ -24,7 +24,7 @@ from .sta import STA_SETUP, critical_path_ns, sta_available
 from .yosys_flow import run_in_subprocess, script
 
 __all__ = ["AreaResult", "SynthesisError", "synthesize", "area_report", "baseline_configs",
-           "markdown_table", "write_outputs"]
+           "markdown_table", "write_outputs", "synthesize_datapath", "datapath_table"]
 
 
 class SynthesisError(UsageError):
@@ -182,3 +182,56 @@ def write_outputs(results: list[AreaResult], outdir: Path) -> dict[str, Path]:
     paths["md"].write_text(markdown_table(results) + "\n")
     _bar_chart(results, paths["png"])
     return paths
+
+
+def synthesize_datapath(size: str, lib: CellLibrary, outdir: Path) -> list[AreaResult]:
+    """The BapsDatapath top at ``size``, synthesized once with its hierarchy kept: one row per
+    block (Rescale, link, SoftmaxLanes; each including its submodules) and one for the top."""
+    from ..units import datapath_blocks
+    top = next(b for b in datapath_blocks(size) if b.unit.name == "baps_datapath")
+    work = Path(outdir).resolve() / top.module_name
+    vpath, _ = generate(top, work)
+    proc = run_in_subprocess(vpath, top.module_name, lib.liberty, work, flatten=False)
+    if proc.returncode != 0 or not (work / "area.json").exists():
+        raise SynthesisError(f"{top.module_name} failed to synthesize with {lib.name} "
+                             f"(exit {proc.returncode}); see {work / 'yosys.log'}")
+    modules = json.loads((work / "area.json").read_text())["modules"]
+    delay = None
+    if lib.name == "osu018" and sta_available():
+        delay = critical_path_ns(work / "netlist.v", top.module_name, lib.liberty, work)
+    rows = []
+    for name, stat in modules.items():
+        block = name.lstrip("\\").split(".")
+        if len(block) > 2:
+            continue                                  # a block's own submodule (the FIFO)
+        block_name = block[1] if len(block) == 2 else "baps_datapath"
+        if stat.get("area", 0) <= 0:
+            raise SynthesisError(f"{name} synthesized to zero cells with {lib.name}")
+        area, seq = float(stat["area"]), float(stat.get("sequential_area", 0.0))
+        rows.append(AreaResult(
+            module=f"{block_name}_{size}", unit=block_name, params=top.params,
+            role=f"BAPS datapath block ({size})", library=lib.name, area_unit=lib.area_unit,
+            area=area, area_ge=area / lib.nand2_area, sequential_ge=seq / lib.nand2_area,
+            combinational_ge=(area - seq) / lib.nand2_area, num_cells=int(stat["num_cells"]),
+            cells=dict(stat.get("num_cells_by_type", {})), transistors=0, depth=0,
+            delay_ns=delay if block_name == "baps_datapath" else None,
+            yosys=json.loads((work / "area.json").read_text()).get("creator", ""),
+            script=script(vpath, top.module_name, lib.liberty, work, flatten=False),
+            netlist=str(work / "netlist.v")))
+    order = {"rescale": 0, "link": 1, "lanes": 2, "baps_datapath": 3}
+    return sorted(rows, key=lambda r: order.get(r.unit, 9))
+
+
+def datapath_table(rows: list[AreaResult]) -> str:
+    """Per-block breakdown of the datapath sizes (GE; share of the top)."""
+    lines = ["| size | block | total GE | registers GE | logic GE | share of top |"
+             + (" delay (ns) |" if any(r.delay_ns for r in rows) else ""),
+             "|---|---|---|---|---|---|" + ("---|" if any(r.delay_ns for r in rows) else "")]
+    for r in rows:
+        size = r.module.rsplit("_", 1)[1]
+        top = next(t for t in rows if t.unit == "baps_datapath" and t.module.endswith(size))
+        lines.append(f"| {size} ({r.params['br']}×{r.params['bc']}, {r.params['lanes']} lanes) | "
+                     f"{r.unit} | {r.area_ge:.0f} | {r.sequential_ge:.0f} | {r.combinational_ge:.0f}"
+                     f" | {100 * r.area_ge / top.area_ge:.1f}% |"
+                     + (f" {r.delay_ns:.3f} |" if r.delay_ns else (" |" if any(x.delay_ns for x in rows) else "")))
+    return "\n".join(lines)

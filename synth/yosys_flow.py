@@ -1,6 +1,6 @@
 """One synthesis run in its own process (Yosys keeps state between designs in one process).
 
-    python -m baps_rtl.synth.yosys_flow VERILOG TOP LIBERTY OUTDIR
+    python -m baps_rtl.synth.yosys_flow VERILOG TOP LIBERTY OUTDIR [--hierarchy]
 
 Writes ``OUTDIR/area.json`` (``stat -json -liberty``), ``OUTDIR/cmos.json`` (``stat -json -tech
 cmos`` after ``abc -g cmos2``), ``OUTDIR/netlist.v`` and ``OUTDIR/netlist.json`` (the mapped
@@ -16,17 +16,19 @@ from pathlib import Path
 __all__ = ["script", "run_in_subprocess"]
 
 
-def script(verilog: Path, top: str, liberty: Path, outdir: Path) -> list[str]:
-    """The exact Yosys commands of the flow."""
+def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool = True) -> list[str]:
+    """The exact Yosys commands of the flow (``flatten=False`` keeps the module hierarchy and
+    reports every module's area including its submodules)."""
     return [
         f"read_liberty -lib {liberty}",
         f"read_verilog {verilog}",
-        f"synth -flatten -top {top}",
+        f"synth -flatten -top {top}" if flatten else f"synth -top {top}",
         "design -save synthesized",
         f"dfflibmap -liberty {liberty}",
         f"abc -liberty {liberty}",
         "opt_clean",
-        f"tee -q -o {outdir / 'area.json'} stat -json -liberty {liberty}",
+        f"tee -q -o {outdir / 'area.json'} stat -json -liberty {liberty}"
+        + ("" if flatten else f" -top {top}"),
         f"write_verilog -noattr {outdir / 'netlist.v'}",
         f"write_json {outdir / 'netlist.json'}",
         "design -load synthesized",
@@ -37,22 +39,25 @@ def script(verilog: Path, top: str, liberty: Path, outdir: Path) -> list[str]:
     ]
 
 
-def _run(verilog: Path, top: str, liberty: Path, outdir: Path) -> None:
+def _run(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool) -> None:
     from pyosys import libyosys as ys
-    commands = script(verilog, top, liberty, outdir)
+    commands = script(verilog, top, liberty, outdir, flatten)
     (outdir / "script.ys").write_text("\n".join(commands) + "\n")
     design = ys.Design()
     for command in commands:
         ys.run_pass(command, design)
 
 
-def run_in_subprocess(verilog: Path, top: str, liberty: Path, outdir: Path) -> subprocess.CompletedProcess:
+def run_in_subprocess(verilog: Path, top: str, liberty: Path, outdir: Path,
+                      flatten: bool = True) -> subprocess.CompletedProcess:
     outdir.mkdir(parents=True, exist_ok=True)
     with open(outdir / "yosys.log", "w") as log:
         return subprocess.run([sys.executable, "-m", "baps_rtl.synth.yosys_flow", str(verilog), top,
-                               str(liberty), str(outdir)], stdout=log, stderr=subprocess.STDOUT)
+                               str(liberty), str(outdir)] + ([] if flatten else ["--hierarchy"]),
+                              stdout=log, stderr=subprocess.STDOUT)
 
 
 if __name__ == "__main__":
     v, t, lib, out = sys.argv[1:5]
-    _run(Path(v).resolve(), t, Path(lib).resolve(), Path(out).resolve())
+    _run(Path(v).resolve(), t, Path(lib).resolve(), Path(out).resolve(),
+         flatten="--hierarchy" not in sys.argv[5:])

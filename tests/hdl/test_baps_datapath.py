@@ -64,15 +64,15 @@ def test_datapath_runs_at_lanes_scores_per_cycle():
     assert np.all(gaps == 1)                                          # one beat every cycle
 
 
-def test_link_carries_w_over_element_bits_codes_per_beat():
-    assert MatrixVectorLink(width=64, element="hif8").elements == 8
-    assert MatrixVectorLink(width=64, element="fp16").elements == 4
-    beats = [{"codes": [k, k + 1, k + 2, k + 3], "row": k % 4, "shift": -k, "first_block": 1,
-              "last_block": 0, "first_beat": 1, "last_beat": 1} for k in range(20)]
-    for depth in (3, 8):                  # depth 0 (a wire) is covered by the datapath tests
-        run = run_stream(MatrixVectorLink(width=64, element="fp16", depth=depth), beats,
-                         idle=0.3, stall=0.3)
-        assert run.outputs == beats
+@pytest.mark.parametrize("element,per_beat", [("hif8", 8), ("fp16", 4)])
+@pytest.mark.parametrize("depth", [3, 8])    # depth 0 (a wire) is covered by the datapath tests
+def test_link_carries_w_over_element_bits_codes_per_beat(element, per_beat, depth):
+    link = MatrixVectorLink(width=64, element=element, depth=depth)
+    assert link.elements == per_beat
+    beats = [{"codes": [(k + j) % 200 for j in range(per_beat)], "row": k % 4, "shift": -k,
+              "first_block": 1, "last_block": 0, "first_beat": 1, "last_beat": 1}
+             for k in range(20)]
+    assert run_stream(link, beats, idle=0.3, stall=0.3).outputs == beats
 
 
 @pytest.mark.parametrize("kwargs,message", [

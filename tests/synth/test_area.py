@@ -145,3 +145,19 @@ def test_osu018_area_in_um2_and_timing_with_opensta(tmp_path):
         assert "slack (MET)" in (tmp_path / "osu" / small.module / "sta.log").read_text()
     else:
         assert small.delay_ns is None
+
+
+def test_datapath_blocks_add_up_to_the_top(tmp_path):
+    from baps_rtl.synth.area import datapath_table, synthesize_datapath
+    lib = get_library("generic", tmp_path / "cells")
+    rows = synthesize_datapath("default", lib, tmp_path)
+    by = {r.unit: r for r in rows}
+    assert set(by) == {"rescale", "link", "lanes", "baps_datapath"}
+    parts = by["rescale"].area_ge + by["link"].area_ge + by["lanes"].area_ge
+    assert by["baps_datapath"].area_ge == pytest.approx(parts, rel=1e-9)
+    for r in rows:
+        assert r.area_ge > 0 and r.sequential_ge > 0 and r.num_cells >= 0
+    # the buffers of two rows of Bc FP32 scores dominate the registers of Rescale
+    assert by["rescale"].sequential_ge > 2 * 64 * 32 * 6 * 0.9
+    table = datapath_table(rows)
+    assert "| default (4×64, 8 lanes) | baps_datapath |" in table and "100.0%" in table
