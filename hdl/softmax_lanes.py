@@ -106,10 +106,11 @@ class SoftmaxLanes(wiring.Component):
         a = Signal.like(self.i.payload, name="a")
         a_valid = Signal()
         a_p = Signal.like(self.o.payload.p, name="a_p")
+        p_codes = [exp2_hif8_logic(m, self.i.payload.codes[k], out_format="hif8", impl=self.impl)
+                   for k in range(lanes)]
         with m.If(advance):
             m.d.sync += [a_valid.eq(self.i.valid), a.eq(self.i.payload)]
-            m.d.sync += [a_p[k].eq(exp2_hif8_logic(m, self.i.payload.codes[k], out_format="hif8",
-                                                   impl=self.impl)) for k in range(lanes)]
+            m.d.sync += [a_p[k].eq(p_codes[k]) for k in range(lanes)]
 
         # Running sums: beat sum of P, rescale on the row's first beat, write back on its last.
         beat_sum = 0
