@@ -272,6 +272,15 @@ class HiF8Format(NumberFormat):
                 return HiF8Fields(sign, "normal", e, int(bits[d:], 2), mb)
         raise AssertionError("unreachable: the dot prefixes cover every code")
 
+    def mantissa_bits(self, e: int) -> int:
+        """Mantissa bits of the HiF8 values in [2^e, 2^(e+1)) (0: the denormal range), read
+        from ``rows``: D exponent bits cover |e| < 2^D (D = 0: e = 0)."""
+        normal = sorted((d, mb) for _, d, mb in self.rows if d is not None)
+        for d, mb in normal:                 # the narrowest exponent field that holds |e|
+            if abs(e) < (1 << d):
+                return mb
+        return 0
+
     def _decode_all(self):
         vals = np.empty(256)
         for c in range(256):

@@ -6,6 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from .baps_layouts import prob_beat, score_beat
 from .link import MatrixVectorLink
+from .pipeline import discard
 from .rescale import Rescale
 from .softmax_lanes import SoftmaxLanes
 
@@ -31,10 +32,8 @@ class BapsDatapath(wiring.Component):
             self.lanes_unit = SoftmaxLanes(br=br, bc=bc, lanes=lanes, m_width=m_width,
                                            l_int_bits=l_int_bits, impl=impl)
         except (ValueError, TypeError):
-            self._MustUse__silence = True
-            for name in ("rescale", "link", "lanes_unit"):
-                if hasattr(self, name):
-                    getattr(self, name)._MustUse__silence = True
+            discard(self, *(getattr(self, n) for n in ("rescale", "link", "lanes_unit")
+                             if hasattr(self, n)))
             raise
         self.br, self.bc, self.lanes = br, bc, lanes
         super().__init__({

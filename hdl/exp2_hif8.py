@@ -70,13 +70,8 @@ def exp2_hif8_logic(m: Module, code, *, out_format: str, impl: str) -> Signal:
 
 # -- the split implementation ---------------------------------------------------------------------
 
-def _hif8_width(n: int) -> int:
-    """HiF8 mantissa bits for a value in [2^n, 2^(n+1)) (0 in the denormal range)."""
-    return 3 if abs(n) <= 3 else 2 if abs(n) <= 7 else 1 if abs(n) <= 15 else 0
-
-
 @lru_cache(maxsize=None)
-def _pow2_codes(out_format: str) -> dict[int, int]:
+def pow2_codes(out_format: str) -> dict[int, int]:
     """Output code of 2^n for every integer n that matters (beyond: +0 or +Inf)."""
     fmt = get_format(out_format)
     return {n: int(fmt.encode(2.0 ** n)) for n in range(-26, 17)}
@@ -112,7 +107,7 @@ def _split(m: Module, code, result, out_format: str):
     one = int(fmt.encode(1.0))
     pos_inf = int(fmt.ladder.codes[-1])
     f = decode_hif8(m, code)
-    pow2 = _pow2_codes(out_format)
+    pow2 = pow2_codes(out_format)
     n_lo, n_hi = min(pow2), max(pow2)
 
     def pow2_code(n, mantissa=0):
@@ -159,7 +154,7 @@ def _split(m: Module, code, result, out_format: str):
     else:
         with m.Switch(n_mid):
             for n in range(-8, 8):
-                w = _hif8_width(n)
+                w = HIF8.mantissa_bits(n)
                 with m.Case(n):
                     for kk, (carry, mm) in enumerate(_fraction_table("hif8", w)):
                         with m.If(k == kk):

@@ -5,6 +5,7 @@ from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .baps_layouts import code_beat
+from .pipeline import discard
 
 __all__ = ["MatrixVectorLink", "ELEMENTS"]
 
@@ -31,7 +32,7 @@ class MatrixVectorLink(wiring.Component):
                 raise ValueError(f"depth={depth!r} is not allowed; allowed: 0 (a wire) or 3..1024 "
                                  "(a buffered FIFO of depth 1 or 2 halves the beat rate)")
         except ValueError:
-            self._MustUse__silence = True
+            discard(self)
             raise
         self.width, self.element, self.depth = width, element, depth
         self.elements = width // bits

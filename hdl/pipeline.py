@@ -6,7 +6,14 @@ from amaranth import Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["StreamPipeline"]
+__all__ = ["StreamPipeline", "discard"]
+
+
+def discard(*components) -> None:
+    """Mark components built during a refused construction as deliberately unused (no Amaranth
+    "created but never used" warning for an object whose parameters were rejected)."""
+    for c in components:
+        c._MustUse__silence = True
 
 
 class StreamPipeline(wiring.Component):
@@ -32,7 +39,7 @@ class StreamPipeline(wiring.Component):
 
     def reject(self, message: str):
         """Raise ``ValueError(message)`` from ``__init__`` without Amaranth's unused-object warning."""
-        self._MustUse__silence = True
+        discard(self)
         raise ValueError(message)
 
     def datapath(self, m: Module, payload, reg):

@@ -5,6 +5,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .baps_layouts import code_beat, score_beat, shift_shape
+from .pipeline import discard
 from .score_arith import ceil_of_fixed, fp32_to_fixed, hif8_of_difference
 
 __all__ = ["Rescale", "check_tile_params"]
@@ -35,7 +36,7 @@ class Rescale(wiring.Component):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
         except ValueError:
-            self._MustUse__silence = True
+            discard(self)
             raise
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         super().__init__({

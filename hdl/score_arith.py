@@ -12,6 +12,7 @@ from amaranth import C, Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data
 
 from ..golden.formats import HIF8
+from .exp2_hif8 import pow2_codes
 
 __all__ = ["FRAC", "Fp32Fixed", "fp32_to_fixed", "ceil_of_fixed", "hif8_of_difference"]
 
@@ -79,14 +80,6 @@ def ceil_of_fixed(m: Module, f: Fp32Fixed, m_width: int):
     return out
 
 
-def _hif8_pow2_codes() -> dict[int, int]:
-    return {e: int(HIF8.encode(2.0 ** e)) for e in range(-22, 16)}
-
-
-def _hif8_width(e: int) -> int:
-    return 3 if abs(e) <= 3 else 2 if abs(e) <= 7 else 1 if abs(e) <= 15 else 0
-
-
 def hif8_of_difference(m: Module, f: Fp32Fixed, mx):
     """HiF8_TA(t − mx) (8-bit code) for the decoded score ``f`` and the integer ``mx``."""
     big_m = Signal(signed(T_WIDTH + 1))
@@ -107,11 +100,11 @@ def hif8_of_difference(m: Module, f: Fp32Fixed, mx):
     m.d.comb += e.eq(p - FRAC)
     top = Signal(5)                          # a[p], a[p−1], …, a[p−4]
     m.d.comb += top.eq(((a << 4) >> p)[:5])
-    codes = _hif8_pow2_codes()
+    codes = pow2_codes("hif8")
     mag = Signal(8)                          # the positive code
     with m.Switch(e):
         for ee in range(-22, 16):
-            w = _hif8_width(ee)
+            w = HIF8.mantissa_bits(ee)
             with m.Case(ee):
                 rounded = (top >> (4 - w)) + top[3 - w]          # 1.mant rounded, TA
                 carry = rounded[w + 1]

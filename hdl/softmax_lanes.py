@@ -8,6 +8,7 @@ from ..golden.formats import HIF8
 from .baps_layouts import code_beat, prob_beat
 from .exp2_hif8 import IMPLS, exp2_hif8_logic
 from .hif8_decode import decode_hif8
+from .pipeline import discard
 from .rescale import check_tile_params
 
 __all__ = ["SoftmaxLanes", "L_FRAC"]
@@ -85,7 +86,7 @@ class SoftmaxLanes(wiring.Component):
             if not isinstance(l_int_bits, int) or not 1 <= l_int_bits <= 40:
                 raise ValueError(f"l_int_bits={l_int_bits!r} is not allowed; allowed: integers 1..40")
         except ValueError:
-            self._MustUse__silence = True
+            discard(self)
             raise
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         self.l_int_bits, self.impl = l_int_bits, impl
