@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..golden.baps import BapsConfig, baps_softmax, reference_softmax
+from ..golden.baps import BapsConfig, baps_softmax, reference_softmax, rescale_to_final_max
 from ..golden.formats import E4M3, HIF8
 
 __all__ = ["VARIANTS", "softmax_probs"]
@@ -25,12 +25,9 @@ __all__ = ["VARIANTS", "softmax_probs"]
 VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3")
 
 
-def _finish(p: np.ndarray, m_blocks: np.ndarray, bc: int) -> np.ndarray:
+def _finish(p: np.ndarray, m_blocks: np.ndarray) -> np.ndarray:
     """Rescale each block's P to the final max and normalize (masked rows give zeros)."""
-    scale = np.exp2(m_blocks - m_blocks[:, -1:])
-    with np.errstate(invalid="ignore"):
-        w = p * np.repeat(scale, bc, axis=1)
-    w = np.nan_to_num(w, nan=0.0)
+    w = np.nan_to_num(rescale_to_final_max(p, m_blocks), nan=0.0)
     s = w.sum(axis=1, keepdims=True)
     return np.divide(w, s, out=np.zeros_like(w), where=s > 0)
 
@@ -49,7 +46,7 @@ def _raw_hif8(t: np.ndarray, bc: int) -> np.ndarray:
     d = tq - np.repeat(m, bc, axis=1)                    # exact: few significant bits
     with np.errstate(over="ignore", invalid="ignore"):
         p = HIF8.decode(HIF8.encode(np.exp2(d)))
-    return _finish(p, m, bc)
+    return _finish(p, m)
 
 
 def _e4m3(t: np.ndarray, bc: int, scale_log2: int) -> np.ndarray:
@@ -57,7 +54,7 @@ def _e4m3(t: np.ndarray, bc: int, scale_log2: int) -> np.ndarray:
     d = t - np.repeat(m, bc, axis=1)
     with np.errstate(over="ignore", invalid="ignore"):
         p = E4M3.decode(E4M3.encode(np.exp2(d + scale_log2)))
-    return _finish(p, m, bc)
+    return _finish(p, m)
 
 
 def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8) -> np.ndarray:

@@ -29,7 +29,7 @@ import numpy as np
 from .exp2 import exp2_reference
 from .formats import FP32, HIF8
 
-__all__ = ["BapsConfig", "BapsResult", "baps_softmax", "hif8_of_difference",
+__all__ = ["BapsConfig", "BapsResult", "baps_softmax", "hif8_of_difference", "rescale_to_final_max",
            "reference_softmax", "attention_output", "softmax_errors"]
 
 
@@ -83,11 +83,16 @@ class BapsResult:
     def weights(self) -> np.ndarray:
         """P of every key rescaled to the row's final max: P_k · 2^(m_block(k) − m_final), what
         the matrix core's O accumulator holds after its power-of-two rescales (float64)."""
-        rows, n = self.p.shape
-        bc = n // self.m.shape[1]
-        scale = np.exp2((self.m - self.m[:, -1:]).astype(np.float64))
-        with np.errstate(invalid="ignore"):
-            return self.p_values * np.repeat(scale, bc, axis=1)
+        return rescale_to_final_max(self.p_values, self.m)
+
+
+def rescale_to_final_max(p: np.ndarray, m_blocks: np.ndarray) -> np.ndarray:
+    """Each block's P (rows × keys) times 2^(m_block − m_final): the online-softmax rescale the
+    matrix core applies with power-of-two factors (``m_blocks``: rows × blocks)."""
+    bc = p.shape[1] // m_blocks.shape[1]
+    scale = np.exp2((m_blocks - m_blocks[:, -1:]).astype(np.float64))
+    with np.errstate(invalid="ignore"):
+        return p * np.repeat(scale, bc, axis=1)
 
 
 def _ladder_midpoints() -> np.ndarray:

@@ -41,6 +41,7 @@ def fp32_to_fixed(m: Module, bits) -> Fp32Fixed:
     left = Signal(range(INT_BITS + 1))       # k when 0 ≤ k ≤ 17
     right = Signal(range(256))               # −k when k < 0
     huge = (exp == 255) | (exp >= 127 + INT_BITS)          # |t| ≥ 2^17
+    nan = (exp == 255) & (frac != 0)
     m.d.comb += [
         left.eq(Mux(exp >= 126, exp - 126, 0)),
         right.eq(Mux(exp >= 126, 0, 126 - Mux(exp == 0, 1, exp))),
@@ -55,9 +56,9 @@ def fp32_to_fixed(m: Module, bits) -> Fp32Fixed:
         mag.eq(Mux(exp >= 126, sig << left, shifted_right)),
     ]
     m.d.comb += [
-        out.nan.eq((exp == 255) & (frac != 0)),
-        out.pos_huge.eq(huge & ~sign & ~((exp == 255) & (frac != 0))),
-        out.neg_huge.eq(huge & sign & ~((exp == 255) & (frac != 0))),
+        out.nan.eq(nan),
+        out.pos_huge.eq(huge & ~sign & ~nan),
+        out.neg_huge.eq(huge & sign & ~nan),
         out.inexact.eq(lost),
         out.t.eq(Mux(sign, -mag - lost, mag)),
     ]
