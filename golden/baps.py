@@ -27,27 +27,47 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exp2 import exp2_reference
-from .formats import FP32, HIF8
+from .formats import FP32, HIF8, NumberFormat, get_format, round_fixed
+from .params import ChoiceParam, IntParam
 
-__all__ = ["BapsConfig", "BapsResult", "baps_softmax", "hif8_of_difference", "rescale_to_final_max",
+__all__ = ["BapsConfig", "BapsResult", "baps_softmax", "code_of_difference", "hif8_of_difference",
+           "rescale_to_final_max", "BR", "BC", "LANES", "M_WIDTH", "L_INT_BITS", "SCORE_FORMAT",
+           "P_FORMAT", "fixed_to_fp32",
            "reference_softmax", "attention_output", "softmax_errors"]
+
+
+# The limits of every BAPS parameter, shared by this model, the hardware and the command line.
+BR = IntParam("br", 1, 4096, "query rows per tile")
+BC = IntParam("bc", 1, 4096, "keys per block")
+LANES = IntParam("lanes", 1, 256, "scores per beat")
+M_WIDTH = IntParam("m_width", 2, 32, "signed width of the running max (saturating)")
+L_INT_BITS = IntParam("l_int_bits", 1, 40, "integer bits of the running sum (saturating)")
+SCORE_FORMAT = ChoiceParam("score_format", ("hif8",), "code of x = t - m on the link")
+P_FORMAT = ChoiceParam("p_format", ("hif8",), "format of P = 2^x")
 
 
 @dataclass(frozen=True)
 class BapsConfig:
-    """Parameters of the datapath (validated at construction)."""
+    """Parameters of the datapath's numerics (validated at construction with ``BC`` … ``P_FORMAT``)."""
 
     bc: int = 64              # key block size
     m_width: int = 16         # signed running-max width (saturating)
     l_int_bits: int = 16      # integer bits of the running sum
-    l_frac_bits: int = 22     # fraction bits of the running sum (22: exact for HiF8 P)
+    score_format: str = "hif8"
+    p_format: str = "hif8"
 
     def __post_init__(self):
-        for name, lo, hi in (("bc", 1, 1 << 16), ("m_width", 2, 32), ("l_int_bits", 1, 40),
-                             ("l_frac_bits", 22, 22)):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
-                raise ValueError(f"BapsConfig {name}={v!r} is not allowed; allowed: integers {lo}..{hi}")
+        for param in (BC, M_WIDTH, L_INT_BITS, SCORE_FORMAT, P_FORMAT):
+            try:
+                param.check(getattr(self, param.name))
+            except ValueError as exc:
+                raise ValueError(f"BapsConfig {exc}") from None
+
+    @property
+    def l_frac_bits(self) -> int:
+        """Fraction bits of the running sum: every P value in (0, 1] is a multiple of 2^−F
+        (22 for HiF8, whose smallest value is 2^−22)."""
+        return -get_format(self.p_format).binade_range[0]
 
     @property
     def m_min(self) -> int:
@@ -95,20 +115,17 @@ def rescale_to_final_max(p: np.ndarray, m_blocks: np.ndarray) -> np.ndarray:
         return p * np.repeat(scale, bc, axis=1)
 
 
-def _ladder_midpoints() -> np.ndarray:
-    v = HIF8.ladder.values
+def _midpoints(fmt: NumberFormat) -> np.ndarray:
+    v = fmt.ladder.values
     return (v[:-1] + v[1:]) / 2
 
 
-_MIDPOINTS = _ladder_midpoints()
-
-
-def hif8_of_difference(t, m) -> np.ndarray:
-    """HiF8_TA(t − m) for float32-valued ``t`` and integer ``m``, rounded once, exactly.
+def code_of_difference(fmt: NumberFormat, t, m) -> np.ndarray:
+    """fmt(t − m) for float32-valued ``t`` and integer ``m``, rounded once, exactly.
 
     d = t − m is computed in float64 with its exact rounding error e (TwoSum). Only where d lies
-    exactly on a HiF8 rounding boundary can e change the result; there d is moved one float64
-    step toward e, which is rounded like the exact value d + e.
+    exactly on a rounding boundary of ``fmt`` can e change the result; there d is moved one
+    float64 step toward e, which is rounded like the exact value d + e.
     """
     a = np.asarray(t, dtype=np.float64)
     b = -np.asarray(m, dtype=np.float64)
@@ -118,9 +135,14 @@ def hif8_of_difference(t, m) -> np.ndarray:
         err = (a - (d - bb)) + (b - bb)
     finite = np.isfinite(d)
     err = np.where(finite, err, 0.0)
-    on_boundary = np.isin(np.abs(d), _MIDPOINTS) & (err != 0)
+    on_boundary = np.isin(np.abs(d), _midpoints(fmt)) & (err != 0)
     nudged = np.where(on_boundary, np.nextafter(d, np.where(err > 0, np.inf, -np.inf)), d)
-    return HIF8.encode(nudged)
+    return fmt.encode(nudged)
+
+
+def hif8_of_difference(t, m) -> np.ndarray:
+    """HiF8_TA(t − m), rounded once from the exact difference (``code_of_difference``)."""
+    return code_of_difference(HIF8, t, m)
 
 
 def _clamped_ceil(b: np.ndarray, cfg: BapsConfig) -> np.ndarray:
@@ -130,14 +152,14 @@ def _clamped_ceil(b: np.ndarray, cfg: BapsConfig) -> np.ndarray:
 
 
 
-def _p_fixed_table(frac_bits: int) -> np.ndarray:
+def _p_fixed_table(fmt: NumberFormat, frac_bits: int) -> np.ndarray:
     """P code → P·2^frac_bits for finite non-negative P ≤ 1 (−1 marks specials)."""
-    vals = HIF8.all_values
-    out = np.full(256, -1, dtype=np.int64)
+    vals = fmt.all_values
+    out = np.full(len(vals), -1, dtype=np.int64)
     ok = np.isfinite(vals) & (vals >= 0) & (vals <= 1)
     out[ok] = np.round(vals[ok] * 2.0 ** frac_bits).astype(np.int64)
     if not np.array_equal(out[ok] * 2.0 ** -frac_bits, vals[ok]):
-        raise AssertionError("HiF8 values in [0, 1] are not multiples of 2^-frac_bits")
+        raise AssertionError(f"{fmt.name} values in [0, 1] are not multiples of 2^-{frac_bits}")
     return out
 
 
@@ -151,10 +173,11 @@ def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
     if n == 0 or n % cfg.bc:
         raise ValueError(f"key count {n} is not a positive multiple of bc={cfg.bc}")
     nblocks = n // cfg.bc
-    exp2 = exp2_reference("hif8", "hif8")
-    p_fixed = _p_fixed_table(cfg.l_frac_bits)
-    x = np.empty((rows, n), dtype=np.uint8)
-    p = np.empty((rows, n), dtype=np.uint8)
+    x_fmt, p_fmt = get_format(cfg.score_format), get_format(cfg.p_format)
+    exp2 = exp2_reference(cfg.score_format, cfg.p_format)
+    p_fixed = _p_fixed_table(p_fmt, cfg.l_frac_bits)
+    x = np.empty((rows, n), dtype=x_fmt.dtype)
+    p = np.empty((rows, n), dtype=p_fmt.dtype)
     m_hist = np.empty((rows, nblocks), dtype=np.int64)
     shift_hist = np.empty((rows, nblocks), dtype=np.int64)
     l = np.zeros(rows, dtype=np.int64)
@@ -166,22 +189,27 @@ def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
             b = np.max(np.where(np.isnan(blk), -np.inf, blk), axis=1)
         m_new = _clamped_ceil(b, cfg) if m is None else np.maximum(m, _clamped_ceil(b, cfg))
         shift = np.zeros(rows, dtype=np.int64) if m is None else m - m_new
-        xj = hif8_of_difference(blk, m_new[:, None])
+        xj = code_of_difference(x_fmt, blk, m_new[:, None])
         pj = exp2[xj]
         x[:, j * cfg.bc:(j + 1) * cfg.bc] = xj
         p[:, j * cfg.bc:(j + 1) * cfg.bc] = pj
         fixed = p_fixed[pj]
-        block_nan = np.any(pj == HIF8.nan_code, axis=1)
-        block_inf = np.any((fixed < 0) & (pj != HIF8.nan_code), axis=1)   # +Inf or P > 1
+        block_nan = np.any(np.isnan(p_fmt.all_values[pj]), axis=1)
+        block_inf = np.any((fixed < 0), axis=1) & ~block_nan            # +Inf or P > 1
         special = np.maximum(special, np.where(block_nan, 2, np.where(block_inf, 1, 0)))
         rescaled = np.where(-shift >= 63, 0, l >> np.minimum(-shift, 62))
         l = np.minimum(rescaled + np.where(fixed >= 0, fixed, 0).sum(axis=1), cfg.l_max)
         m = m_new
         m_hist[:, j], shift_hist[:, j] = m_new, shift
-    value = l * 2.0 ** -cfg.l_frac_bits                  # exact in float64 (≤ 53 bits)
-    value = np.where(special == 2, np.nan, np.where(special == 1, np.inf, value))
     return BapsResult(x=x, p=p, m=m_hist, shift=shift_hist, l_fixed=l, l_special=special,
-                      l_fp32=FP32.encode(value))
+                      l_fp32=fixed_to_fp32(l, special, cfg.l_frac_bits))
+
+
+def fixed_to_fp32(l: np.ndarray, special: np.ndarray, frac_bits: int) -> np.ndarray:
+    """FP32 bit patterns of l·2^−frac_bits, rounded once (RNE); special 1 → +Inf, 2 → NaN."""
+    out = np.array([round_fixed(FP32, int(v), frac_bits) for v in l], dtype=np.uint32)
+    out = np.where(special == 1, np.uint32(FP32.inf_code), out)
+    return np.where(special == 2, np.uint32(FP32.nan_code), out).astype(np.uint32)
 
 
 def reference_softmax(scores) -> np.ndarray:

@@ -24,9 +24,8 @@ from functools import cached_property
 import mpmath
 import numpy as np
 
-__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "E4M3Format", "FP16", "FP32", "HIF8", "E4M3",
-           "FORMATS",
-           "get_format", "fp32_to_bits", "bits_to_fp32"]
+__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "E4M3Format", "Binade", "FP16", "FP32", "HIF8",
+           "E4M3", "FORMATS", "get_format", "fp32_to_bits", "bits_to_fp32", "round_fixed"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,18 @@ class _Ladder:
 
 
 @dataclass(frozen=True)
+class Binade:
+    """The codes of the positive values in [2^e, 2^(e+1)): ``count`` codes ``base_code + k``
+    (k = 0 … count−1) of value 2^e·(1 + k/2^w). ``count`` < 2^w where the format's largest value
+    (or its Inf pattern) cuts the binade short."""
+
+    e: int
+    w: int
+    base_code: int
+    count: int
+
+
+@dataclass(frozen=True)
 class NumberFormat:
     """A number format: ``width`` bits, a canonical NaN and a tie rule for rounding."""
 
@@ -87,6 +98,45 @@ class NumberFormat:
             raise ValueError(f"{self.name} code {int(arr[bad].flat[0])} is out of range "
                              f"0..{(1 << self.width) - 1}")
         return arr
+
+    # -- binades: the data a rounder needs (golden ``round_fixed`` and the RTL codec) --------
+    def binade(self, e: int) -> Binade | None:
+        """The positive values in [2^e, 2^(e+1)), or None outside the finite range."""
+        lad = self.ladder
+        vals = lad.values[:-1]
+        inside = np.flatnonzero((vals >= 2.0 ** e) & (vals < 2.0 ** (e + 1)))
+        if len(inside) == 0:
+            return None
+        first = int(inside[0])
+        if vals[first] != 2.0 ** e:
+            raise AssertionError(f"{self.name}: binade {e} does not start at 2^{e}")
+        step = lad.values[first + 1] - lad.values[first]      # the next rung or the overflow value
+        w = int(round(np.log2(2.0 ** e / step)))
+        if 2.0 ** (e - w) != step:
+            raise AssertionError(f"{self.name}: binade {e} has no power-of-two step")
+        base = int(lad.codes[first])
+        codes = lad.codes[inside]
+        if not np.array_equal(codes, base + np.arange(len(inside))):
+            raise AssertionError(f"{self.name}: binade {e} codes are not consecutive")
+        return Binade(e, w, base, len(inside))
+
+    @cached_property
+    def binade_range(self) -> tuple[int, int]:
+        """(lowest, highest) e with a binade: every finite non-zero magnitude lies in between."""
+        finite = self.ladder.values[1:-1]
+        return int(np.floor(np.log2(finite[0]))), int(np.floor(np.log2(finite[-1])))
+
+    @cached_property
+    def finest_boundary(self) -> int:
+        """The exponent b of the finest rounding boundary: every midpoint between two adjacent
+        non-negative values (0 included) is a multiple of 2^b."""
+        lo, hi = self.binade_range
+        return min([lo - 1] + [e - self.binade(e).w - 1 for e in range(lo, hi + 1)])
+
+    def overflow_code(self, saturate: bool = False) -> int:
+        """The positive code of an overflow: +Inf, or the largest finite value when saturating
+        (or when the format has no Inf)."""
+        return int(self.ladder.codes[-2] if saturate else self.ladder.codes[-1])
 
     def describe(self, code: int) -> str:
         """``0xNN (value)`` for messages."""
@@ -189,6 +239,45 @@ class IEEEFormat(NumberFormat):
 
     def _overflow_value(self):
         return 2.0 ** (self.bias + 1)
+
+    @property
+    def emin(self) -> int:
+        """Exponent of the smallest normal value."""
+        return 1 - self.bias
+
+    def binade(self, e: int) -> Binade | None:
+        """IEEE binades by formula (the ladder's derivation agrees for FP16; tested)."""
+        if not self.emin - self.man_bits <= e <= self.bias:
+            return None
+        if e >= self.emin:
+            return Binade(e, self.man_bits, (e + self.bias) << self.man_bits, 1 << self.man_bits)
+        w = self.man_bits - (self.emin - e)
+        return Binade(e, w, 1 << w, 1 << w)
+
+    @property
+    def binade_range(self) -> tuple[int, int]:
+        return self.emin - self.man_bits, self.bias
+
+    def overflow_code(self, saturate: bool = False) -> int:
+        return self.max_code if saturate else self.inf_code
+
+    def fields(self, codes):
+        """(sign, biased exponent, mantissa) bit fields of ``codes`` as int64 arrays."""
+        c = self.check_codes(codes)
+        return (c >> (self.width - 1), (c >> self.man_bits) & ((1 << self.exp_bits) - 1),
+                c & ((1 << self.man_bits) - 1))
+
+    def to_fixed(self, codes, frac_bits: int) -> tuple[np.ndarray, np.ndarray]:
+        """(floor(x·2^frac_bits), inexact) as int64 and bool arrays for finite codes whose
+        |x|·2^frac_bits < 2^62 (NaN/Inf codes give meaningless values)."""
+        sign, exp, man = self.fields(codes)
+        sig = np.where(exp == 0, man, man | (1 << self.man_bits))
+        shift = np.maximum(exp, 1) - self.bias - self.man_bits + frac_bits   # x = sig·2^(shift−frac)
+        left = np.minimum(np.maximum(shift, 0), 62)
+        right = np.minimum(np.maximum(-shift, 0), 63)
+        mag = np.where(shift >= 0, sig << left, sig >> right)
+        inexact = (shift < 0) & ((sig & ((np.int64(1) << right) - 1)) != 0)
+        return np.where(sign == 1, -mag - inexact, mag), inexact
 
     def _decode_all(self):
         if self.width != 16:
@@ -327,8 +416,7 @@ class HiF8Format(NumberFormat):
                              f"0..{(1 << random_bits) - 1} (random_bits={random_bits})")
         ta = self.encode(x)
         mag = np.abs(np.where(np.isfinite(x), x, 0.0))
-        with np.errstate(divide="ignore"):
-            e = np.floor(np.log2(np.where(mag > 0, mag, 1.0)))
+        e = np.frexp(mag)[1] - 1          # exact: floor(log2) rounds up just below 2^k
         sr = np.isfinite(x) & (np.abs(e) >= 4) & (mag >= 2.0 ** -22) & (mag < 2.0 ** 15)
         lad = self.ladder
         v = lad.values
@@ -346,7 +434,13 @@ class E4M3Format(NumberFormat):
     """OCP FP8 E4M3 (E4M3FN): bias 7, subnormals to 2^−9, max 448, no Inf, NaN 0x7F/0xFF.
 
     Rounding is RNE and always saturates to ±448 (the FlashAttention-3 P cast); NaN → 0x7F.
+    Bit fields as IEEE (``exp_bits``, ``man_bits``, ``bias``), but the all-ones exponent holds
+    normal values except S.1111.111 (NaN).
     """
+
+    exp_bits: int = 4
+    man_bits: int = 3
+    bias: int = 7
 
     def _decode_all(self):
         codes = np.arange(256)
@@ -387,3 +481,42 @@ def fp32_to_bits(values) -> np.ndarray:
 def bits_to_fp32(bits) -> np.ndarray:
     """float64 values of binary32 bit patterns."""
     return FP32.decode(bits)
+
+
+def round_fixed(fmt: NumberFormat, mag: int, frac_bits: int, *, sticky: bool = False,
+                saturate: bool = False) -> int:
+    """The positive code of (mag + ε)·2^−frac_bits rounded once to ``fmt`` with its tie rule,
+    where ε ∈ (0, 1) if ``sticky`` else 0 (mag: a non-negative Python int of any size).
+
+    The algorithm of the RTL rounder (``hdl.codec.round_fixed``), step by step: e = position of
+    the leading one − frac_bits; its ``fmt.binade(e)`` gives the quantum 2^(e−w); below the
+    smallest binade the quantum is the smallest value; round at the quantum (guard bit, sticky
+    bits, ties away or to even); a carry moves to the next binade; k ≥ count or no binade means
+    overflow (+Inf, or the largest value when saturating or when the format has no Inf).
+    """
+    if mag < 0:
+        raise ValueError(f"round_fixed: mag={mag} is negative; allowed: integers >= 0")
+    if mag == 0:
+        return 0
+    lo, hi = fmt.binade_range
+    e = mag.bit_length() - 1 - frac_bits
+    if e > hi:
+        return fmt.overflow_code(saturate)
+    b = fmt.binade(e) if e >= lo else None
+    q = lo if b is None else e - b.w              # exponent of the quantum
+    d = q + frac_bits                             # bit index of the quantum in mag
+    if d <= 0:
+        k, up = mag << -d, False
+    else:
+        k = mag >> d
+        guard = (mag >> (d - 1)) & 1
+        rest = bool(mag & ((1 << (d - 1)) - 1)) or sticky
+        up = bool(guard) and (fmt.ties == "away" or rest or bool(k & 1))
+    k += up
+    if b is None:                                 # below the smallest value: 0 or the smallest
+        return fmt.binade(lo).base_code if k else 0
+    if k == 1 << (b.w + 1):                       # carry into the next binade
+        nxt = fmt.binade(e + 1) if e < hi else None
+        return nxt.base_code if nxt is not None else fmt.overflow_code(saturate)
+    index = k - (1 << b.w)
+    return b.base_code + index if index < b.count else fmt.overflow_code(saturate)

@@ -4,6 +4,8 @@ from amaranth import Module
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..golden.baps import SCORE_FORMAT
+from ..golden.formats import get_format
 from .baps_layouts import prob_beat, score_beat
 from .link import MatrixVectorLink
 from .pipeline import discard
@@ -14,23 +16,28 @@ __all__ = ["BapsDatapath"]
 
 
 class BapsDatapath(wiring.Component):
-    """FP32 scores in (``lanes`` per beat, block-major, framed by row and first/last block), HiF8
-    P codes out with l (FP32) at each row's end. The link is ``8·lanes`` bits wide (W/8 HiF8
-    codes per beat). Parameters are validated at construction (``ValueError`` names the value)."""
+    """FP32 scores in (``lanes`` per beat, block-major, framed by row and first/last block), P codes
+    (``p_format``) out with l (FP32) at each row's end. The link carries ``lanes`` score codes
+    (``score_format``, HiF8: 8·lanes bits) per beat. Parameters are validated at construction (``ValueError`` names the value)."""
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, link_width: int | None = None,
                  m_width: int = 16, l_int_bits: int = 16, link_depth: int = 0,
-                 impl: str = "table"):
-        link_width = 8 * lanes if link_width is None else link_width
+                 impl: str = "table", score_format: str = "hif8", p_format: str = "hif8"):
         try:
-            if link_width != 8 * lanes:
-                raise ValueError(f"link_width={link_width!r} does not carry lanes={lanes} HiF8 "
-                                 f"codes per beat; allowed: 8·lanes = {8 * lanes}")
-            self.rescale = Rescale(br=br, bc=bc, lanes=lanes, m_width=m_width)
-            self.link = MatrixVectorLink(width=link_width, element="hif8", br=br, m_width=m_width,
-                                         depth=link_depth)
+            SCORE_FORMAT.check(score_format)
+            bits = get_format(score_format).width
+            link_width = bits * lanes if link_width is None else link_width
+            if link_width != bits * lanes:
+                raise ValueError(f"link_width={link_width!r} does not carry lanes={lanes} "
+                                 f"{score_format} codes per beat; allowed: {bits}·lanes = "
+                                 f"{bits * lanes}")
+            self.rescale = Rescale(br=br, bc=bc, lanes=lanes, m_width=m_width,
+                                   score_format=score_format)
+            self.link = MatrixVectorLink(width=link_width, element=score_format, br=br,
+                                         m_width=m_width, depth=link_depth)
             self.lanes_unit = SoftmaxLanes(br=br, bc=bc, lanes=lanes, m_width=m_width,
-                                           l_int_bits=l_int_bits, impl=impl)
+                                           l_int_bits=l_int_bits, impl=impl,
+                                           score_format=score_format, p_format=p_format)
         except (ValueError, TypeError):
             discard(self, *(getattr(self, n) for n in ("rescale", "link", "lanes_unit")
                              if hasattr(self, n)))
@@ -38,7 +45,7 @@ class BapsDatapath(wiring.Component):
         self.br, self.bc, self.lanes = br, bc, lanes
         super().__init__({
             "i": In(stream.Signature(score_beat(lanes, br))),
-            "o": Out(stream.Signature(prob_beat(lanes, br))),
+            "o": Out(stream.Signature(prob_beat(lanes, br, get_format(p_format).width))),
         })
 
     def elaborate(self, platform):

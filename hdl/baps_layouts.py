@@ -42,10 +42,11 @@ def code_beat(elements: int, elem_bits: int, br: int, m_width: int) -> data.Stru
     })
 
 
-def prob_beat(lanes: int, br: int) -> data.StructLayout:
-    """Vector-core output: ``lanes`` HiF8 P codes for P·V; at a row's end also l (FP32)."""
+def prob_beat(lanes: int, br: int, p_bits: int = 8) -> data.StructLayout:
+    """Vector-core output: ``lanes`` P codes (``p_bits`` wide: HiF8) for P·V; at a row's end also
+    l (FP32)."""
     return data.StructLayout({
-        "p": data.ArrayLayout(8, lanes),
+        "p": data.ArrayLayout(p_bits, lanes),
         "row": unsigned(row_bits(br)),
         "first_block": unsigned(1),
         "last_block": unsigned(1),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from amaranth import C, Cat, Const, Mux, Signal, signed, unsigned
+from amaranth import Mux, Signal, unsigned
 
 from ..golden import exp2_fp16_model as model
+from ..golden.formats import FP16
+from ..golden.params import ChoiceParam
+from . import codec
 from .pipeline import StreamPipeline
 
-__all__ = ["Exp2FP16"]
+__all__ = ["Exp2FP16", "ACCURACY", "ACCURACIES"]
 
-
-ACCURACIES = tuple(model.DESIGNS)
+ACCURACY = ChoiceParam("accuracy", tuple(model.DESIGNS),
+                       "correctly rounded (RNE) or faithful (within 1 ulp)")
+ACCURACIES = ACCURACY.choices
 
 
 class Exp2FP16(StreamPipeline):
@@ -25,8 +29,10 @@ class Exp2FP16(StreamPipeline):
     latency = 2
 
     def __init__(self, *, accuracy: str = "correct"):
-        if accuracy not in ACCURACIES:
-            self.reject(f"accuracy={accuracy!r} is not allowed; allowed: {', '.join(ACCURACIES)}")
+        try:
+            ACCURACY.check(accuracy)
+        except ValueError as exc:
+            self.reject(str(exc))
         self._design = model.DESIGNS[accuracy]
         super().__init__(unsigned(16), unsigned(16))
 
@@ -36,30 +42,25 @@ class Exp2FP16(StreamPipeline):
 
     def datapath(self, m, x, reg):
         d = self._design
-        sign, exp, man = x[15], x[10:15], x[:10]
-        mag = x[:15]
+        f = codec.decode(m, FP16, x)
         # Stage 1: specials, exact fixed point X = x·2^22, segment lookup.
         special = Signal()
         special_code = Signal(16)
-        with m.If((exp == 31) & (man != 0)):
-            m.d.comb += [special.eq(1), special_code.eq(model.NAN)]
-        with m.Elif(~sign & (exp >= 19)):                       # x ≥ 16 (and +Inf)
-            m.d.comb += [special.eq(1), special_code.eq(model.POS_INF)]
-        with m.Elif(sign & (mag >= 0x4E40)):                     # x ≤ −25 (and −Inf)
+        with m.If(f.nan):
+            m.d.comb += [special.eq(1), special_code.eq(FP16.nan_code)]
+        with m.Elif(~f.sign & codec.magnitude_at_least(FP16, x, model.X_HI)):   # x ≥ 16, +Inf
+            m.d.comb += [special.eq(1), special_code.eq(FP16.inf_code)]
+        with m.Elif(f.sign & codec.magnitude_at_least(FP16, x, model.X_LO)):    # x ≤ −25, −Inf
             m.d.comb += [special.eq(1), special_code.eq(0)]
-        with m.Elif(exp < 15 + model.TINY_EXP):                 # |x| < 2^−12
+        with m.Elif(~codec.magnitude_at_least(FP16, x, 2.0 ** model.TINY_EXP)):  # |x| < 2^−12
             m.d.comb += [special.eq(1), special_code.eq(model.ONE)]
 
-        fixed_width = model.F_BITS + 6
-        shift = Signal(5)                       # exp − 3 (relevant only for 3 ≤ exp ≤ 19)
-        magnitude = Signal(fixed_width)
-        m.d.comb += [shift.eq(exp - 3), magnitude.eq(Cat(man, C(1, 1)) << shift)]
-        fixed = Signal(signed(fixed_width))
-        m.d.comb += fixed.eq(Mux(sign, -magnitude, magnitude))
+        # |x| < 32 and |x| ≥ 2^−12 wherever X is used: only left shifts
+        fixed = codec.to_fixed(m, FP16, f, model.F_BITS, 5, min_exponent=model.TINY_EXP).t
         n = fixed[model.F_BITS:].as_signed()
-        f = fixed[:model.F_BITS]
-        seg = f[model.F_BITS - d.seg_bits:]
-        rt = f[d.r_drop:model.F_BITS - d.seg_bits]
+        frac = fixed[:model.F_BITS]
+        seg = frac[model.F_BITS - d.seg_bits:]
+        rt = frac[d.r_drop:model.F_BITS - d.seg_bits]
 
         tables = model.coefficients(d)
         coeffs = [Signal(range(int(t.max()) + 1), name=f"c{k}") for k, t in enumerate(tables)]
@@ -79,22 +80,14 @@ class Exp2FP16(StreamPipeline):
         if d.b2 is not None:
             poly = poly + ((coeffs[2] * ((rt * rt) >> d.q)) >> d.s2)
         m.d.comb += y.eq(poly)
-        normal = n >= -14
+        emin = FP16.emin
+        normal = n >= emin
         drop = Signal(range(width))
-        m.d.comb += drop.eq(Mux(normal, d.p - 10, d.p - 24 - n))
-        q = Signal(12)
-        half = Signal(width)
-        rem = Signal(width)
-        m.d.comb += [
-            half.eq((Const(1, width) << drop) >> 1),
-            rem.eq(y & ((Const(1, width) << drop) - 1)),
-            q.eq((y >> drop) + ((rem > half) | ((rem == half) & (y >> drop)[0]))),
-        ]
+        m.d.comb += drop.eq(Mux(normal, d.p - FP16.man_bits, d.p - FP16.man_bits + emin - n))
+        q = codec.round_at(m, y, drop, "even")
         result = Signal(16)
         with m.If(special):
             m.d.comb += result.eq(special_code)
-        with m.Elif(normal):
-            m.d.comb += result.eq(((n + 15) << 10) + q - 1024)
         with m.Else():
-            m.d.comb += result.eq(q)
+            m.d.comb += result.eq(codec.ieee_code(FP16, n, q, normal))
         return reg(result)

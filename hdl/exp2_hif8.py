@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import mpmath
 from amaranth import Module, Mux, Signal, signed, unsigned
 
 from ..golden.exp2 import exp2_reference
+from ..golden.exp2_tables import fraction_table, pow2_codes, small_codes
 from ..golden.formats import HIF8, get_format
-from .hif8_decode import decode_hif8
+from ..golden.params import ChoiceParam
+from . import codec
 from .pipeline import StreamPipeline
 
-__all__ = ["Exp2HiF8", "exp2_hif8_logic", "OUT_FORMATS", "IMPLS"]
+__all__ = ["Exp2HiF8", "exp2_hif8_logic", "OUT_FORMATS", "IMPLS", "IMPL", "OUT_FORMAT"]
 
-OUT_FORMATS = ("fp16", "hif8")
-IMPLS = ("table", "split")
+IMPL = ChoiceParam("impl", ("table", "split"), "truth table left to synthesis, or structured")
+OUT_FORMAT = ChoiceParam("out_format", ("fp16", "hif8"), "format of 2^x (FP16 RNE, HiF8 TA)")
+OUT_FORMATS, IMPLS = OUT_FORMAT.choices, IMPL.choices
 
 
 class Exp2HiF8(StreamPipeline):
@@ -34,10 +34,11 @@ class Exp2HiF8(StreamPipeline):
     latency = 1
 
     def __init__(self, *, out_format: str = "fp16", impl: str = "table"):
-        for name, value, allowed in (("out_format", out_format, OUT_FORMATS),
-                                     ("impl", impl, IMPLS)):
-            if value not in allowed:
-                self.reject(f"{name}={value!r} is not allowed; allowed: {', '.join(allowed)}")
+        for param, value in ((OUT_FORMAT, out_format), (IMPL, impl)):
+            try:
+                param.check(value)
+            except ValueError as exc:
+                self.reject(str(exc))
         self._out_format = out_format
         self._impl = impl
         super().__init__(unsigned(8), unsigned(get_format(out_format).width))
@@ -70,43 +71,11 @@ def exp2_hif8_logic(m: Module, code, *, out_format: str, impl: str) -> Signal:
 
 # -- the split implementation ---------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def pow2_codes(out_format: str) -> dict[int, int]:
-    """Output code of 2^n for every integer n that matters (beyond: +0 or +Inf)."""
-    fmt = get_format(out_format)
-    return {n: int(fmt.encode(2.0 ** n)) for n in range(-26, 17)}
-
-
-@lru_cache(maxsize=None)
-def _fraction_table(out_format: str, width: int) -> tuple[tuple[int, int], ...]:
-    """For k = 0..7: (carry, mantissa) of 2^(k/8) rounded to ``width`` bits (FP16: 10, RNE)."""
-    fmt = get_format(out_format)
-    rows = []
-    for k in range(8):
-        value = mpmath.power(2, mpmath.mpf(k) / 8) if k else mpmath.mpf(1)
-        if out_format == "fp16":
-            offset = fmt.round_exact(value) - 0x3C00          # in units of 2^−10
-        else:
-            scaled = value * 2 ** width                        # TA to ``width`` bits
-            offset = int(mpmath.floor(scaled + mpmath.mpf(1) / 2)) - 2 ** width
-        rows.append((offset >> width, offset & ((1 << width) - 1)))
-    return tuple(rows)
-
-
-def _small_codes(out_format: str) -> dict[int, int]:
-    """Codes with 0 < |x| < 1 whose 2^x is not 1.0, with their results."""
-    ref = exp2_reference("hif8", out_format)
-    one = int(get_format(out_format).encode(1.0))
-    values = HIF8.all_values
-    return {c: int(ref[c]) for c in range(256)
-            if 0 < abs(values[c]) < 1 and int(ref[c]) != one}
-
-
 def _split(m: Module, code, result, out_format: str):
     fmt = get_format(out_format)
     one = int(fmt.encode(1.0))
-    pos_inf = int(fmt.ladder.codes[-1])
-    f = decode_hif8(m, code)
+    pos_inf = fmt.overflow_code()
+    f = codec.decode(m, HIF8, code)
     pow2 = pow2_codes(out_format)
     n_lo, n_hi = min(pow2), max(pow2)
 
@@ -147,16 +116,16 @@ def _split(m: Module, code, result, out_format: str):
     if out_format == "fp16":
         mant = Signal(11)   # carry and 10-bit mantissa as one offset from 2^n
         with m.Switch(k):
-            for kk, (carry, mm) in enumerate(_fraction_table("fp16", 10)):
+            for kk, (carry, mm) in enumerate(fraction_table("fp16", fmt.man_bits)):
                 with m.Case(kk):
-                    m.d.comb += mant.eq((carry << 10) | mm)
-        m.d.comb += mid_code.eq(((n_mid + 15) << 10) + mant)
+                    m.d.comb += mant.eq((carry << fmt.man_bits) | mm)
+        m.d.comb += mid_code.eq(codec.ieee_code(fmt, n_mid, mant + (1 << fmt.man_bits), 1))
     else:
         with m.Switch(n_mid):
             for n in range(-8, 8):
                 w = HIF8.mantissa_bits(n)
                 with m.Case(n):
-                    for kk, (carry, mm) in enumerate(_fraction_table("hif8", w)):
+                    for kk, (carry, mm) in enumerate(fraction_table("hif8", w)):
                         with m.If(k == kk):
                             m.d.comb += mid_code.eq(pow2[n + carry] + mm)
 
@@ -164,7 +133,7 @@ def _split(m: Module, code, result, out_format: str):
     small_code = Signal(fmt.width)
     m.d.comb += small_code.eq(one)
     with m.Switch(code):
-        for c, out in _small_codes(out_format).items():
+        for c, out in small_codes("hif8", out_format).items():
             with m.Case(c):
                 m.d.comb += small_code.eq(out)
 

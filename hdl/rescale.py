@@ -4,52 +4,115 @@ from amaranth import Array, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..golden.baps import BC, BR, LANES, M_WIDTH, SCORE_FORMAT
+from ..golden.formats import FP32, NumberFormat, get_format
+from . import codec
 from .baps_layouts import code_beat, score_beat, shift_shape
 from .pipeline import discard
-from .score_arith import ceil_of_fixed, fp32_to_fixed, hif8_of_difference
 
-__all__ = ["Rescale", "check_tile_params"]
+__all__ = ["Rescale", "check_tile_params", "score_fixed_point", "ceil_of_fixed",
+           "code_of_difference"]
 
 
 def check_tile_params(*, br, bc, lanes, m_width) -> None:
     """``ValueError`` naming the first bad tile parameter and what is allowed."""
-    for name, value, lo, hi in (("br", br, 1, 4096), ("bc", bc, 1, 4096), ("lanes", lanes, 1, 256),
-                                ("m_width", m_width, 2, 32)):
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            raise ValueError(f"{name}={value!r} is not allowed; allowed: integers {lo}..{hi}")
+    for param, value in ((BR, br), (BC, bc), (LANES, lanes), (M_WIDTH, m_width)):
+        param.check(value)
     if bc % lanes:
         raise ValueError(f"bc={bc} is not a multiple of lanes={lanes}; allowed: bc = k·lanes")
 
 
+def score_fixed_point(fmt: NumberFormat, m_width: int) -> tuple[int, int]:
+    """(fraction bits, integer bits) of the exact fixed point of FP32 scores t.
+
+    Fraction: every rounding boundary of ``fmt`` is a multiple of 2^−frac (HiF8: 2^−23), so the
+    code of t − m depends only on floor((t − m)·2^frac) and whether a remainder exists. Integer:
+    |t| < 2^int is kept exactly; beyond, |t − m| ≥ 2^int − 2^(m_width−1) already overflows
+    ``fmt`` (HiF8: ≥ 2^16), and ceil(t) is beyond the saturating m, for every m_width."""
+    frac = -fmt.finest_boundary
+    overflow_exp = fmt.binade_range[1] + 1
+    return frac, max(m_width - 1, overflow_exp) + 1
+
+
+def ceil_of_fixed(m: Module, f, frac: int, m_width: int):
+    """ceil(t) clamped to a signed ``m_width``-bit integer; NaN counts as the minimum (ignored by
+    a max), ±Inf and huge values as the limits."""
+    lo, hi = -(1 << (m_width - 1)), (1 << (m_width - 1)) - 1
+    c = Signal(signed(len(f.t) - frac + 1))
+    m.d.comb += c.eq((f.t + ((1 << frac) - 1) + f.inexact) >> frac)
+    out = Signal(signed(m_width))
+    with m.If(f.nan | f.neg_huge | (c < lo)):
+        m.d.comb += out.eq(lo)
+    with m.Elif(f.pos_huge | (c > hi)):
+        m.d.comb += out.eq(hi)
+    with m.Else():
+        m.d.comb += out.eq(c)
+    return out
+
+
+def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx):
+    """fmt(t − mx), rounded once from the exact difference, for the fixed-point score ``f`` and
+    the integer ``mx`` (bit-exact with ``golden.baps.code_of_difference``)."""
+    big_m = Signal(signed(len(f.t) + 1))
+    m.d.comb += big_m.eq(mx << frac)
+    positive = Signal()
+    a = Signal(len(f.t) + 1)                 # floor(|t − m|·2^frac); the remainder is f.inexact
+    m.d.comb += [
+        positive.eq((f.t > big_m) | ((f.t == big_m) & f.inexact)),
+        a.eq(Mux(positive, f.t - big_m, big_m - f.t - f.inexact)),
+    ]
+    mag = codec.round_fixed(m, fmt, a, frac, sticky=f.inexact)
+    overflow = fmt.overflow_code()
+    code = Signal(fmt.width, name=f"x_{fmt.name}")
+    with m.If(f.nan):
+        m.d.comb += code.eq(fmt.nan_code)
+    with m.Elif(f.pos_huge):
+        m.d.comb += code.eq(overflow)
+    with m.Elif(f.neg_huge):
+        m.d.comb += code.eq(codec.apply_sign(fmt, 1, overflow))
+    with m.Else():
+        m.d.comb += code.eq(codec.apply_sign(fmt, ~positive, mag))
+    return code
+
+
 class Rescale(wiring.Component):
-    """FP32 scores in (``lanes`` per beat, block-major), HiF8 x = t − m codes out, same beats.
+    """FP32 scores in (``lanes`` per beat, block-major), x = t − m codes out (``score_format``,
+    HiF8 by default), same beats.
 
     Per row and block: b = max of the block's scores (NaN ignored), m_new = max(m_old, ceil(b))
-    (saturating ``m_width``-bit signed; restarts on ``first_block``), x = HiF8_TA(t − m_new)
-    rounded once from the exact difference, shift = m_old − m_new. Bit-exact with
+    (saturating ``m_width``-bit signed; restarts on ``first_block``), x = fmt(t − m_new)
+    rounded once from the exact difference (fixed point sized from ``m_width`` and the format:
+    ``score_fixed_point``), shift = m_old − m_new. Bit-exact with
     ``golden.baps``. The row's ``bc`` scores are buffered (two ping-pong buffers) because m_new
     is needed before the first subtraction; while one row drains the next fills, so the steady
     state is ``lanes`` scores per cycle, with a latency of ``bc / lanes`` cycles.
     """
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16):
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
+                 score_format: str = "hif8"):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
+            SCORE_FORMAT.check(score_format)
         except ValueError:
             discard(self)
             raise
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
+        self.score_format = get_format(score_format)
+        self.frac, self.int_bits = score_fixed_point(self.score_format, m_width)
         super().__init__({
             "i": In(stream.Signature(score_beat(lanes, br))),
-            "o": Out(stream.Signature(code_beat(lanes, 8, br, m_width))),
+            "o": Out(stream.Signature(code_beat(lanes, self.score_format.width, br, m_width))),
         })
+
+    def _fixed(self, m, bits):
+        return codec.to_fixed(m, FP32, codec.decode(m, FP32, bits), self.frac, self.int_bits)
 
     def elaborate(self, platform):
         m = Module()
         lanes, beats = self.lanes, self.bc // self.lanes
         lo = -(1 << (self.m_width - 1))
 
-        buffers = Array(Signal(32 * lanes, name=f"buf{k}") for k in range(2 * beats))
+        buffers = Array(Signal(FP32.width * lanes, name=f"buf{k}") for k in range(2 * beats))
         m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
         full = Signal(2)
         # Per-buffer side band. Read with a Mux, not an Array: Icarus never evaluates the
@@ -65,7 +128,7 @@ class Rescale(wiring.Component):
         fill_beat = Signal(range(beats))
         cmax = Signal(signed(self.m_width))
         beat_max = Signal(signed(self.m_width))
-        ceils = [ceil_of_fixed(m, fp32_to_fixed(m, self.i.payload.scores[k]), self.m_width)
+        ceils = [ceil_of_fixed(m, self._fixed(m, self.i.payload.scores[k]), self.frac, self.m_width)
                  for k in range(lanes)]
         acc = Mux(fill_beat == 0, lo, cmax)
         for k, c in enumerate(ceils):        # a chain of signals: nested Muxes would repeat `acc`
@@ -98,15 +161,16 @@ class Rescale(wiring.Component):
         # Drain side: x = HiF8(t − m_new) for the buffered row, one beat of `lanes` per cycle.
         drain_sel = Signal()
         drain_beat = Signal(range(beats))
-        word = Signal(32 * lanes)
+        word = Signal(FP32.width * lanes)
         cur = Signal.like(meta[0], name="cur_meta")
         m.d.comb += [word.eq(buffers[drain_sel * beats + drain_beat]),
                      cur.eq(Mux(drain_sel, meta[1].as_value(), meta[0].as_value()))]
         m_new_out = cur.m
         o = self.o.payload
         for k in range(lanes):
-            f = fp32_to_fixed(m, word[32 * k:32 * (k + 1)])
-            m.d.comb += o.codes[k].eq(hif8_of_difference(m, f, m_new_out))
+            f = self._fixed(m, word[FP32.width * k:FP32.width * (k + 1)])
+            m.d.comb += o.codes[k].eq(code_of_difference(m, self.score_format, f, self.frac,
+                                                         m_new_out))
         m.d.comb += [
             self.o.valid.eq(full.bit_select(drain_sel, 1)),
             o.row.eq(cur.row),

@@ -1,76 +1,51 @@
 """``SoftmaxLanes``: the vector-side EXP2 lanes and per-row running sums (``baps.md`` block 4)."""
 
-from amaranth import Array, C, Cat, Module, Mux, Signal
+from amaranth import Array, Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..golden.formats import HIF8
+from ..golden.baps import L_INT_BITS, P_FORMAT, SCORE_FORMAT, BapsConfig
+from ..golden.formats import FP32, NumberFormat, get_format
+from . import codec
 from .baps_layouts import code_beat, prob_beat
-from .exp2_hif8 import IMPLS, exp2_hif8_logic
-from .hif8_decode import decode_hif8
+from .exp2_hif8 import IMPL, exp2_hif8_logic
 from .pipeline import discard
 from .rescale import check_tile_params
 
-__all__ = ["SoftmaxLanes", "L_FRAC"]
-
-L_FRAC = 22          # every HiF8 value in (0, 1] is a multiple of 2^-22
-FP32_NAN, FP32_INF = 0x7FC00000, 0x7F800000
+__all__ = ["SoftmaxLanes"]
 
 
-def _p_fixed(m: Module, code):
-    """P (a HiF8 code with 0 ≤ P ≤ 1) as an integer in units of 2^-22; ``special`` for NaN,
+def _p_fixed(m: Module, fmt: NumberFormat, code, frac: int):
+    """P (a ``fmt`` code with 0 ≤ P ≤ 1) as an integer in units of 2^−frac; ``special`` for NaN,
     +Inf and P > 1 (possible only above a saturated running max)."""
-    f = decode_hif8(m, code)
-    value = Signal(L_FRAC + 1, name="p_fixed")
+    f = codec.decode(m, fmt, code)
+    fixed = codec.to_fixed(m, fmt, f, frac, 1)
+    value = Signal(frac + 1, name="p_fixed")
     special = Signal(name="p_special")
-    shift = Signal(range(32))
-    m.d.comb += shift.eq(f.exponent + L_FRAC)            # E ∈ [−22, 0] → 0..22
-    in_range = ~f.sign & ~f.zero & ~f.nan & ~f.inf & (f.exponent <= 0)
-    big = (f.exponent > 0) | ((f.exponent == 0) & (f.sig != 8))
     m.d.comb += [
-        value.eq(Mux(in_range & ~big, (f.sig << shift) >> 3, 0)),
-        special.eq(f.nan | f.inf | (~f.zero & ~f.sign & big)),
+        special.eq(f.nan | f.inf | fixed.pos_huge | (fixed.t > (1 << frac))),
+        value.eq(Mux(special | f.sign, 0, fixed.t)),
     ]
     return value, special, f.nan
 
 
-def _fixed_to_fp32(m: Module, l, nan, inf):
-    """FP32 (RNE) of l · 2^-22 for an unsigned fixed-point ``l``; NaN / +Inf flags win."""
-    width = len(l)
-    p = Signal(range(width))
-    for i in range(width):
-        with m.If(l[i]):
-            m.d.comb += p.eq(i)
-    norm = Signal(width + 24)            # leading one at bit width+23, then the fraction
-    m.d.comb += norm.eq((l << (width + 23)) >> p)
-    top = width + 23
-    mant = norm[top - 23:top]
-    guard = norm[top - 24]
-    sticky = norm[:top - 24] != 0
-    up = guard & (sticky | mant[0])
-    rounded = Signal(25)
-    m.d.comb += rounded.eq(Cat(mant, C(1, 1)) + up)       # 1.mant + up, may carry to 2.0
-    exp = Signal(9)
-    m.d.comb += exp.eq(p - L_FRAC + 127 + rounded[24])
-    out = Signal(32, name="l_fp32")
-    with m.If(nan):
-        m.d.comb += out.eq(FP32_NAN)
-    with m.Elif(inf):
-        m.d.comb += out.eq(FP32_INF)
-    with m.Elif(l == 0):
-        m.d.comb += out.eq(0)
-    with m.Else():
-        m.d.comb += out.eq(Cat(Mux(rounded[24], 0, rounded[:23]), exp[:8], C(0, 1)))
+def _fixed_to_fp32(m: Module, l, frac: int, nan, inf):
+    """FP32 (RNE, rounded once) of l·2^−frac for an unsigned fixed-point ``l``; NaN and +Inf
+    flags win."""
+    code = codec.round_fixed(m, FP32, l, frac)
+    out = Signal(FP32.width, name="l_fp32")
+    m.d.comb += out.eq(Mux(nan, FP32.nan_code, Mux(inf, FP32.inf_code, code)))
     return out
 
 
 class SoftmaxLanes(wiring.Component):
-    """HiF8 x codes in (``lanes`` per beat with the side band), P = HiF8(2^x) out, l at row ends.
+    """x codes in (``score_format``, ``lanes`` per beat with the side band), P = 2^x out
+    (``p_format``), l at row ends.
 
-    ``lanes`` EXP2 units (``Exp2HiF8`` logic, HiF8 out, ``impl`` table or split) in parallel; per
-    row r of ``br`` a running sum l[r] = (l[r] >> −shift) + Σ P in unsigned fixed point with 22
-    fraction bits and ``l_int_bits`` integer bits (a shift, no multiplier; the shift truncates;
-    the sum saturates), restarted on the row's first block. At the last beat of the row's last
+    ``lanes`` EXP2 units (``Exp2HiF8`` logic, ``impl`` table or split) in parallel; per row r of
+    ``br`` a running sum l[r] = (l[r] >> −shift) + Σ P in unsigned fixed point with F fraction bits
+    (every P in (0, 1] is a multiple of 2^−F: 22 for HiF8) and ``l_int_bits`` integer bits (a
+    shift, no multiplier; the shift truncates; the sum saturates), restarted on the row's first block. At the last beat of the row's last
     block the beat also carries l as FP32 (RNE; NaN/+Inf when a P was NaN/+Inf or > 1).
     Bit-exact with ``golden.baps``. Latency 2 cycles, one beat per cycle, global stall.
     """
@@ -78,27 +53,29 @@ class SoftmaxLanes(wiring.Component):
     latency = 2
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
-                 l_int_bits: int = 16, impl: str = "table"):
+                 l_int_bits: int = 16, impl: str = "table", score_format: str = "hif8",
+                 p_format: str = "hif8"):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
-            if impl not in IMPLS:
-                raise ValueError(f"impl={impl!r} is not allowed; allowed: {', '.join(IMPLS)}")
-            if not isinstance(l_int_bits, int) or not 1 <= l_int_bits <= 40:
-                raise ValueError(f"l_int_bits={l_int_bits!r} is not allowed; allowed: integers 1..40")
+            for param, value in ((IMPL, impl), (L_INT_BITS, l_int_bits),
+                                 (SCORE_FORMAT, score_format), (P_FORMAT, p_format)):
+                param.check(value)
         except ValueError:
             discard(self)
             raise
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         self.l_int_bits, self.impl = l_int_bits, impl
+        self.score_format, self.p_format = get_format(score_format), get_format(p_format)
+        self.l_frac = BapsConfig(p_format=p_format).l_frac_bits
         super().__init__({
-            "i": In(stream.Signature(code_beat(lanes, 8, br, m_width))),
-            "o": Out(stream.Signature(prob_beat(lanes, br))),
+            "i": In(stream.Signature(code_beat(lanes, self.score_format.width, br, m_width))),
+            "o": Out(stream.Signature(prob_beat(lanes, br, self.p_format.width))),
         })
 
     def elaborate(self, platform):
         m = Module()
         lanes = self.lanes
-        l_width = self.l_int_bits + L_FRAC
+        l_width = self.l_int_bits + self.l_frac
         l_max = (1 << l_width) - 1
         advance = Signal()
         m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
@@ -107,8 +84,8 @@ class SoftmaxLanes(wiring.Component):
         a = Signal.like(self.i.payload, name="a")
         a_valid = Signal()
         a_p = Signal.like(self.o.payload.p, name="a_p")
-        p_codes = [exp2_hif8_logic(m, self.i.payload.codes[k], out_format="hif8", impl=self.impl)
-                   for k in range(lanes)]
+        p_codes = [exp2_hif8_logic(m, self.i.payload.codes[k], out_format=self.p_format.name,
+                                   impl=self.impl) for k in range(lanes)]
         with m.If(advance):
             m.d.sync += [a_valid.eq(self.i.valid), a.eq(self.i.payload)]
             m.d.sync += [a_p[k].eq(p_codes[k]) for k in range(lanes)]
@@ -118,7 +95,7 @@ class SoftmaxLanes(wiring.Component):
         beat_special = 0
         beat_nan = 0
         for k in range(lanes):
-            value, special, nan = _p_fixed(m, a_p[k])
+            value, special, nan = _p_fixed(m, self.p_format, a_p[k], self.l_frac)
             beat_sum = beat_sum + value
             beat_special = beat_special | special
             beat_nan = beat_nan | nan
@@ -161,6 +138,6 @@ class SoftmaxLanes(wiring.Component):
                 o.last_block.eq(a.last_block),
                 o.last_beat.eq(a.last_beat),
                 o.end_of_row.eq(end),
-                o.l.eq(Mux(end, _fixed_to_fp32(m, new_l, new_nan, new_inf), 0)),
+                o.l.eq(Mux(end, _fixed_to_fp32(m, new_l, self.l_frac, new_nan, new_inf), 0)),
             ]
         return m

@@ -180,7 +180,7 @@ def test_reference_softmax_and_metrics_detect_a_broken_softmax():
 
 
 def test_bad_config_and_shapes_are_named():
-    with pytest.raises(ValueError, match=r"bc=0 is not allowed; allowed: integers 1..65536"):
+    with pytest.raises(ValueError, match=r"bc=0 is not allowed; allowed: integers 1..4096"):
         BapsConfig(bc=0)
     with pytest.raises(ValueError, match=r"key count 30 is not a positive multiple of bc=8"):
         baps_softmax(np.zeros((2, 30)), BapsConfig(bc=8))

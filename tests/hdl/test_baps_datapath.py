@@ -78,7 +78,7 @@ def test_link_carries_w_over_element_bits_codes_per_beat(element, per_beat, dept
 @pytest.mark.parametrize("kwargs,message", [
     (dict(bc=20, lanes=8), "bc=20 is not a multiple of lanes=8"),
     (dict(br=0), "br=0 is not allowed; allowed: integers 1..4096"),
-    (dict(lanes=4, link_width=64), "link_width=64 does not carry lanes=4 HiF8 codes per beat"),
+    (dict(lanes=4, link_width=64), "link_width=64 does not carry lanes=4 hif8 codes per beat"),
     (dict(impl="rom"), "impl='rom' is not allowed"),
     (dict(link_depth=-1), "depth=-1 is not allowed"),
     (dict(link_depth=2), "depth=2 is not allowed; allowed: 0 (a wire) or 3..1024"),
