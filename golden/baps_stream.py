@@ -11,7 +11,7 @@ from .baps import BapsConfig, BapsResult, baps_softmax
 from .formats import FP32
 
 __all__ = ["TileShape", "score_beats", "run_golden", "expected_code_beats", "expected_prob_beats",
-           "TILE_CASES", "tile_scores"]
+           "TILE_CASES", "tile_scores", "tiles_from_beats"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,30 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
             else:
                 t[r, 0], t[r, 1] = 2.0 ** -60, 17.5         # t − m = −18 + 2^-60: one rounding
     return t.astype(np.float32)
+
+
+def tiles_from_beats(beats: list[dict], br: int, bc: int, lanes: int) -> list[np.ndarray]:
+    """The FP32 tiles (br × blocks·bc) that a stream of ``score_beats`` carries, in order;
+    ``ValueError`` names the first beat whose framing does not fit."""
+    per_row = bc // lanes
+    if len(beats) % per_row:
+        raise ValueError(f"{len(beats)} beats are not whole rows of {per_row} beats")
+    tiles, chunks = [], []
+    for k in range(0, len(beats), per_row):
+        chunks.append(beats[k:k + per_row])
+        head = chunks[-1][0]
+        j, r = divmod(len(chunks) - 1, br)
+        if head["row"] != r or bool(head["first_block"]) != (j == 0):
+            raise ValueError(f"beat {k}: row {head['row']}, first_block {head['first_block']}; "
+                             f"the stream order expects row {r}, first_block {int(j == 0)}")
+        if head["last_block"] and r == br - 1:
+            t = np.empty((br, (j + 1) * bc), dtype=np.float32)
+            for idx, chunk in enumerate(chunks):
+                jj, rr = divmod(idx, br)
+                bits = [s for b in chunk for s in b["scores"]]
+                t[rr, jj * bc:(jj + 1) * bc] = FP32.decode(np.array(bits, dtype=np.int64))
+            tiles.append(t)
+            chunks = []
+    if chunks:
+        raise ValueError(f"the stream ends inside a tile ({len(chunks)} row blocks left over)")
+    return tiles

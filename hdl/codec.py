@@ -140,22 +140,28 @@ def to_fixed(m: Module, fmt: NumberFormat, f, frac_bits: int, int_bits: int, *,
     amount = Signal(range(span + 1))
     tiny = Signal()
     m.d.comb += [amount.eq((f.exponent - lo)[:amount.shape().width]), tiny.eq(f.exponent < lo)]
+    sig = f.sig
+    if min_exponent is not None and min_exponent >= _min_exponent(fmt) and not isinstance(
+            fmt, HiF8Format):
+        sig = f.sig | (1 << mw)                   # only normal values matter: the hidden one
     if left_base >= 0:
-        m.d.comb += mag.eq((f.sig << left_base) << amount)
+        m.d.comb += mag.eq((sig << left_base) << amount)
     else:                                         # shift left by amount, right by −left_base
         wide = Signal(len(f.sig) + span)
-        m.d.comb += wide.eq(f.sig << amount)
+        m.d.comb += wide.eq(sig << amount)
         if min_exponent is None:
             m.d.comb += [mag.eq(Mux(tiny, 0, wide >> -left_base)),
                          lost.eq(Mux(tiny, 1, wide[:-left_base] != 0))]
         else:
             m.d.comb += [mag.eq(wide >> -left_base), lost.eq(wide[:-left_base] != 0)]
+    signed_t = Mux(f.sign, -mag - lost, mag)
     m.d.comb += [
         out.nan.eq(f.nan),
         out.pos_huge.eq(huge & ~f.sign),
         out.neg_huge.eq(huge & f.sign),
         out.inexact.eq(lost & finite),
-        out.t.eq(Mux(finite, Mux(f.sign, -mag - lost, mag), 0)),
+        # with min_exponent the caller handles zero and the specials: no extra multiplexer
+        out.t.eq(signed_t if min_exponent is not None else Mux(finite, signed_t, 0)),
     ]
     return out
 
@@ -272,5 +278,9 @@ def ieee_code(fmt: NumberFormat, exponent, significand, normal):
 
 
 def magnitude_at_least(fmt: NumberFormat, code, value: float):
-    """|code| ≥ |value| for an IEEE-style format (magnitude codes ascend with the value)."""
-    return code[:fmt.width - 1] >= int(fmt.encode(abs(value))) & ((1 << (fmt.width - 1)) - 1)
+    """|code| ≥ |value| for an IEEE-style format (magnitude codes ascend with the value); a
+    power-of-two threshold compares the exponent field only."""
+    threshold = int(fmt.encode(abs(value))) & ((1 << (fmt.width - 1)) - 1)
+    if threshold & ((1 << fmt.man_bits) - 1) == 0:
+        return code[fmt.man_bits:fmt.width - 1] >= threshold >> fmt.man_bits
+    return code[:fmt.width - 1] >= threshold

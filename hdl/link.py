@@ -4,12 +4,33 @@ from amaranth import Module
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from dataclasses import dataclass
+
+from ..golden.params import IntParam
 from .baps_layouts import code_beat
 from .pipeline import discard
 
-__all__ = ["MatrixVectorLink", "ELEMENTS"]
+__all__ = ["MatrixVectorLink", "ELEMENTS", "LinkDepthParam", "LINK_DEPTH"]
 
 ELEMENTS = {"hif8": 8, "fp16": 16}
+
+
+@dataclass(frozen=True)
+class LinkDepthParam(IntParam):
+    """0 (a wire) or a FIFO depth of 3 or more: depths 1 and 2 are refused, measured in simulation
+    to pass only one beat every two cycles."""
+
+    @property
+    def allowed(self) -> str:
+        return f"0 (a wire) or {self.lo}..{self.hi} (a buffered FIFO of depth 1 or 2 halves the beat rate)"
+
+    def check(self, value):
+        if isinstance(value, int) and not isinstance(value, bool) and value == 0:
+            return value
+        return super().check(value)
+
+
+LINK_DEPTH = LinkDepthParam("link_depth", 3, 1024, "FIFO depth of the link (0: a wire)")
 
 
 class MatrixVectorLink(wiring.Component):
@@ -28,9 +49,7 @@ class MatrixVectorLink(wiring.Component):
             if not isinstance(width, int) or width < bits or width % bits:
                 raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
                                  f"positive multiples of {bits}")
-            if not isinstance(depth, int) or not (depth == 0 or 3 <= depth <= 1024):
-                raise ValueError(f"depth={depth!r} is not allowed; allowed: 0 (a wire) or 3..1024 "
-                                 "(a buffered FIFO of depth 1 or 2 halves the beat rate)")
+            LINK_DEPTH.check(depth)
         except ValueError:
             discard(self)
             raise

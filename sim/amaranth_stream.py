@@ -12,14 +12,9 @@ from dataclasses import dataclass, field
 from amaranth.lib import data
 from amaranth.sim import Simulator
 
+from ..designs.beats import pack
+
 __all__ = ["run_stream", "StreamRun", "to_python", "pack"]
-
-
-def pack(layout, value) -> int:
-    """A nested dict/list ``value`` of ``layout`` as the integer of its bits (ints pass through)."""
-    if isinstance(value, int):
-        return value
-    return data.Layout.cast(layout).const(value).as_value().value
 
 
 def to_python(layout, value):

@@ -8,12 +8,13 @@ probability 1 − ``stall``: scores per cycle from the first to the last transfe
 
 from __future__ import annotations
 
+from ..designs.errors import UsageError
 from ..golden.baps_stream import TileShape, score_beats, tile_scores
 from ..hdl.baps_datapath import BapsDatapath
 from ..hdl.link import MatrixVectorLink
 from .amaranth_stream import run_stream
 
-__all__ = ["link_bandwidth", "datapath_throughput"]
+__all__ = ["link_bandwidth", "datapath_throughput", "bench_link", "print_bench"]
 
 
 def _rate(run, scores_per_beat: int) -> dict:
@@ -46,3 +47,28 @@ def datapath_throughput(lanes: int = 8, br: int = 8, bc: int = 64, blocks: int =
                      idle=0.0, stall=0.0)
     return {"lanes": lanes, "br": br, "bc": bc, "blocks": blocks,
             "latency_cycles": run.output_cycles[0] - run.input_cycles[0], **_rate(run, lanes)}
+
+
+def bench_link(width, beats, stall):
+    if width < 16 or width % 16:
+        raise UsageError(f"--width {width}: allowed: multiples of 16 (one FP16 code or more)")
+    if not 1 <= beats <= 10 ** 6:
+        raise UsageError(f"--beats {beats}: allowed: 1..1000000")
+    if not 0.0 <= stall < 1.0:
+        raise UsageError(f"--stall {stall}: allowed: 0 <= P < 1")
+    link = link_bandwidth(width, beats, stall)
+    dp = datapath_throughput(lanes=width // 8)
+    return {"link": link, "datapath": dp}
+
+
+def print_bench(b):
+    link, dp = b["link"], b["datapath"]
+    for e in ("hif8", "fp16"):
+        r = link[e]
+        print(f"  link {link['width']} bits, {e}: {r['codes_per_beat']} scores/beat, {r['scores']} "
+              f"scores in {r['cycles']} cycles = {r['scores_per_cycle']:.3f} scores/cycle")
+    print(f"  HiF8 / FP16 bandwidth at equal width: {link['ratio']:.3f}x (receiver stall "
+          f"probability {link['stall']})")
+    print(f"  BapsDatapath lanes={dp['lanes']} (Br {dp['br']}, Bc {dp['bc']}, {dp['blocks']} blocks):"
+          f" {dp['scores']} scores in {dp['cycles']} cycles = {dp['scores_per_cycle']:.3f} "
+          f"scores/cycle, first output after {dp['latency_cycles']} cycles")

@@ -9,15 +9,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from ..errors import UsageError
-from ..generate import generate
-from ..units import Config
-from ..vectors import write_vectors
+from ..designs.errors import UsageError
+from ..designs.generate import generate
+from ..designs.registry import Config
+from ..designs.vectors import write_vectors
 
 __all__ = ["SIMULATORS", "RunResult", "run_config", "run_vectors", "simulator_available",
-           "vector_header"]
+           "vector_header", "check_simulator"]
 
 SIMULATORS = ("verilator", "icarus")
 TESTBENCH = "baps_rtl.sim.tb_stream"
@@ -36,7 +34,7 @@ def simulator_available(sim: str) -> bool:
     return False
 
 
-def _check_sim(sim: str):
+def check_simulator(sim: str):
     if sim not in SIMULATORS:
         raise UsageError(f"unknown simulator {sim!r}; allowed: {', '.join(SIMULATORS)}")
     if not simulator_available(sim):
@@ -62,17 +60,16 @@ class RunResult:
 
 
 def vector_header(config: Config) -> dict:
-    return {"unit": config.unit.name, "params": config.params, "module": config.module_name,
-            "in_format": config.in_format.name, "out_format": config.out_format.name,
-            "in_width": config.in_format.width, "out_width": config.out_format.width}
+    return {"design": config.name, "params": config.params.as_dict(),
+            "module": config.module_name, **config.payload_info()}
 
 
 def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: float = 0.1,
                stall: float = 0.2, corrupt_index: int | None = None,
                waves: bool | None = None, netlist: tuple[Path, ...] | None = None,
                variant: str = "rtl") -> RunResult:
-    """Generate, build (one directory per parameter set and simulator) and run the exhaustive
-    stream test of ``config``. ``corrupt_index`` flips one expected value (checker self-test).
+    """Generate, build (one directory per parameter set and simulator) and run the stream test
+    of ``config`` on its golden stimulus (every input code, or the design's tiles). ``corrupt_index`` flips one expected value (checker self-test).
     ``netlist``: simulate these sources (a mapped netlist and its cell models) instead of the
     generated RTL; ``variant`` names the build directory (for example ``gl-generic``)."""
     suffix = "" if variant == "rtl" else f"-{variant}"
@@ -81,8 +78,8 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
         sources = [generate(config, build_dir / "rtl")[0]]
     else:
         sources = [Path(p).resolve() for p in netlist]
-    inputs = config.inputs()
-    expected = np.array(config.expected(inputs), dtype=np.int64)
+    inputs = config.stimulus(seed)
+    expected = config.expected(inputs)
     return run_vectors(config.module_name, sources, sim, build_dir, vector_header(config),
                        inputs, expected, seed=seed, idle=idle, stall=stall,
                        corrupt_index=corrupt_index, waves=waves, variant=variant)
@@ -96,7 +93,7 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     ``inputs`` → ``expected`` (integers: codes or packed beats)."""
     from cocotb_tools.runner import get_results, get_runner
 
-    _check_sim(sim)
+    check_simulator(sim)
     if waves is None:
         waves = os.environ.get("WAVES") == "1"
     expected = list(expected)
@@ -108,7 +105,7 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     summary = build_dir / f"{tag}-summary.json"
     summary.unlink(missing_ok=True)
 
-    if sim == "verilator":
+    if sim == "verilator" and str(_verilator_bin()) not in os.environ.get("PATH", ""):
         os.environ["PATH"] = f"{_verilator_bin()}{os.pathsep}{os.environ.get('PATH', '')}"
     runner = get_runner(sim)
     t0 = time.monotonic()
@@ -116,18 +113,13 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     # The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so designs large enough to
     # be split into several C++ files name the precompiled header as an input file and fail to
     # link. The runner calls make itself; a variable in MAKEFLAGS acts as a command-line override.
-    saved = os.environ.get("MAKEFLAGS")
-    if sim == "verilator":
-        os.environ["MAKEFLAGS"] = " ".join(filter(None, [saved, "CFG_CXXFLAGS_PCH_I=-include"]))
-    try:
-        runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
-                     timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
-                     log_file=build_dir / "build.log")
-    finally:
-        if saved is None:
-            os.environ.pop("MAKEFLAGS", None)
-        else:
-            os.environ["MAKEFLAGS"] = saved
+    # Set once for the process (runs may go in parallel threads), harmless for other makes.
+    if sim == "verilator" and "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
+        os.environ["MAKEFLAGS"] = " ".join(filter(None, [os.environ.get("MAKEFLAGS"),
+                                                         "CFG_CXXFLAGS_PCH_I=-include"]))
+    runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
+                 timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
+                 log_file=build_dir / "build.log")
     t1 = time.monotonic()
     try:
         runner.test(test_module=TESTBENCH, hdl_toplevel=module,

@@ -22,7 +22,7 @@ from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 from cocotb.types import LogicArray
 
 from baps_rtl.golden.formats import FORMATS
-from baps_rtl.vectors import read_vectors
+from baps_rtl.designs.vectors import read_vectors
 
 MAX_REPORTED = 10
 

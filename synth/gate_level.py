@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..sim.runner import RunResult, run_config, simulator_available
-from ..units import Config
-from .area import AreaResult
+from ..designs.registry import Config
+from .stats import AreaResult
 from .libraries import CellLibrary
 
 __all__ = ["gate_level_simulator", "check_netlist"]

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from ..designs.errors import UsageError
 from .cells import GENERIC_CELLS, write_liberty, write_verilog_models
 
 __all__ = ["CellLibrary", "LIBRARIES", "get_library", "osu018_dir"]

@@ -49,11 +49,11 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["generate", "exp2_foo", "-o", "x"], "unknown unit 'exp2_foo'; allowed: exp2_hif8, exp2_fp16"),
+    (["generate", "exp2_foo", "-o", "x"], "unknown design 'exp2_foo'; allowed: exp2_hif8, exp2_fp16, baps_datapath"),
     (["generate", "exp2_hif8", "-p", "impl=rom", "-o", "x"],
      "exp2_hif8: impl='rom' is not allowed; allowed: table, split"),
     (["generate", "exp2_hif8", "-p", "depth=3", "-o", "x"],
-     "unknown parameter 'depth' for unit exp2_hif8; allowed: impl, out_format"),
+     "unknown parameter 'depth' for design exp2_hif8; allowed: impl, out_format"),
     (["generate", "exp2_fp16", "-p", "impl", "-o", "x"], "parameter 'impl' is not of the form name=value"),
     (["regress", "--sim", "vcs"], "argument --sim: invalid choice: 'vcs' (choose from "),
     (["hif8", "decode", "0x100"], "HiF8 code '0x100' is out of range; allowed: 0..255"),
@@ -64,7 +64,7 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
      "random value 300 is out of range; allowed: 0..255"),
     (["check-vectors", "/nonexistent/v.txt"], "cannot read vector file '/nonexistent/v.txt'"),
     (["area", "--lib", "tsmc7"], "argument --lib: invalid choice: 'tsmc7'"),
-    (["area", "exp2_bf16"], "unknown unit 'exp2_bf16'; allowed: exp2_hif8, exp2_fp16"),
+    (["area", "exp2_bf16"], "unknown design 'exp2_bf16'; allowed: exp2_hif8, exp2_fp16, baps_datapath"),
     (["area", "--jobs", "0"], "--jobs 0: allowed: 1 or more"),
 ])
 def test_bad_input_is_one_line_with_exit_code_2(argv, message, capsys):
@@ -80,15 +80,15 @@ def test_bad_input_is_one_line_with_exit_code_2(argv, message, capsys):
 @pytest.mark.parametrize("content,message", [
     ("", "v.txt:1: missing header"),
     ("#baps-rtl-vectors {bad json\n", "v.txt:1: header is not valid JSON"),
-    ('#baps-rtl-vectors {"version": 9}\n', "header version 9 is not supported; allowed: 1"),
-    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 1}\n00\n',
+    ('#baps-rtl-vectors {"version": 9}\n', "header version 9 is not supported; allowed: 2"),
+    ('#baps-rtl-vectors {"version": 2, "in_width": 8, "out_width": 16, "count": 1}\n00\n',
      "v.txt:2: expected 2 hex fields"),
-    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 1}\n100 0000\n',
+    ('#baps-rtl-vectors {"version": 2, "in_width": 8, "out_width": 16, "count": 1}\n100 0000\n',
      "v.txt:2: input 0x100 does not fit 8 bits"),
-    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 2}\n00 0000\n',
+    ('#baps-rtl-vectors {"version": 2, "in_width": 8, "out_width": 16, "count": 2}\n00 0000\n',
      "header says count=2 but the file has 1 vectors"),
-    ('#baps-rtl-vectors {"version": 1, "in_width": 8, "out_width": 16, "count": 0, "unit": "x"}\n',
-     "unknown unit 'x'"),
+    ('#baps-rtl-vectors {"version": 2, "in_width": 8, "out_width": 16, "count": 0, "design": "x"}\n',
+     "unknown design 'x'"),
 ])
 def test_malformed_vector_files_are_named(tmp_path, capsys, content, message):
     f = tmp_path / "v.txt"

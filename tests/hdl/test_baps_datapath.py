@@ -80,8 +80,8 @@ def test_link_carries_w_over_element_bits_codes_per_beat(element, per_beat, dept
     (dict(br=0), "br=0 is not allowed; allowed: integers 1..4096"),
     (dict(lanes=4, link_width=64), "link_width=64 does not carry lanes=4 hif8 codes per beat"),
     (dict(impl="rom"), "impl='rom' is not allowed"),
-    (dict(link_depth=-1), "depth=-1 is not allowed"),
-    (dict(link_depth=2), "depth=2 is not allowed; allowed: 0 (a wire) or 3..1024"),
+    (dict(link_depth=-1), "link_depth=-1 is not allowed"),
+    (dict(link_depth=2), "link_depth=2 is not allowed; allowed: 0 (a wire) or 3..1024"),
     (dict(l_int_bits=0), "l_int_bits=0 is not allowed"),
 ])
 def test_bad_parameters_are_named(kwargs, message):

@@ -3,11 +3,11 @@
 import pytest
 
 from baps_rtl.sim.runner import SIMULATORS, run_config
-from baps_rtl.units import UNITS, parse_params, get_unit
+from baps_rtl.designs import all_configs, get_design, parse_params
 
 from ..conftest import require_simulator
 
-CONFIGS = [c for unit in UNITS.values() for c in unit.configs()]
+CONFIGS = [c for c in all_configs(which="regress") if c.design.exhaustive]
 
 pytestmark = pytest.mark.cocotb
 
@@ -18,7 +18,7 @@ def test_exhaustive_stream_regression(config, sim, tmp_path_factory):
     require_simulator(sim)
     build = tmp_path_factory.mktemp("regress")
     r = run_config(config, sim, build, seed=3, idle=0.15, stall=0.25)
-    assert r.vectors == 1 << config.in_format.width
+    assert r.vectors == len(config.stimulus())
     assert (r.checked, r.mismatches, r.missing, r.extra) == (r.vectors, 0, 0, 0), r
     assert r.passed
 
@@ -26,7 +26,7 @@ def test_exhaustive_stream_regression(config, sim, tmp_path_factory):
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_checker_catches_one_corrupted_golden_value(sim, tmp_path):
     require_simulator(sim)
-    config = parse_params(get_unit("exp2_hif8"), ["out_format=hif8"])
+    config = parse_params(get_design("exp2_hif8"), ["out_format=hif8"])
     r = run_config(config, sim, tmp_path, corrupt_index=0x4D)
     assert not r.passed
     assert (r.checked, r.mismatches, r.missing, r.extra) == (256, 1, 0, 0)

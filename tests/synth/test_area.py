@@ -5,21 +5,24 @@ import shutil
 
 import pytest
 
-from baps_rtl.errors import UsageError
-from baps_rtl.synth import area as area_mod
-from baps_rtl.synth.area import SynthesisError, area_report, markdown_table, synthesize, write_outputs
+from baps_rtl.designs import all_configs, get_design
+from baps_rtl.designs.errors import ToolError, UsageError
+from baps_rtl.designs.registry import Config, Design, DesignParams
+from baps_rtl.synth import synthesize as synth_mod
 from baps_rtl.synth.bounds import check_bounds, load_bounds
 from baps_rtl.synth.libraries import get_library
-from baps_rtl.units import UNITS, Config, UnitSpec
+from baps_rtl.synth.report import block_table, markdown_table, write_outputs
+from baps_rtl.synth.stats import SynthesisError
+from baps_rtl.synth.synthesize import synthesize, synthesize_all
 
-ALL_CONFIGS = [c for u in UNITS.values() for c in u.configs()]
+ALL_CONFIGS = [c for c in all_configs(which="area") if c.design.exhaustive]
 
 
 @pytest.fixture(scope="module")
 def generic(tmp_path_factory):
     work = tmp_path_factory.mktemp("area")
     lib = get_library("generic", work / "cells")
-    results = area_report(ALL_CONFIGS, lib, work / "generic", jobs=2)
+    results = synthesize_all(ALL_CONFIGS, lib, work / "generic", jobs=2)
     return lib, results, work
 
 
@@ -90,8 +93,10 @@ def _passthrough_unit():
             wiring.connect(m, wiring.flipped(self.i), wiring.flipped(self.o))
             return m
 
-    spec = UnitSpec("wire", {}, Wire, lambda p: "hif8", lambda p: "hif8", lambda p, x: x, "a wire")
-    return Config(spec, {})
+    design = Design(name="wire", description="a wire", params=DesignParams, build=lambda p: Wire(),
+                    stimulus=lambda p, s: list(range(256)), golden=lambda p, x: list(x),
+                    module_name=lambda p: "wire", role=lambda p: "test")
+    return Config(design, DesignParams())
 
 
 def test_zero_cells_is_an_error(tmp_path):
@@ -108,9 +113,10 @@ def test_a_unit_that_fails_to_synthesize_is_named(tmp_path, monkeypatch):
         v = outdir / f"{config.module_name}.v"
         v.write_text("module nonsense(; endmodule\n")
         return v, None
-    monkeypatch.setattr(area_mod, "generate", broken_generate)
+    monkeypatch.setattr(synth_mod, "generate", broken_generate)
     with pytest.raises(SynthesisError, match="exp2_hif8_table_fp16 failed to synthesize"):
         synthesize(ALL_CONFIGS[0], lib, tmp_path)
+    assert issubclass(SynthesisError, ToolError) and not issubclass(SynthesisError, UsageError)
 
 
 def test_library_errors(tmp_path, monkeypatch):
@@ -134,7 +140,7 @@ def test_osu018_area_in_um2_and_timing_with_opensta(tmp_path):
         pytest.fail("BAPS_REQUIRE_STA=1 but OpenSTA (sta) is not installed")
     lib = get_library("osu018", tmp_path)
     configs = [c for c in ALL_CONFIGS if c.module_name in ("exp2_hif8_table_hif8", "exp2_fp16_faithful")]
-    small, big = (synthesize(c, lib, tmp_path / "osu") for c in configs)
+    [small], [big] = (synthesize(c, lib, tmp_path / "osu") for c in configs)
     assert small.module == "exp2_hif8_table_hif8"
     for r in (small, big):
         assert r.area_unit == "um2" and r.area_ge == pytest.approx(r.area / 24.0)
@@ -148,16 +154,18 @@ def test_osu018_area_in_um2_and_timing_with_opensta(tmp_path):
 
 
 def test_datapath_blocks_add_up_to_the_top(tmp_path):
-    from baps_rtl.synth.area import datapath_table, synthesize_datapath
     lib = get_library("generic", tmp_path / "cells")
-    rows = synthesize_datapath("default", lib, tmp_path)
-    by = {r.unit: r for r in rows}
-    assert set(by) == {"rescale", "link", "lanes", "baps_datapath"}
+    [config] = all_configs(["baps_datapath"], which="area")
+    rows = synthesize(config, lib, tmp_path)
+    by = {r.block: r for r in rows}
+    assert set(by) == {"rescale", "link", "lanes", None}
     parts = by["rescale"].area_ge + by["link"].area_ge + by["lanes"].area_ge
-    assert by["baps_datapath"].area_ge == pytest.approx(parts, rel=1e-9)
+    assert by[None].area_ge == pytest.approx(parts, rel=1e-9)
     for r in rows:
-        assert r.area_ge > 0 and r.sequential_ge > 0 and r.num_cells >= 0
-    # the buffers of two rows of Bc FP32 scores dominate the registers of Rescale
-    assert by["rescale"].sequential_ge > 2 * 64 * 32 * 6 * 0.9
-    table = datapath_table(rows)
-    assert "| default (4×64, 8 lanes) | baps_datapath |" in table and "100.0%" in table
+        assert r.area_ge > 0 and r.sequential_ge > 0 and r.module == config.module_name
+    # the buffers of two rows of Bc FP32 scores are most of Rescale's registers
+    p = config.params
+    assert by["rescale"].sequential_ge > 2 * p.bc * 32 * 6 * 0.9
+    table = block_table(rows)
+    assert f"| {config.module_name} | top |" in table and "100.0%" in table
+    assert check_bounds(rows, load_bounds()) == []

@@ -1,18 +1,19 @@
 """Gate-level check: every mapped netlist through the exhaustive cocotb test (generic library, and
-OSU018 with its own Verilog models when installed); a broken cell model must make it fail."""
+OSU018 with its own Verilog models when installed); a broken cell model must make it fail. The
+FP16 baselines' netlists (about 70 s each on Icarus) are marked slow."""
 
 import os
 
 import pytest
 
-from baps_rtl.synth.area import synthesize
+from baps_rtl.synth.synthesize import synthesize
 from baps_rtl.synth.gate_level import check_netlist, gate_level_simulator
 from baps_rtl.synth.libraries import get_library, osu018_dir
-from baps_rtl.units import UNITS, get_unit, parse_params
+from baps_rtl.designs import all_configs, get_design, parse_params
 
 from ..conftest import require_simulator
 
-ALL_CONFIGS = [c for u in UNITS.values() for c in u.configs()]
+ALL_CONFIGS = [c for c in all_configs(which="area") if c.design.exhaustive]
 LIBS = ["generic", "osu018"]
 
 pytestmark = pytest.mark.cocotb
@@ -27,21 +28,23 @@ def _library(name, tmp_path):
 
 
 @pytest.mark.parametrize("lib_name", LIBS)
-@pytest.mark.parametrize("config", ALL_CONFIGS, ids=lambda c: c.module_name)
+@pytest.mark.parametrize("config", [
+    pytest.param(c, id=c.module_name, marks=[pytest.mark.slow] if c.design.baseline else [])
+    for c in ALL_CONFIGS])
 def test_netlist_passes_the_exhaustive_stream_test(config, lib_name, tmp_path):
     require_simulator("icarus")
     lib = _library(lib_name, tmp_path)
-    result = synthesize(config, lib, tmp_path / "synth")
+    [result] = synthesize(config, lib, tmp_path / "synth")
     run = check_netlist(config, lib, result, tmp_path / "sim", sim=gate_level_simulator(lib))
     assert (run.checked, run.mismatches, run.missing, run.extra) == (run.vectors, 0, 0, 0), run
-    assert run.vectors == 1 << config.in_format.width
+    assert run.vectors == len(config.stimulus())
 
 
 def test_a_broken_cell_model_fails_the_check(tmp_path):
     require_simulator("icarus")
     lib = get_library("generic", tmp_path / "cells")
-    config = parse_params(get_unit("exp2_hif8"), ["out_format=hif8"])
-    result = synthesize(config, lib, tmp_path / "synth")
+    config = parse_params(get_design("exp2_hif8"), ["out_format=hif8"])
+    [result] = synthesize(config, lib, tmp_path / "synth")
     broken = tmp_path / "broken_cells.v"
     text = lib.models.read_text()
     assert "assign Y = ~(A&B);" in text

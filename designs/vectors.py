@@ -1,8 +1,15 @@
 """Golden vector files: one JSON header line, then one ``<input hex> <expected hex>`` pair per line.
 
-    #baps-rtl-vectors {"version": 1, "unit": "exp2_hif8", "params": {...}, "in_width": 8, ...}
+    #baps-rtl-vectors {"version": 2, "design": "exp2_hif8", "params": {...}, "in_width": 8, ...}
     00 3C00
     01 3C00
+
+The header names the design and its parameters, the payload widths and formats (a number format,
+or ``beat`` for a packed stream beat, whose ``in_fields``/``out_fields`` list every field's name,
+bit offset and width), and the vector count. Each line is one input payload and the output
+payload expected for it, in stream order: for the EXP2 units every input code; for a datapath
+the input beats of whole tiles (block-major, framed by row and first/last block) and the output
+beats, one per input beat.
 """
 
 from __future__ import annotations
@@ -15,10 +22,11 @@ import numpy as np
 
 from .errors import UsageError
 
-__all__ = ["VectorSet", "write_vectors", "read_vectors", "VectorFileError"]
+__all__ = ["VectorSet", "write_vectors", "read_vectors", "VectorFileError", "check_vectors",
+           "CheckReport"]
 
 MAGIC = "#baps-rtl-vectors "
-VERSION = 1
+VERSION = 2
 
 
 class VectorFileError(UsageError):
@@ -89,3 +97,38 @@ def read_vectors(path) -> VectorSet:
                               f"{len(inputs)} vectors")
     dtype = np.int64 if max(widths) <= 62 else object     # packed beats can be wider than int64
     return VectorSet(header, np.array(inputs, dtype=dtype), np.array(expected, dtype=dtype))
+
+
+@dataclass
+class CheckReport:
+    summary: str
+    differences: list[str]
+
+
+def check_vectors(path) -> CheckReport:
+    """Compare a vector file with the golden model of the design its header names."""
+    from .registry import Config, get_design
+    vs = read_vectors(path)
+    params = vs.header.get("params", {})
+    if not isinstance(params, dict):
+        raise VectorFileError(f"{path}:1: header field params={params!r} must be an object")
+    design = get_design(str(vs.header.get("design")))
+    config = Config.of(design, params)
+    info = config.payload_info()
+    for key in ("in_width", "out_width"):
+        if vs.header[key] != info[key]:
+            raise VectorFileError(f"{path}:1: {key}={vs.header[key]} but {config.module_name} "
+                                  f"has {info[key]}")
+    try:
+        golden = config.expected([int(v) for v in vs.inputs])
+    except ValueError as exc:
+        raise VectorFileError(f"{path}: the inputs are not a valid stimulus: {exc}") from None
+    from ..golden.formats import FORMATS
+    out_fmt = FORMATS.get(info["out_format"])
+    show = (out_fmt.describe if out_fmt else lambda v: f"0x{int(v):X}")
+    bad = [k for k, (a, b) in enumerate(zip(vs.expected, golden)) if int(a) != int(b)]
+    lines = [f"line {k + 2}: input 0x{int(vs.inputs[k]):X} file {show(vs.expected[k])} golden "
+             f"{show(golden[k])}" for k in bad]
+    summary = (f"{path}: {len(vs.inputs)} vectors for {config.module_name}, "
+               f"{len(vs.inputs) - len(bad)} agree with the golden model, {len(bad)} differ")
+    return CheckReport(summary, lines)

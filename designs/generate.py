@@ -10,7 +10,7 @@ from pathlib import Path
 from amaranth.back import verilog
 from amaranth.lib import data, wiring
 
-from .units import Config
+from .registry import Config
 
 __all__ = ["generate", "ports", "tool_versions"]
 
@@ -40,12 +40,11 @@ def generate(config: Config, outdir) -> tuple[Path, Path]:
     vpath = outdir / f"{config.module_name}.v"
     vpath.write_text(text)
     sidecar = {
-        "unit": config.unit.name,
+        "design": config.name,
         "module": config.module_name,
-        "description": config.unit.description,
-        "parameters": config.params,
-        "in_format": config.in_format.name if config.in_format else "beat",
-        "out_format": config.out_format.name if config.out_format else "beat",
+        "description": config.design.description,
+        "parameters": config.params.as_dict(),
+        **config.payload_info(),
         "latency": getattr(component, "latency", None),
         "throughput": "1 beat per cycle",
         "ports": ports(component),

@@ -1,0 +1,72 @@
+"""The EXP2 units: ``exp2_hif8`` (HiF8 in) and ``exp2_fp16`` (the FP16 baseline), verified on
+every input code."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..golden import exp2_fp16_model
+from ..golden.exp2 import exp2_reference
+from ..golden.formats import get_format
+from ..hdl.exp2_fp16 import ACCURACY, Exp2FP16
+from ..hdl.exp2_hif8 import IMPL, OUT_FORMAT, Exp2HiF8
+from .registry import Design, DesignParams, register
+
+__all__ = ["Exp2HiF8Params", "Exp2FP16Params"]
+
+
+def _every_code(fmt_name: str) -> list[int]:
+    return list(range(1 << get_format(fmt_name).width))
+
+
+@dataclass(frozen=True)
+class Exp2HiF8Params(DesignParams):
+    SPEC: ClassVar = {"impl": IMPL, "out_format": OUT_FORMAT}
+    impl: str = "table"
+    out_format: str = "fp16"
+
+
+@dataclass(frozen=True)
+class Exp2FP16Params(DesignParams):
+    SPEC: ClassVar = {"accuracy": ACCURACY}
+    accuracy: str = "correct"
+
+
+register(Design(
+    name="exp2_hif8",
+    description="2^x of a HiF8 code, correctly rounded to FP16 (RNE) or HiF8 (TA)",
+    params=Exp2HiF8Params,
+    build=lambda p: Exp2HiF8(impl=p.impl, out_format=p.out_format),
+    stimulus=lambda p, seed: _every_code("hif8"),
+    golden=lambda p, x: [int(v) for v in exp2_reference("hif8", p.out_format)[np.asarray(x)]],
+    module_name=lambda p: f"exp2_hif8_{p.impl}_{p.out_format}",
+    role=lambda p: "truth-table floor" if p.impl == "table" else "structured",
+    in_format=lambda p: "hif8",
+    out_format=lambda p: p.out_format,
+    regress=tuple({"impl": i, "out_format": o} for i, o in itertools.product(IMPL.choices,
+                                                                               OUT_FORMAT.choices)),
+    area=tuple({"impl": i, "out_format": o} for i, o in itertools.product(IMPL.choices,
+                                                                            OUT_FORMAT.choices)),
+    exhaustive=True,
+))
+
+register(Design(
+    name="exp2_fp16",
+    description="FP16 EXP2 baseline: 2^x correctly rounded (RNE) or faithful (within 1 ulp)",
+    params=Exp2FP16Params,
+    build=lambda p: Exp2FP16(accuracy=p.accuracy),
+    stimulus=lambda p, seed: _every_code("fp16"),
+    golden=lambda p, x: [int(v) for v in exp2_fp16_model.exp2_fp16(np.asarray(x), p.accuracy)],
+    module_name=lambda p: f"exp2_fp16_{p.accuracy}",
+    role=lambda p: f"FP16 baseline ({p.accuracy})",
+    in_format=lambda p: "fp16",
+    out_format=lambda p: "fp16",
+    regress=tuple({"accuracy": a} for a in ACCURACY.choices),
+    area=tuple({"accuracy": a} for a in ACCURACY.choices),
+    exhaustive=True,
+    baseline=True,
+))

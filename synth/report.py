@@ -1,0 +1,110 @@
+"""The area report: a Markdown table of every design against the smaller FP16 EXP2 baseline, a
+per-block table of hierarchical designs, and JSON, CSV and a bar chart."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from .sta import STA_SETUP
+from .stats import AreaResult, baseline
+
+__all__ = ["markdown_table", "block_table", "write_outputs"]
+
+
+def markdown_table(results: list[AreaResult]) -> str:
+    results = [r for r in results if r.block is None]
+    lib = results[0]
+    total_base = baseline(results, "area_ge")
+    comb_base = baseline(results, "combinational_ge")
+    um2 = lib.area_unit == "um2"
+    timing = "delay (ns)" if any(r.delay_ns is not None for r in results) else "depth (cells)"
+    gate = any(r.gate_level for r in results)
+    head = ["design", "role", "total GE"] + (["µm²"] if um2 else []) + [
+        "registers GE", "logic GE", "× FP16 total", "× FP16 logic", "cells", "transistors",
+        timing] + (["netlist sim"] if gate else [])
+    lines = [f"Library {lib.library} ({'OSU 0.18 µm, GE = µm² / 24' if um2 else 'generic, areas in NAND2 equivalents'}). "
+             f"Ratios against the smaller FP16 baseline: total {total_base.module}, "
+             f"logic {comb_base.module}.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in sorted(results, key=lambda r: (not r.baseline, r.module)):
+        row = [r.module, r.role, f"{r.area_ge:.1f}"] + ([f"{r.area:.0f}"] if um2 else []) + [
+            f"{r.sequential_ge:.1f}", f"{r.combinational_ge:.1f}",
+            f"{r.area_ge / total_base.area_ge:.3f}",
+            f"{r.combinational_ge / comb_base.combinational_ge:.3f}",
+            str(r.num_cells), str(r.transistors),
+            f"{r.delay_ns:.3f}" if r.delay_ns is not None else str(r.depth)] + (
+            [r.gate_level or "not run"] if gate else [])
+        lines.append("| " + " | ".join(row) + " |")
+    if any(r.delay_ns is not None for r in results):
+        lines += ["", f"Timing: {STA_SETUP}. Not sign-off figures."]
+    else:
+        lines += ["", "Depth: cells on the longest path between registers and ports (no STA run). "
+                      "Open-library numbers are for comparing designs, not sign-off figures."]
+    return "\n".join(lines)
+
+
+def _bar_chart(results: list[AreaResult], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rs = sorted((r for r in results if r.block is None), key=lambda r: (not r.baseline, r.module))
+    names = [r.module for r in rs]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    logic = [r.combinational_ge for r in rs]
+    regs = [r.sequential_ge for r in rs]
+    ax.barh(names, logic, label="logic", color="#4477aa")
+    ax.barh(names, regs, left=logic, label="registers", color="#ccbb44")
+    for i, r in enumerate(rs):
+        ax.text(r.area_ge, i, f" {r.area_ge:.0f}", va="center", fontsize=8)
+    ax.set_xlabel(f"area (GE, {rs[0].library} library)")
+    ax.set_xlim(0, max(r.area_ge for r in rs) * 1.12)
+    ax.set_title("Synthesized area")
+    ax.invert_yaxis()
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_outputs(results: list[AreaResult], outdir: Path) -> dict[str, Path]:
+    """``area.json``, ``area.csv``, ``area.md`` and ``area.png`` in ``outdir``."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = {k: outdir / f"area.{k}" for k in ("json", "csv", "md", "png")}
+    paths["json"].write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    cols = ["module", "block", "design", "role", "library", "area", "area_unit", "area_ge", "sequential_ge",
+            "combinational_ge", "num_cells", "transistors", "depth", "delay_ns", "gate_level"]
+    with open(paths["csv"], "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in results:
+            w.writerow([getattr(r, c) for c in cols])
+    blocks = block_table(results)
+    paths["md"].write_text(markdown_table(results) + "\n" + (f"\n{blocks}\n" if blocks else ""))
+    _bar_chart(results, paths["png"])
+    return paths
+
+
+def block_table(results: list[AreaResult]) -> str:
+    """Per-block area of every hierarchical design (GE; share of its top), or "" if none."""
+    tops = [r for r in results if r.block is None and any(b.module == r.module and b.block
+                                                           for b in results)]
+    if not tops:
+        return ""
+    timing = any(r.delay_ns for r in tops)
+    lines = ["Per block (the top synthesized once with its hierarchy kept; each block includes its "
+             "submodules):", "",
+             "| design | block | total GE | registers GE | logic GE | share of top |"
+             + (" delay (ns) |" if timing else ""),
+             "|---|---|---|---|---|---|" + ("---|" if timing else "")]
+    for top in tops:
+        for r in [b for b in results if b.module == top.module and b.block] + [top]:
+            lines.append(f"| {r.module} | {r.block or 'top'} | {r.area_ge:.0f} | "
+                         f"{r.sequential_ge:.0f} | {r.combinational_ge:.0f} | "
+                         f"{100 * r.area_ge / top.area_ge:.1f}% |"
+                         + (f" {r.delay_ns:.3f} |" if timing and r.delay_ns else
+                            (" |" if timing else "")))
+    return "\n".join(lines)

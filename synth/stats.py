@@ -1,0 +1,93 @@
+"""Area statistics of one synthesis run: ``AreaResult`` rows read from Yosys ``stat -json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..designs.errors import ToolError
+from ..designs.registry import Config
+from .depth import logic_depth
+from .libraries import CellLibrary
+
+__all__ = ["AreaResult", "SynthesisError", "read_flat", "read_hierarchy", "baseline"]
+
+
+class SynthesisError(ToolError):
+    """A design that fails to synthesize, or synthesizes to nothing."""
+
+
+@dataclass
+class AreaResult:
+    module: str
+    design: str
+    params: dict
+    role: str
+    library: str
+    area_unit: str
+    area: float                   # in ``area_unit``
+    area_ge: float                # area / NAND2 area
+    sequential_ge: float
+    combinational_ge: float
+    num_cells: int
+    cells: dict
+    transistors: int              # CMOS estimate (abc -g cmos2); 0 for a block of a hierarchy
+    depth: int                    # cells on the longest register-to-register path (0: not run)
+    delay_ns: float | None        # OpenSTA min clock period (osu018 only)
+    yosys: str
+    script: list = field(default_factory=list)
+    netlist: str = ""
+    block: str | None = None      # a submodule of a hierarchical design (None: the whole design)
+    baseline: bool = False        # an FP16 EXP2 baseline (the denominator of every ratio)
+    gate_level: str | None = None   # outcome of the netlist simulation, when run
+
+
+def _row(config: Config, lib: CellLibrary, stat: dict, module: str, **extra) -> AreaResult:
+    if stat.get("area", 0) <= 0:
+        raise SynthesisError(f"{module} synthesized to zero cells with {lib.name}: the logic was "
+                             "optimized away, which is a bug for this design")
+    area, seq = float(stat["area"]), float(stat.get("sequential_area", 0.0))
+    return AreaResult(
+        module=module, design=config.name, params=config.params.as_dict(), role=config.role,
+        library=lib.name, area_unit=lib.area_unit, area=area, area_ge=area / lib.nand2_area,
+        sequential_ge=seq / lib.nand2_area, combinational_ge=(area - seq) / lib.nand2_area,
+        num_cells=int(stat["num_cells"]), cells=dict(stat.get("num_cells_by_type", {})),
+        baseline=config.design.baseline, **extra)
+
+
+def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> AreaResult:
+    """The row of a flattened synthesis in ``work`` (area.json, cmos.json, netlist.json)."""
+    stat = json.loads((work / "area.json").read_text())
+    design = stat["design"]
+    cmos = json.loads((work / "cmos.json").read_text())["design"]
+    sequential = {t for t in design.get("num_cells_by_type", {}) if t.startswith(("DFF", "LATCH"))}
+    row = _row(config, lib, design, config.module_name,
+               transistors=int(str(cmos["estimated_num_transistors"]).rstrip("+")), depth=0,
+               delay_ns=delay, yosys=stat.get("creator", ""), script=script,
+               netlist=str(work / "netlist.v"))
+    row.depth = logic_depth(work / "netlist.json", config.module_name, sequential)
+    return row
+
+
+def read_hierarchy(config: Config, lib: CellLibrary, work: Path, delay, script) -> list[AreaResult]:
+    """One row per direct submodule (each including its own submodules) and one for the top, from
+    a synthesis that kept the hierarchy."""
+    stat = json.loads((work / "area.json").read_text())
+    rows = []
+    for name, s in stat["modules"].items():
+        path = name.lstrip("\\").split(".")
+        if len(path) > 2:
+            continue                                  # a block's own submodule (e.g. a FIFO)
+        block = path[1] if len(path) == 2 else None
+        rows.append(_row(config, lib, s, config.module_name, transistors=0, depth=0,
+                         delay_ns=delay if block is None else None,
+                         yosys=stat.get("creator", ""), script=script,
+                         netlist=str(work / "netlist.v"), block=block))
+    return sorted(rows, key=lambda r: (r.block is None, r.block or ""))
+
+
+def baseline(results: list[AreaResult], metric: str) -> AreaResult:
+    """The smaller FP16 EXP2 baseline by ``metric``."""
+    base = [r for r in results if r.baseline and r.block is None]
+    return min(base, key=lambda r: getattr(r, metric))

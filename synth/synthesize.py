@@ -1,0 +1,50 @@
+"""The synthesis run: generate a configuration's Verilog, synthesize it in its own process
+(``yosys_flow``), time it with OpenSTA on OSU018, and read the statistics (``stats``)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..designs.generate import generate
+from ..designs.registry import Config, all_configs
+from .libraries import CellLibrary
+from .sta import critical_path_ns, sta_available
+from .stats import AreaResult, SynthesisError, read_flat, read_hierarchy
+from .yosys_flow import run_in_subprocess, script
+
+__all__ = ["synthesize", "synthesize_all", "with_baselines"]
+
+
+def synthesize(config: Config, lib: CellLibrary, outdir: Path) -> list[AreaResult]:
+    """Synthesize one configuration into ``outdir/<module>``: one row, or for a hierarchical design
+    one row per block and one for the top (``SynthesisError`` when the tool fails)."""
+    work = Path(outdir).resolve() / config.module_name
+    vpath, _ = generate(config, work)
+    flatten = not config.design.hierarchical
+    proc = run_in_subprocess(vpath, config.module_name, lib.liberty, work, flatten=flatten)
+    if proc.returncode != 0 or not (work / "area.json").exists():
+        raise SynthesisError(f"{config.module_name} failed to synthesize with {lib.name} "
+                             f"(exit {proc.returncode}); see {work / 'yosys.log'}")
+    delay = None
+    if lib.name == "osu018" and sta_available():
+        delay = critical_path_ns(work / "netlist.v", config.module_name, lib.liberty, work)
+    commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten)
+    if flatten:
+        return [read_flat(config, lib, work, delay, commands)]
+    return read_hierarchy(config, lib, work, delay, commands)
+
+
+def with_baselines(configs: list[Config]) -> list[Config]:
+    """The FP16 EXP2 baselines (each once) followed by ``configs``."""
+    names = {c.module_name for c in configs}
+    baselines = [c for c in all_configs(which="area") if c.design.baseline]
+    return [c for c in baselines if c.module_name not in names] + list(configs)
+
+
+def synthesize_all(configs: list[Config], lib: CellLibrary, outdir: Path,
+                   jobs: int = 2) -> list[AreaResult]:
+    """``configs`` plus the FP16 baselines, ``jobs`` at a time, in order."""
+    todo = with_baselines(configs)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return [r for rows in pool.map(lambda c: synthesize(c, lib, outdir), todo) for r in rows]
