@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: all venv report test system-extras accuracy-extra clean
+.PHONY: all venv report test test-all system-extras accuracy-extra clean
 
 all: report
 
@@ -24,8 +24,13 @@ venv: $(STAMP)
 report: $(STAMP)
 	$(BIN)/baps-rtl report -o build/report
 
+# The default suite skips the tests marked slow (large datapath builds, gate-level FP16 netlists
+# on Icarus); `make test-all` runs everything (CI does, after installing the extras).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow" --durations=10
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --durations=10
 
 OSU018 := .cache/osu018/usr/share/qflow/tech/osu018/osu018_stdcells.lib
 

@@ -74,13 +74,22 @@ def expected_prob_beats(result: BapsResult, shape: TileShape) -> list[dict]:
     return out
 
 
-TILE_CASES = ("narrow", "medium", "wide", "far_positive", "far_negative", "corners")
+TILE_CASES = ("narrow", "medium", "wide", "far_positive", "far_negative", "corners", "edges")
 
 
 def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
     """A seeded (br, blocks·bc) FP32 tile: Gaussian scores of a named width, far from zero, or
     the named corner cases (all-equal row, one dominant score, fully masked row, NaN, +Inf, a
-    sink, the double-rounding case of ``baps.md``), one per row, cycling."""
+    sink, the double-rounding case of ``baps.md``), one per row, cycling, or the named edges,
+    one per row, cycling (each is a bug that random tiles miss):
+
+    0. a −1e5 mask value among ordinary scores (x = −Inf after |t − m| ≥ 2^16: P = 0, not 1);
+    1. a first block far below the running max's minimum (−40000 < −32768 for m_width 16), then
+       scores near −32766: the saturated m must not wrap positive;
+    2. one score at 10, the rest at −70000: |t − m| ≥ 2^16 in every block;
+    3. a block whose max is the tiny positive 2^−30: ceil gives 1, not 0;
+    4. sixteen scores at 0 and one at −20, the rest masked: l = 16 + 2^−20, an exact FP32 tie
+       (RNE keeps 16)."""
     if case not in TILE_CASES:
         raise ValueError(f"tile case {case!r} is not allowed; allowed: {', '.join(TILE_CASES)}")
     rng = np.random.default_rng([seed, TILE_CASES.index(case)])
@@ -91,6 +100,24 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
         t += 2.0 ** 14
     elif case == "far_negative":
         t -= 2.0 ** 14
+    elif case == "edges":
+        for r in range(shape.br):
+            kind = r % 5
+            if kind == 0:
+                t[r, n // 3] = -1e5
+            elif kind == 1:
+                t[r] = -32766.0 + rng.normal(0, 1, n)
+                t[r, :shape.bc] = -40000.0
+            elif kind == 2:
+                t[r] = -70000.0
+                t[r, n - 1] = 10.0
+            elif kind == 3:
+                t[r] = -rng.uniform(0.5, 4.0, n)
+                t[r, 0] = 2.0 ** -30
+            else:
+                t[r] = -np.inf
+                t[r, :min(16, n)] = 0.0
+                t[r, min(16, n - 1)] = -20.0
     elif case == "corners":
         for r in range(shape.br):
             kind = r % 7

@@ -94,15 +94,6 @@ def coefficients(design: Exp2FP16Design) -> tuple[np.ndarray, ...]:
     return tuple(table)
 
 
-def _fixed_point(codes: np.ndarray) -> np.ndarray:
-    """X = x·2^F_BITS as int64 for FP16 codes (exact for |x| ≥ 2^−12; smaller x give garbage)."""
-    e = (codes >> 10) & 0x1F
-    mant = np.where(e == 0, codes & 0x3FF, (codes & 0x3FF) | 0x400)
-    shift = np.maximum(e, 1) - 25 + F_BITS          # value = mant · 2^(max(e,1) − 25)
-    mag = np.where(shift >= 0, mant << np.maximum(shift, 0), mant >> np.maximum(-shift, 0))
-    return np.where(codes >> 15, -mag, mag)
-
-
 def _round_rne(y: np.ndarray, drop: np.ndarray) -> np.ndarray:
     """y / 2^drop rounded to nearest, ties to even (drop ≥ 1)."""
     q = y >> drop
@@ -115,7 +106,7 @@ def datapath(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
     """Steps 1–4 for FP16 codes; uint16 output codes."""
     codes = FP16.check_codes(codes)
     x = FP16.decode(codes)
-    X = _fixed_point(codes)
+    X, _ = FP16.to_fixed(codes, F_BITS)      # exact for |x| ≥ 2^−12 (smaller x: step 1)
     n = X >> F_BITS
     f = X & ((1 << F_BITS) - 1)
     i = f >> (F_BITS - design.seg_bits)

@@ -36,6 +36,7 @@ class StreamRun:
     outputs: list[int] = field(default_factory=list)
     input_cycles: list[int] = field(default_factory=list)    # cycle of each input transfer
     output_cycles: list[int] = field(default_factory=list)   # cycle of each output transfer
+    ready_cycles: list[int] = field(default_factory=list)    # cycles with the output ready
     cycles: int = 0
 
 
@@ -71,6 +72,8 @@ def run_stream(dut, inputs, *, seed: int = 1, idle: float = 0.1, stall: float = 
                 presenting = False
                 sent += 1
                 run.input_cycles.append(run.cycles)
+            if gave:
+                run.ready_cycles.append(run.cycles)
             if gave and o_valid:
                 run.outputs.append(to_python(out_layout, payload))
                 run.output_cycles.append(run.cycles)
