@@ -46,7 +46,7 @@ def generate(config: Config, outdir) -> tuple[Path, Path]:
         "parameters": config.params.as_dict(),
         **config.payload_info(),
         "latency": getattr(component, "latency", None),
-        "throughput": "1 beat per cycle",
+        "timing": getattr(component, "timing", "fixed latency (cycles), one beat per cycle"),
         "ports": ports(component),
         "tools": tool_versions(),
     }

@@ -20,6 +20,12 @@ class BapsDatapath(wiring.Component):
     (``p_format``) out with l (FP32) at each row's end. The link carries ``lanes`` score codes
     (``score_format``, HiF8: 8·lanes bits) per beat. Parameters are validated at construction (``ValueError`` names the value)."""
 
+    latency = None          # not a fixed-latency unit: see ``timing``
+    timing = ("streaming, no fixed latency: a row of a block leaves Rescale once its bc scores "
+              "are in (bc / lanes cycles), then passes the link FIFO (link_depth beats) and "
+              "SoftmaxLanes (2 cycles); up to one beat per cycle in steady state. `baps-rtl "
+              "bench link` measures throughput and first-output latency")
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, link_width: int | None = None,
                  m_width: int = 16, l_int_bits: int = 16, link_depth: int = 0,
                  impl: str = "table", score_format: str = "hif8", p_format: str = "hif8"):

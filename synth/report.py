@@ -97,14 +97,15 @@ def block_table(results: list[AreaResult]) -> str:
     timing = any(r.delay_ns for r in tops)
     lines = ["Per block (the top synthesized once with its hierarchy kept; each block includes its "
              "submodules):", "",
-             "| design | block | total GE | registers GE | logic GE | share of top |"
-             + (" delay (ns) |" if timing else ""),
-             "|---|---|---|---|---|---|" + ("---|" if timing else "")]
+             "| design | block | total GE | registers GE | logic GE | share of top | cells | "
+             "transistors |" + (" delay (ns) |" if timing else ""),
+             "|---|---|---|---|---|---|---|---|" + ("---|" if timing else "")]
     for top in tops:
         for r in [b for b in results if b.module == top.module and b.block] + [top]:
             lines.append(f"| {r.module} | {r.block or 'top'} | {r.area_ge:.0f} | "
                          f"{r.sequential_ge:.0f} | {r.combinational_ge:.0f} | "
-                         f"{100 * r.area_ge / top.area_ge:.1f}% |"
+                         f"{100 * r.area_ge / top.area_ge:.1f}% | {r.num_cells} | "
+                         f"{r.transistors} |"
                          + (f" {r.delay_ns:.3f} |" if timing and r.delay_ns else
                             (" |" if timing else "")))
     return "\n".join(lines)

@@ -32,8 +32,8 @@ class AreaResult:
     combinational_ge: float
     num_cells: int
     cells: dict
-    transistors: int              # CMOS estimate (abc -g cmos2); 0 for a block of a hierarchy
-    depth: int                    # cells on the longest register-to-register path (0: not run)
+    transistors: int              # CMOS estimate (abc -g cmos2), submodules included
+    depth: int | None             # cells on the longest register-to-register path (None: a block)
     delay_ns: float | None        # OpenSTA min clock period (osu018 only)
     yosys: str
     script: list = field(default_factory=list)
@@ -72,16 +72,32 @@ def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> Ar
 
 def read_hierarchy(config: Config, lib: CellLibrary, work: Path, delay, script) -> list[AreaResult]:
     """One row per direct submodule (each including its own submodules) and one for the top, from
-    a synthesis that kept the hierarchy."""
+    a synthesis that kept the hierarchy. Cells and transistors include submodules; the logic depth
+    is measured on the flattened netlist for the top only (a block's ports are not registers)."""
     stat = json.loads((work / "area.json").read_text())
+    cmos = json.loads((work / "cmos.json").read_text())["modules"]
+    paths = {name: tuple(name.lstrip("\\").split(".")) for name in stat["modules"]}
+    modules = {".".join(p) for p in paths.values()}      # instance "cells" of a submodule
+    sequential = {t for t in stat["design"].get("num_cells_by_type", {})
+                  if t.startswith(("DFF", "LATCH"))}
     rows = []
-    for name, s in stat["modules"].items():
-        path = name.lstrip("\\").split(".")
+    for name, path in paths.items():
         if len(path) > 2:
             continue                                  # a block's own submodule (e.g. a FIFO)
+        inside = [stat["modules"][n] for n, p in paths.items() if p[:len(path)] == path]
+        cells: dict[str, int] = {}
+        for s in inside:
+            for t, k in s.get("num_cells_by_type", {}).items():
+                if t.lstrip("\\") not in modules:
+                    cells[t] = cells.get(t, 0) + k
         block = path[1] if len(path) == 2 else None
-        rows.append(_row(config, lib, s, config.module_name, transistors=0, depth=0,
-                         delay_ns=delay if block is None else None,
+        totals = dict(stat["modules"][name], num_cells=sum(cells.values()),
+                      num_cells_by_type=cells)
+        depth = (logic_depth(work / "netlist_flat.json", config.module_name, sequential)
+                 if block is None else None)
+        rows.append(_row(config, lib, totals, config.module_name,
+                         transistors=int(str(cmos[name]["estimated_num_transistors"]).rstrip("+")),
+                         depth=depth, delay_ns=delay if block is None else None,
                          yosys=stat.get("creator", ""), script=script,
                          netlist=str(work / "netlist.v"), block=block))
     return sorted(rows, key=lambda r: (r.block is None, r.block or ""))

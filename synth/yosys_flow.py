@@ -18,7 +18,8 @@ __all__ = ["script", "run_in_subprocess"]
 
 def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool = True) -> list[str]:
     """The exact Yosys commands of the flow (``flatten=False`` keeps the module hierarchy and
-    reports every module's area including its submodules)."""
+    reports every module's area including its submodules; it also writes the mapped netlist
+    flattened, ``netlist_flat.json``, for the logic depth)."""
     return [
         f"read_liberty -lib {liberty}",
         f"read_verilog {verilog}",
@@ -31,6 +32,10 @@ def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool =
         + ("" if flatten else f" -top {top}"),
         f"write_verilog -noattr {outdir / 'netlist.v'}",
         f"write_json {outdir / 'netlist.json'}",
+    ] + ([] if flatten else [
+        "flatten",                     # the whole design's logic depth crosses block boundaries
+        f"write_json {outdir / 'netlist_flat.json'}",
+    ]) + [
         "design -load synthesized",
         "dfflegalize -cell $_DFF_P_ 01",
         "abc -g cmos2",

@@ -161,6 +161,11 @@ def test_datapath_blocks_add_up_to_the_top(tmp_path):
     assert set(by) == {"rescale", "link", "lanes", None}
     parts = by["rescale"].area_ge + by["link"].area_ge + by["lanes"].area_ge
     assert by[None].area_ge == pytest.approx(parts, rel=1e-9)
+    # cells and transistors include submodules too (the link's cells are its FIFO's)
+    assert by[None].num_cells == sum(by[b].num_cells for b in ("rescale", "link", "lanes"))
+    assert by[None].transistors == sum(by[b].transistors for b in ("rescale", "link", "lanes"))
+    assert by["link"].num_cells > 0 and sum(by[None].cells.values()) == by[None].num_cells
+    assert by[None].depth > 0 and all(by[b].depth is None for b in ("rescale", "link", "lanes"))
     for r in rows:
         assert r.area_ge > 0 and r.sequential_ge > 0 and r.module == config.module_name
     # the buffers of two rows of Bc FP32 scores are most of Rescale's registers
