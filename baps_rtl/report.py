@@ -45,7 +45,7 @@ def main_job(output: Path, sims: list[str] | None, jobs: int) -> int:
 
     stages.start(f"regression: EXP2 units on every input, datapaths on whole tiles (every named "
                  f"case), random idles and backpressure, on {', '.join(sims)}")
-    results = regress(configs, sims, output / "regress", seed=1, jobs=jobs)
+    results = regress(configs, sims, output / "regress", seed=1, jobs=jobs, rtl_dir=output / "rtl")
     failed += [r.module for r in results if not r.passed]
     for sim in sims:
         rs = [r for r in results if r.sim == sim]

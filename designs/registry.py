@@ -125,6 +125,13 @@ class Config:
         discard(c)                           # built only to read its signature
         return c.i.payload.shape(), c.o.payload.shape()
 
+    def work_rank(self) -> tuple:
+        """A sort key that puts the longest simulations and syntheses first, so that the last
+        jobs of a pool are short: datapaths (long C++ builds, large netlists), then exhaustive
+        units by input width (2^16 FP16 inputs), then the rest."""
+        width = Shape.cast(self.layouts()[0]).width if self.design.exhaustive else 0
+        return (not self.design.hierarchical, -width)
+
     def payload_info(self) -> dict:
         """Widths, formats and field offsets of both payloads (for sidecars and vector files)."""
         info = {}

@@ -21,16 +21,25 @@ def result_line(r: RunResult) -> str:
 
 
 def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: int = 1,
-            jobs: int = 1, log: Callable[[str], None] = print) -> list[RunResult]:
-    """Every configuration on every simulator (one build directory each); results in order."""
+            jobs: int = 1, rtl_dir: Path | None = None,
+            log: Callable[[str], None] = print) -> list[RunResult]:
+    """Every configuration on every simulator (one build directory each); results in the order of
+    ``configs`` × ``sims``, run longest first. ``rtl_dir``: Verilog already generated there
+    (``<module>.v``) is simulated instead of generating it again."""
     for sim in sims:
         check_simulator(sim)
     runs = [(c, sim) for sim in sims for c in configs]
+    ranks = {c.module_name: c.work_rank() for c in configs}
+    order = sorted(range(len(runs)), key=lambda k: ranks[runs[k][0].module_name])
 
-    def one(run):
-        r = run_config(run[0], run[1], build_root, seed=seed)
+    def one(k):
+        config, sim = runs[k]
+        given = rtl_dir and Path(rtl_dir) / f"{config.module_name}.v"
+        r = run_config(config, sim, build_root, seed=seed,
+                       sources=[given] if given and given.exists() else None)
         log(result_line(r))
-        return r
+        return k, r
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, runs))
+        done = dict(pool.map(one, order))
+    return [done[k] for k in range(len(runs))]

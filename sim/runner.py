@@ -84,17 +84,20 @@ def vector_header(config: Config) -> dict:
 def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: float = 0.1,
                stall: float = 0.2, corrupt_index: int | None = None,
                waves: bool | None = None, netlist: tuple[Path, ...] | None = None,
-               variant: str = "rtl") -> RunResult:
+               variant: str = "rtl", sources: list[Path] | None = None) -> RunResult:
     """Generate, build (one directory per parameter set and simulator) and run the stream test
     of ``config`` on its golden stimulus (every input code, or the design's tiles). ``corrupt_index`` flips one expected value (checker self-test).
     ``netlist``: simulate these sources (a mapped netlist and its cell models) instead of the
-    generated RTL; ``variant`` names the build directory (for example ``gl-generic``)."""
+    generated RTL; ``variant`` names the build directory (for example ``gl-generic``).
+    ``sources``: this configuration's Verilog, already generated (default: generate it)."""
     suffix = "" if variant == "rtl" else f"-{variant}"
     build_dir = Path(build_root).resolve() / f"{config.module_name}-{sim}{suffix}"
-    if netlist is None:
+    if netlist is not None:
+        sources = [Path(p).resolve() for p in netlist]
+    elif sources is None:
         sources = [generate(config, build_dir / "rtl")[0]]
     else:
-        sources = [Path(p).resolve() for p in netlist]
+        sources = [Path(p).resolve() for p in sources]
     inputs = config.stimulus(seed)
     expected = config.expected(inputs)
     return run_vectors(config.module_name, sources, sim, build_dir, vector_header(config),

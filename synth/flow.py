@@ -40,7 +40,8 @@ def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int =
                     f"{' or '.join(lib.gate_simulators)} (make system-extras)")
         else:
             by_module = {c.module_name: c for c in with_baselines(configs)}
-            whole = [r for r in results if r.block is None and r.module in by_module]
+            whole = sorted((r for r in results if r.block is None and r.module in by_module),
+                           key=lambda r: by_module[r.module].work_rank())     # longest first
 
             def gate(r):
                 run = check_netlist(by_module[r.module], lib, r, outdir / "gate-level", sim)

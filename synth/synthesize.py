@@ -46,5 +46,7 @@ def synthesize_all(configs: list[Config], lib: CellLibrary, outdir: Path,
                    jobs: int = 2) -> list[AreaResult]:
     """``configs`` plus the FP16 baselines, ``jobs`` at a time, in order."""
     todo = with_baselines(configs)
+    order = sorted(range(len(todo)), key=lambda k: todo[k].work_rank())   # longest first
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return [r for rows in pool.map(lambda c: synthesize(c, lib, outdir), todo) for r in rows]
+        done = dict(pool.map(lambda k: (k, synthesize(todo[k], lib, outdir)), order))
+    return [r for k in range(len(todo)) for r in done[k]]
