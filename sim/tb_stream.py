@@ -4,8 +4,9 @@ Environment (set by ``baps_rtl.sim.runner``): ``BAPS_VECTORS`` (vector file), ``
 (JSON written at the end), ``BAPS_SEED``, ``BAPS_IDLE`` (probability of an idle input cycle),
 ``BAPS_STALL`` (probability that the output is not ready in a cycle).
 
-Every cycle: inputs are driven after the falling edge, handshakes are sampled in the read-only
-phase before the rising edge, where transfers happen. The driver keeps ``valid`` and the payload
+Every cycle: inputs are driven just after a rising edge (cocotb applies the writes after the
+edge has been evaluated, so the design sees them at the next edge), handshakes are sampled in the
+read-only phase before the next rising edge, where transfers happen. The driver keeps ``valid`` and the payload
 stable until a transfer; the monitor takes outputs in order; the checker compares each with the
 expected code, and at the end fails on any mismatch, missing output or extra output.
 """
@@ -44,8 +45,10 @@ def describer(name: str, width: int):
 class StreamDriver:
     """Presents the inputs in order with random idle cycles; holds each until it is taken."""
 
-    def __init__(self, inputs, rng: random.Random, idle_prob: float):
+    def __init__(self, dut, inputs, rng: random.Random, idle_prob: float):
         self.inputs, self.rng, self.idle_prob = [int(v) for v in inputs], rng, idle_prob
+        self.valid, self.payload = dut.i__valid, dut.i__payload
+        self.width = len(self.payload)
         self.sent = 0
         self.presenting = False
 
@@ -53,13 +56,14 @@ class StreamDriver:
     def done(self) -> bool:
         return self.sent == len(self.inputs)
 
-    def drive(self, dut):
+    def drive(self):
         if not self.presenting and not self.done and self.rng.random() >= self.idle_prob:
             self.presenting = True
-            # LogicArray: payloads of packed beats are wider than a C long
-            dut.i__payload.value = LogicArray.from_unsigned(self.inputs[self.sent],
-                                                            len(dut.i__payload))
-        dut.i__valid.value = int(self.presenting)
+            code = self.inputs[self.sent]
+            # LogicArray for packed beats wider than a C int; a plain int is faster
+            self.payload.value = (code if self.width <= 31 else
+                                  LogicArray.from_unsigned(code, self.width))
+        self.valid.value = int(self.presenting)
 
     def transferred(self):
         self.presenting = False
@@ -69,12 +73,14 @@ class StreamDriver:
 class StreamMonitor:
     """Drives ``o.ready`` with random stalls and records every output transfer."""
 
-    def __init__(self, rng: random.Random, stall_prob: float):
+    def __init__(self, dut, rng: random.Random, stall_prob: float):
         self.rng, self.stall_prob = rng, stall_prob
-        self.received: list[int] = []
+        self.ready = dut.o__ready
+        self.is_ready = False
 
-    def drive(self, dut, draining: bool):
-        dut.o__ready.value = int(draining or self.rng.random() >= self.stall_prob)
+    def drive(self, draining: bool):
+        self.is_ready = draining or self.rng.random() >= self.stall_prob
+        self.ready.value = int(self.is_ready)
 
 
 class Checker:
@@ -113,8 +119,8 @@ async def stream_vectors(dut):
     in_fmt = describer(header["in_format"], header["in_width"])
     out_fmt = describer(header["out_format"], header["out_width"])
     rng = random.Random(int(os.environ.get("BAPS_SEED", "1")))
-    driver = StreamDriver(vectors.inputs, rng, float(os.environ.get("BAPS_IDLE", "0.1")))
-    monitor = StreamMonitor(rng, float(os.environ.get("BAPS_STALL", "0.2")))
+    driver = StreamDriver(dut, vectors.inputs, rng, float(os.environ.get("BAPS_IDLE", "0.1")))
+    monitor = StreamMonitor(dut, rng, float(os.environ.get("BAPS_STALL", "0.2")))
     checker = Checker(vectors.inputs, vectors.expected, in_fmt, out_fmt, dut._log)
 
     Clock(dut.clk, 10, unit="ns").start()
@@ -126,26 +132,27 @@ async def stream_vectors(dut):
     await FallingEdge(dut.clk)
     dut.rst.value = 0
 
+    # handles and triggers looked up once, not every cycle (the Python side is the bottleneck)
+    i_ready, o_valid, o_payload = dut.i__ready, dut.o__valid, dut.o__payload
+    rising, read_only = RisingEdge(dut.clk), ReadOnly()
     count = len(vectors.inputs)
     stuck_limit = 1000                 # cycles without any transfer: a hang ends the run
     drain = 32                         # cycles with ready high after the last expected output
     cycles = quiet = 0
     while quiet < stuck_limit and drain > 0:
-        if cycles:
-            await FallingEdge(dut.clk)
         draining = driver.done and checker.missing == 0
-        driver.drive(dut)
-        monitor.drive(dut, draining)
-        await ReadOnly()
-        took_input = bool(dut.i__valid.value) and bool(dut.i__ready.value)
-        gave_output = bool(dut.o__valid.value) and bool(dut.o__ready.value)
+        driver.drive()
+        monitor.drive(draining)
+        await read_only
+        took_input = driver.presenting and bool(i_ready.value)
+        gave_output = monitor.is_ready and bool(o_valid.value)
         actual = None
         if gave_output:
-            value = dut.o__payload.value
+            value = o_payload.value
             if not value.is_resolvable:
                 raise AssertionError(f"output beat with X/Z bits: {value}")
             actual = value.to_unsigned()
-        await RisingEdge(dut.clk)
+        await rising
         cycles += 1
         quiet = 0 if (took_input or gave_output) else quiet + 1
         if took_input:
