@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
 from ..designs.registry import Config
-from .runner import RunResult, check_simulator, run_config
+from ..designs.schedule import run_longest_first
+from .runner import RunResult, check_simulator, run_config, verilator_runtime_cached
 
 __all__ = ["regress", "result_line"]
 
@@ -29,17 +29,24 @@ def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: i
     for sim in sims:
         check_simulator(sim)
     runs = [(c, sim) for sim in sims for c in configs]
-    ranks = {c.module_name: c.work_rank() for c in configs}
-    order = sorted(range(len(runs)), key=lambda k: ranks[runs[k][0].module_name])
 
-    def one(k):
-        config, sim = runs[k]
+    def one(run):
+        config, sim = run
         given = rtl_dir and Path(rtl_dir) / f"{config.module_name}.v"
         r = run_config(config, sim, build_root, seed=seed,
                        sources=[given] if given and given.exists() else None)
         log(result_line(r))
-        return k, r
+        return r
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        done = dict(pool.map(one, order))
-    return [done[k] for k in range(len(runs))]
+    first = []
+    if "verilator" in sims and jobs > 1 and not verilator_runtime_cached():
+        # the smallest Verilator build alone first: it compiles the runtime objects that every
+        # other build then takes from the cache (instead of each parallel build compiling them)
+        small = max((r for r in runs if r[1] == "verilator"), key=lambda r: r[0].work_rank())
+        first = [(runs.index(small), one(small))]
+        runs_left = [r for r in runs if r is not small]
+    else:
+        runs_left = runs
+    rest = iter(run_longest_first(runs_left, one, jobs, config_of=lambda run: run[0]))
+    done = dict(first)
+    return [done[k] if k in done else next(rest) for k in range(len(runs))]

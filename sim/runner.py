@@ -15,7 +15,7 @@ from ..designs.registry import Config
 from ..designs.vectors import write_vectors
 
 __all__ = ["SIMULATORS", "RunResult", "run_config", "run_vectors", "simulator_available",
-           "vector_header", "check_simulator"]
+           "vector_header", "check_simulator", "verilator_runtime_cached"]
 
 SIMULATORS = ("verilator", "icarus")
 TESTBENCH = "baps_rtl.sim.tb_stream"
@@ -57,6 +57,14 @@ def _set_verilator_make_flags():
     extra = [f"{k}={v}" for k, v in _VERILATOR_MAKE_FLAGS.items() if f"{k}=" not in flags]
     if extra:
         os.environ["MAKEFLAGS"] = " ".join(filter(None, [flags, *extra]))
+
+
+def verilator_runtime_cached() -> bool:
+    """Whether Verilator builds of this process will find the runtime objects cached."""
+    from .verilator_runtime import cache_dir
+    _set_verilator_make_flags()
+    cache = cache_dir(os.environ.get("WAVES") == "1")
+    return cache is None or cache.is_dir()
 
 
 @dataclass

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..designs.generate import generate
 from ..designs.registry import Config, all_configs
+from ..designs.schedule import run_longest_first
 from .libraries import CellLibrary
 from .sta import critical_path_ns, sta_available
 from .stats import AreaResult, SynthesisError, read_flat, read_hierarchy
@@ -45,8 +45,5 @@ def with_baselines(configs: list[Config]) -> list[Config]:
 def synthesize_all(configs: list[Config], lib: CellLibrary, outdir: Path,
                    jobs: int = 2) -> list[AreaResult]:
     """``configs`` plus the FP16 baselines, ``jobs`` at a time, in order."""
-    todo = with_baselines(configs)
-    order = sorted(range(len(todo)), key=lambda k: todo[k].work_rank())   # longest first
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        done = dict(pool.map(lambda k: (k, synthesize(todo[k], lib, outdir)), order))
-    return [r for k in range(len(todo)) for r in done[k]]
+    rows = run_longest_first(with_baselines(configs), lambda c: synthesize(c, lib, outdir), jobs)
+    return [r for config_rows in rows for r in config_rows]
