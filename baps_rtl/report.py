@@ -25,7 +25,6 @@ class _Stages:
 def main_job(output: Path, sims: list[str] | None, jobs: int) -> int:
     from .accuracy.report import accuracy_run, model_extra_available
     from .designs import DESIGNS, all_configs
-    from .designs.generate import generate
     from .sim.bench import bench_link, print_bench
     from .sim.regress import regress
     from .sim.runner import simulator_available
@@ -36,15 +35,10 @@ def main_job(output: Path, sims: list[str] | None, jobs: int) -> int:
     stages = _Stages()
     failed = []
 
-    stages.start(f"generate: every configuration of {', '.join(DESIGNS)} -> {output / 'rtl'}")
+    stages.start(f"generate every configuration of {', '.join(DESIGNS)} (-> {output / 'rtl'}) "
+                 f"and regress it: EXP2 units on every input, datapaths on whole tiles (every "
+                 f"named case), random idles and backpressure, on {', '.join(sims)}")
     configs = all_configs(which="regress")
-    for config in configs:
-        vpath, _ = generate(config, output / "rtl")
-        print(f"  {vpath}")
-    stages.done()
-
-    stages.start(f"regression: EXP2 units on every input, datapaths on whole tiles (every named "
-                 f"case), random idles and backpressure, on {', '.join(sims)}")
     results = regress(configs, sims, output / "regress", seed=1, jobs=jobs, rtl_dir=output / "rtl")
     failed += [r.module for r in results if not r.passed]
     for sim in sims:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Callable
 
+from ..designs.generate import generate
 from ..designs.registry import Config
 from ..designs.schedule import run_longest_first
 from .runner import RunResult, check_simulator, run_config, verilator_runtime_cached
@@ -24,17 +26,26 @@ def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: i
             jobs: int = 1, rtl_dir: Path | None = None,
             log: Callable[[str], None] = print) -> list[RunResult]:
     """Every configuration on every simulator (one build directory each); results in the order of
-    ``configs`` × ``sims``, run longest first. ``rtl_dir``: Verilog already generated there
-    (``<module>.v``) is simulated instead of generating it again."""
+    ``configs`` × ``sims``, run longest first. ``rtl_dir``: generate each configuration's Verilog
+    and sidecar there, once, inside the jobs (so elaboration overlaps other jobs' C++ builds), and
+    simulate that file on every simulator."""
     for sim in sims:
         check_simulator(sim)
     runs = [(c, sim) for sim in sims for c in configs]
+    locks = {c.module_name: threading.Lock() for c in configs}
+    generated: dict[str, Path] = {}
+
+    def sources(config: Config):
+        if rtl_dir is None:
+            return None                       # run_config generates into its build directory
+        with locks[config.module_name]:
+            if config.module_name not in generated:
+                generated[config.module_name] = generate(config, Path(rtl_dir))[0]
+        return [generated[config.module_name]]
 
     def one(run):
         config, sim = run
-        given = rtl_dir and Path(rtl_dir) / f"{config.module_name}.v"
-        r = run_config(config, sim, build_root, seed=seed,
-                       sources=[given] if given and given.exists() else None)
+        r = run_config(config, sim, build_root, seed=seed, sources=sources(config))
         log(result_line(r))
         return r
 
