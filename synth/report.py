@@ -24,6 +24,7 @@ def markdown_table(results: list[AreaResult]) -> str:
     gate = any(r.gate_level for r in results)
     head = ["design", "role", "total GE"] + (["µm²"] if um2 else []) + [
         "registers GE", "logic GE", "× FP16 total", "× FP16 logic", "cells", "transistors",
+        "logic transistors",
         timing] + (["netlist sim"] if gate else [])
     lines = [f"Library {lib.library} ({'OSU 0.18 µm, GE = µm² / 24' if um2 else 'generic, areas in NAND2 equivalents'}). "
              f"Ratios against the smaller FP16 baseline: total {total_base.module}, "
@@ -34,7 +35,7 @@ def markdown_table(results: list[AreaResult]) -> str:
             f"{r.sequential_ge:.1f}", f"{r.combinational_ge:.1f}",
             f"{r.area_ge / total_base.area_ge:.3f}",
             f"{r.combinational_ge / comb_base.combinational_ge:.3f}",
-            str(r.num_cells), str(r.transistors),
+            str(r.num_cells), str(r.transistors), str(r.logic_transistors),
             f"{r.delay_ns:.3f}" if r.delay_ns is not None else str(r.depth)] + (
             [r.gate_level or "not run"] if gate else [])
         lines.append("| " + " | ".join(row) + " |")
@@ -76,7 +77,7 @@ def write_outputs(results: list[AreaResult], outdir: Path) -> dict[str, Path]:
     paths = {k: outdir / f"area.{k}" for k in ("json", "csv", "md", "png")}
     paths["json"].write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     cols = ["module", "block", "design", "role", "library", "area", "area_unit", "area_ge", "sequential_ge",
-            "combinational_ge", "num_cells", "transistors", "depth", "delay_ns", "gate_level"]
+            "combinational_ge", "num_cells", "transistors", "logic_transistors", "depth", "delay_ns", "gate_level"]
     with open(paths["csv"], "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
@@ -98,14 +99,14 @@ def block_table(results: list[AreaResult]) -> str:
     lines = ["Per block (the top synthesized once with its hierarchy kept; each block includes its "
              "submodules):", "",
              "| design | block | total GE | registers GE | logic GE | share of top | cells | "
-             "transistors |" + (" delay (ns) |" if timing else ""),
-             "|---|---|---|---|---|---|---|---|" + ("---|" if timing else "")]
+             "transistors | logic transistors |" + (" delay (ns) |" if timing else ""),
+             "|---|---|---|---|---|---|---|---|---|" + ("---|" if timing else "")]
     for top in tops:
         for r in [b for b in results if b.module == top.module and b.block] + [top]:
             lines.append(f"| {r.module} | {r.block or 'top'} | {r.area_ge:.0f} | "
                          f"{r.sequential_ge:.0f} | {r.combinational_ge:.0f} | "
                          f"{100 * r.area_ge / top.area_ge:.1f}% | {r.num_cells} | "
-                         f"{r.transistors} |"
+                         f"{r.transistors} | {r.logic_transistors} |"
                          + (f" {r.delay_ns:.3f} |" if timing and r.delay_ns else
                             (" |" if timing else "")))
     return "\n".join(lines)

@@ -33,6 +33,7 @@ class AreaResult:
     num_cells: int
     cells: dict
     transistors: int              # CMOS estimate (abc -g cmos2), submodules included
+    logic_transistors: int        # the same without the flip-flops
     depth: int | None             # cells on the longest register-to-register path (None: a block)
     delay_ns: float | None        # OpenSTA min clock period (osu018 only)
     yosys: str
@@ -56,14 +57,19 @@ def _row(config: Config, lib: CellLibrary, stat: dict, module: str, **extra) -> 
         baseline=config.design.baseline, **extra)
 
 
+def _transistors(stat: dict) -> int:
+    return int(str(stat.get("estimated_num_transistors", 0)).rstrip("+"))
+
+
 def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> AreaResult:
     """The row of a flattened synthesis in ``work`` (area.json, cmos.json, netlist.json)."""
     stat = json.loads((work / "area.json").read_text())
     design = stat["design"]
     cmos = json.loads((work / "cmos.json").read_text())["design"]
+    logic = json.loads((work / "cmos_logic.json").read_text())["design"]
     sequential = {t for t in design.get("num_cells_by_type", {}) if t.startswith(("DFF", "LATCH"))}
-    row = _row(config, lib, design, config.module_name,
-               transistors=int(str(cmos["estimated_num_transistors"]).rstrip("+")), depth=0,
+    row = _row(config, lib, design, config.module_name, transistors=_transistors(cmos),
+               logic_transistors=_transistors(logic), depth=0,
                delay_ns=delay, yosys=stat.get("creator", ""), script=script,
                netlist=str(work / "netlist.v"))
     row.depth = logic_depth(work / "netlist.json", config.module_name, sequential)
@@ -76,6 +82,7 @@ def read_hierarchy(config: Config, lib: CellLibrary, work: Path, delay, script) 
     is measured on the flattened netlist for the top only (a block's ports are not registers)."""
     stat = json.loads((work / "area.json").read_text())
     cmos = json.loads((work / "cmos.json").read_text())["modules"]
+    logic = json.loads((work / "cmos_logic.json").read_text())["modules"]
     paths = {name: tuple(name.lstrip("\\").split(".")) for name in stat["modules"]}
     modules = {".".join(p) for p in paths.values()}      # instance "cells" of a submodule
     sequential = {t for t in stat["design"].get("num_cells_by_type", {})
@@ -96,7 +103,8 @@ def read_hierarchy(config: Config, lib: CellLibrary, work: Path, delay, script) 
         depth = (logic_depth(work / "netlist_flat.json", config.module_name, sequential)
                  if block is None else None)
         rows.append(_row(config, lib, totals, config.module_name,
-                         transistors=int(str(cmos[name]["estimated_num_transistors"]).rstrip("+")),
+                         transistors=_transistors(cmos[name]),
+                         logic_transistors=_transistors(logic[name]),
                          depth=depth, delay_ns=delay if block is None else None,
                          yosys=stat.get("creator", ""), script=script,
                          netlist=str(work / "netlist.v"), block=block))

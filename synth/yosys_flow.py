@@ -3,7 +3,7 @@
     python -m baps_rtl.synth.yosys_flow VERILOG TOP LIBERTY OUTDIR [--hierarchy]
 
 Writes ``OUTDIR/area.json`` (``stat -json -liberty``), ``OUTDIR/cmos.json`` (``stat -json -tech
-cmos`` after ``abc -g cmos2``), ``OUTDIR/netlist.v`` and ``OUTDIR/netlist.json`` (the mapped
+cmos`` after ``abc -g cmos2``), ``OUTDIR/cmos_logic.json`` (the same without the flip-flops), ``OUTDIR/netlist.v`` and ``OUTDIR/netlist.json`` (the mapped
 netlist), ``OUTDIR/script.ys`` (the exact script) and ``OUTDIR/yosys.log``.
 """
 
@@ -41,6 +41,8 @@ def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool =
         "abc -g cmos2",
         "opt_clean",
         f"tee -q -o {outdir / 'cmos.json'} stat -json -tech cmos",
+        "delete t:$_DFF_*",            # what is left: the logic alone (no opt: nothing else goes)
+        f"tee -q -o {outdir / 'cmos_logic.json'} stat -json -tech cmos",
     ]
 
 

@@ -31,6 +31,10 @@ def test_every_configuration_is_synthesized_once_with_real_cells(generic):
     assert sorted(r.module for r in results) == sorted(c.module_name for c in ALL_CONFIGS)
     for r in results:
         assert r.num_cells > 0 and r.area_ge > 0 and r.transistors > 0 and r.depth > 0
+        # the logic count leaves out exactly the flip-flops (16 transistors each in Yosys's
+        # CMOS costs); their number is the mapped design's flip-flop count
+        flops = sum(k for t, k in r.cells.items() if t.startswith("DFF"))
+        assert r.transistors - r.logic_transistors == 16 * flops > 0
         assert sum(r.cells.values()) == r.num_cells
         assert r.area_ge == pytest.approx(r.sequential_ge + r.combinational_ge)
         assert r.sequential_ge > 0                     # pipeline registers, reported apart
@@ -164,6 +168,9 @@ def test_datapath_blocks_add_up_to_the_top(tmp_path):
     # cells and transistors include submodules too (the link's cells are its FIFO's)
     assert by[None].num_cells == sum(by[b].num_cells for b in ("rescale", "link", "lanes"))
     assert by[None].transistors == sum(by[b].transistors for b in ("rescale", "link", "lanes"))
+    assert 0 < by[None].logic_transistors < by[None].transistors
+    assert by[None].logic_transistors == sum(by[b].logic_transistors
+                                             for b in ("rescale", "link", "lanes"))
     assert by["link"].num_cells > 0 and sum(by[None].cells.values()) == by[None].num_cells
     assert by[None].depth > 0 and all(by[b].depth is None for b in ("rescale", "link", "lanes"))
     for r in rows:
