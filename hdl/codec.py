@@ -178,22 +178,24 @@ def leading_one(m: Module, value) -> Signal:
 
 def round_at(m: Module, value, drop, ties: str, *, sticky=0):
     """``value`` / 2^drop rounded to an integer, ties ``even`` or ``away`` (drop ≥ 1 a signal or
-    an int; ``sticky``: bits below ``value`` that are not zero)."""
+    an int; ``sticky``: bits below ``value`` that are not zero). Built from the guard bit (the
+    one below the kept bits) and the OR of the bits under it: no full-width comparison."""
     width = len(value)
     one = Const(1, width + 1)
     q = Signal(width, name="rounded_q")
-    half = Signal(width + 1)
-    rem = Signal(width + 1)
+    guard = Signal(name="rounded_guard")
+    below = Signal(name="rounded_below")             # any bit under the guard (or sticky)
+    if isinstance(drop, int):
+        lower = drop - 1
+    else:
+        lower = Signal(len(drop), name="rounded_lower")    # drop − 1 (drop ≥ 1)
+        m.d.comb += lower.eq(drop - 1)
     m.d.comb += [
         q.eq(value >> drop),
-        half.eq((one << drop) >> 1),
-        rem.eq(value & ((one << drop) - 1)),
+        guard.eq((value >> lower)[0]),
+        below.eq((value & ((one << lower) - 1)).any() | sticky),
     ]
-    if isinstance(sticky, int) and sticky == 0:
-        above, tie = rem > half, rem == half
-    else:
-        above, tie = (rem > half) | ((rem == half) & sticky), (rem == half) & ~sticky
-    up = above | (tie & (1 if ties == "away" else q[0]))
+    up = guard & (below | (1 if ties == "away" else q[0]))
     out = Signal(width + 1, name="rounded")
     m.d.comb += out.eq(q + up)
     return out

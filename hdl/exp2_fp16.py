@@ -20,9 +20,9 @@ ACCURACIES = ACCURACY.choices
 class Exp2FP16(StreamPipeline):
     """2^x of an FP16 code to FP16, subnormal outputs, overflow → +Inf, NaN → 0x7E00.
 
-    ``accuracy="correct"``: correctly rounded (RNE) for all inputs (64-segment quadratic for 2^f,
-    28-bit fraction). ``accuracy="faithful"``: within 1 ulp, exact where 2^x is representable
-    (16-segment linear, 14-bit fraction). Bit-exact with ``golden.exp2_fp16_model``.
+    ``accuracy="correct"``: correctly rounded (RNE) for all inputs. ``accuracy="faithful"``:
+    within 1 ulp, exact where 2^x is representable. Widths, small-|x| thresholds and patched
+    inputs: ``golden.exp2_fp16_model`` (``CORRECT``, ``FAITHFUL``), with which it is bit-exact.
     Streams: one FP16 code per beat in and out; latency 2 cycles, one result per cycle.
     """
 
@@ -35,6 +35,14 @@ class Exp2FP16(StreamPipeline):
             self.reject(str(exc))
         self._design = model.DESIGNS[accuracy]
         super().__init__(unsigned(16), unsigned(16))
+
+    @classmethod
+    def _with_widths(cls, design: model.Exp2FP16Design) -> "Exp2FP16":
+        """A unit with candidate widths (the width search synthesizes candidates this way; only
+        the registered accuracies are verified on the RTL)."""
+        unit = cls()
+        unit._design = design
+        return unit
 
     @property
     def accuracy(self) -> str:
@@ -52,15 +60,27 @@ class Exp2FP16(StreamPipeline):
             m.d.comb += [special.eq(1), special_code.eq(FP16.inf_code)]
         with m.Elif(f.sign & codec.magnitude_at_least(FP16, x, model.X_LO)):    # x ≤ −25, −Inf
             m.d.comb += [special.eq(1), special_code.eq(0)]
-        with m.Elif(~codec.magnitude_at_least(FP16, x, 2.0 ** model.TINY_EXP)):  # |x| < 2^−12
-            m.d.comb += [special.eq(1), special_code.eq(model.ONE)]
+        with m.Elif(~codec.magnitude_at_least(FP16, x, 2.0 ** d.small_exp)):     # small |x|
+            # 1.0 ± the number of thresholds at or below |x| (model.small_steps)
+            pos, neg = model.small_steps(d)
+            mag = x[:15]
+            up = sum((mag >= t for t in pos), start=0) if pos else 0
+            down = sum((mag >= t for t in neg), start=0) if neg else 0
+            m.d.comb += [special.eq(1),
+                         special_code.eq(Mux(f.sign, model.ONE - down, model.ONE + up))]
+        if d.patches:                                     # stored results (model.patch_values)
+            with m.Switch(x):
+                for code, value in zip(d.patches, model.patch_values(d)):
+                    with m.Case(code):
+                        m.d.comb += [special.eq(1), special_code.eq(value)]
 
-        # |x| < 32 and |x| ≥ 2^−12 wherever X is used: only left shifts
-        fixed = codec.to_fixed(m, FP16, f, model.F_BITS, 5, min_exponent=model.TINY_EXP).t
-        n = fixed[model.F_BITS:].as_signed()
-        frac = fixed[:model.F_BITS]
-        seg = frac[model.F_BITS - d.seg_bits:]
-        rt = frac[d.r_drop:model.F_BITS - d.seg_bits]
+        # |x| < 32 and |x| ≥ 2^small_exp wherever X is used: only left shifts
+        fb = d.f_bits
+        fixed = codec.to_fixed(m, FP16, f, fb, 5, min_exponent=d.small_exp).t
+        n = fixed[fb:].as_signed()
+        frac = fixed[:fb]
+        seg = frac[fb - d.seg_bits:]
+        rt = frac[d.r_drop:fb - d.seg_bits]
 
         tables = model.coefficients(d)
         coeffs = [Signal(range(int(t.max()) + 1), name=f"c{k}") for k, t in enumerate(tables)]

@@ -1,7 +1,8 @@
 """Area regression bounds: a checked-in file of per-configuration areas with a tolerance.
 
-``area_bounds.json`` maps library → module → area in GE. A unit that grows beyond its bound by
-more than the tolerance fails the check, with the excess in GE and percent. Raising a bound is a
+``area_bounds.json`` maps library → module → area in GE, and module → logic transistors (the
+CMOS estimate, the same for every library). A unit that grows beyond either bound by more than
+the tolerance fails the check, with the excess and percent. Raising a bound is a
 deliberate edit of the file, reviewed like code.
 """
 
@@ -36,4 +37,14 @@ def check_bounds(results, bounds: dict) -> list[str]:
             problems.append(f"{r.module} ({r.library}): {r.area_ge:.1f} GE exceeds the bound "
                             f"{bound:.1f} GE by {r.area_ge - bound:.1f} GE "
                             f"({100 * (r.area_ge / bound - 1):.1f}%, tolerance {100 * tol:.0f}%)")
+        transistors = bounds.get("logic_transistors", {})
+        if r.module not in transistors:
+            problems.append(f"{r.module}: no logic-transistor bound in {BOUNDS_FILE.name}; add "
+                            f"one (measured {r.logic_transistors})")
+        elif r.logic_transistors > transistors[r.module] * (1 + tol):
+            t = transistors[r.module]
+            problems.append(f"{r.module}: {r.logic_transistors} logic transistors exceed the "
+                            f"bound {t} by {r.logic_transistors - t} "
+                            f"({100 * (r.logic_transistors / t - 1):.1f}%, tolerance "
+                            f"{100 * tol:.0f}%)")
     return problems

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from baps_rtl.golden import exp2_fp16_model
+from baps_rtl.golden.exp2_fp16_model import ONE
 from baps_rtl.golden.exp2 import exp2_exact, exp2_faithful_violations, exp2_reference
 from baps_rtl.golden.formats import FP16, HIF8, get_format
 
@@ -99,6 +100,44 @@ def test_fp16_datapath_comparison_detects_a_broken_coefficient(monkeypatch, desi
     assert len(exp2_faithful_violations("fp16", "fp16", got)) > 0
 
 
+@pytest.mark.parametrize("design", ["correct", "faithful"])
+def test_the_arithmetic_alone_is_wrong_exactly_on_the_patched_inputs(design):
+    """The patches are a short fixed list in the design; they must not hide anything else."""
+    d = exp2_fp16_model.DESIGNS[design]
+    raw = exp2_fp16_model.arithmetic(np.arange(1 << 16), d)
+    if design == "correct":
+        wrong = np.flatnonzero(raw != exp2_reference("fp16", "fp16"))
+    else:
+        wrong = exp2_faithful_violations("fp16", "fp16", raw)
+    assert sorted(int(c) for c in wrong) == sorted(d.patches) and 0 < len(d.patches) <= 96
+    values = exp2_fp16_model.patch_values(d)
+    assert [exp2_exact(float(FP16.decode(np.uint16(c))), FP16) for c in d.patches] == list(values)
+
+
+def test_small_x_thresholds_step_one_code_at_a_time():
+    d = exp2_fp16_model.CORRECT
+    pos, neg = exp2_fp16_model.small_steps(d)
+    ref = exp2_reference("fp16", "fp16").astype(np.int64)
+    # each threshold is the first magnitude code of a new result, up from 1.0 (x > 0) or down
+    for k, t in enumerate(pos, start=1):
+        assert ref[t] == ONE + k and ref[t - 1] == ONE + k - 1
+    for k, t in enumerate(neg, start=1):
+        assert ref[t | 0x8000] == ONE - k and ref[(t - 1) | 0x8000] == ONE - k + 1
+    assert len(pos) + len(neg) == 66 and pos[-1] < int(FP16.encode(2.0 ** d.small_exp))
+
+
+def test_a_missing_threshold_or_patch_is_caught(monkeypatch):
+    d = exp2_fp16_model.CORRECT
+    pos, neg = exp2_fp16_model.small_steps(d)
+    monkeypatch.setattr(exp2_fp16_model, "small_steps", lambda _: (pos[:-1], neg))
+    got = exp2_fp16_model.datapath(np.arange(1 << 16), d)
+    assert np.sum(got != exp2_reference("fp16", "fp16")) > 0
+    monkeypatch.undo()
+    fewer = exp2_fp16_model.Exp2FP16Design(**{**d.__dict__, "patches": d.patches[1:]})
+    got = exp2_fp16_model.datapath(np.arange(1 << 16), fewer)
+    assert np.flatnonzero(got != exp2_reference("fp16", "fp16")).tolist() == [d.patches[0]]
+
+
 def test_faithful_fp16_outputs_are_pinned_by_digest():
     """The faithful design's 65,536 outputs, pinned: a table change that stays within 1 ulp
     passes the faithfulness check but changes this digest (re-pin only deliberately)."""
@@ -109,4 +148,5 @@ def test_faithful_fp16_outputs_are_pinned_by_digest():
     assert hashlib.sha256(out).hexdigest() == FAITHFUL_DIGEST
 
 
-FAITHFUL_DIGEST = "d4caeb22966305eb832e62a0a91c0a00f9a78c53f3fc84d5280f8b9fdac1632c"
+# re-pinned for the searched widths (16 segments, p = 15, b1 = 6, 2 patches, |x| < 2^-11)
+FAITHFUL_DIGEST = "f94e8cf1b661ec3d569447d810752149c7304f222d855e816e77e8b020a45c89"

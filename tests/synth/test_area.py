@@ -49,13 +49,17 @@ def test_area_is_within_the_checked_in_bounds(generic):
 
 def test_bounds_check_names_the_excess():
     class R:
-        module, library, area_ge = "exp2_hif8_table_hif8", "generic", 0.0
-    bounds = {"tolerance": 0.01, "libraries": {"generic": {"exp2_hif8_table_hif8": 200.0}}}
+        module, library, area_ge, logic_transistors = "exp2_hif8_table_hif8", "generic", 0.0, 900
+    bounds = {"tolerance": 0.01, "libraries": {"generic": {"exp2_hif8_table_hif8": 200.0}},
+              "logic_transistors": {"exp2_hif8_table_hif8": 900}}
     R.area_ge = 201.9
     assert check_bounds([R], bounds) == []
     R.area_ge = 210.0
     [msg] = check_bounds([R], bounds)
     assert "210.0 GE exceeds the bound 200.0 GE by 10.0 GE (5.0%, tolerance 1%)" in msg
+    R.area_ge, R.logic_transistors = 200.0, 990
+    [msg] = check_bounds([R], bounds)
+    assert "990 logic transistors exceed the bound 900 by 90 (10.0%, tolerance 1%)" in msg
     R.module = "new_unit"
     assert "no area bound" in check_bounds([R], bounds)[0]
 
