@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Mux, Signal, unsigned
+from amaranth import C, Cat, Mux, Signal, Value, unsigned
 
 from ..golden import exp2_fp16_model as model
 from ..golden.formats import FP16
@@ -64,8 +64,7 @@ class Exp2FP16(StreamPipeline):
             # 1.0 ± the number of thresholds at or below |x| (model.small_steps)
             pos, neg = model.small_steps(d)
             mag = x[:15]
-            up = sum((mag >= t for t in pos), start=0) if pos else 0
-            down = sum((mag >= t for t in neg), start=0) if neg else 0
+            up, down = _thermometer_count(mag, pos), _thermometer_count(mag, neg)
             m.d.comb += [special.eq(1),
                          special_code.eq(Mux(f.sign, model.ONE - down, model.ONE + up))]
         if d.patches:                                     # stored results (model.patch_values)
@@ -111,3 +110,20 @@ class Exp2FP16(StreamPipeline):
         with m.Else():
             m.d.comb += result.eq(codec.ieee_code(FP16, n, q, normal))
         return reg(result)
+
+
+def _thermometer_count(value, thresholds) -> Value:
+    """How many of the ascending ``thresholds`` are ≤ ``value``. The comparisons form a
+    thermometer code t_1 ≥ t_2 ≥ …; bit j of the count is the XOR of the t_k with 2^j dividing k
+    (the parity of how many multiples of 2^j the count reaches): no adder tree."""
+    t = [value >= c for c in thresholds]
+    bits = []
+    j = 0
+    while (1 << j) <= len(t):
+        chosen = t[(1 << j) - 1::1 << j]          # t_k for k = 2^j, 2·2^j, …
+        bit = chosen[0]
+        for c in chosen[1:]:
+            bit = bit ^ c
+        bits.append(bit)
+        j += 1
+    return Cat(*bits) if bits else C(0, 1)
