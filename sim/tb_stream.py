@@ -6,9 +6,10 @@ Environment (set by ``baps_rtl.sim.runner``): ``BAPS_VECTORS`` (vector file), ``
 
 Every cycle: inputs are driven just after a rising edge (cocotb applies the writes after the
 edge has been evaluated, so the design sees them at the next edge), handshakes are sampled in the
-read-only phase before the next rising edge, where transfers happen. The driver keeps ``valid`` and the payload
-stable until a transfer; the monitor takes outputs in order; the checker compares each with the
-expected code, and at the end fails on any mismatch, missing output or extra output.
+read-only phase before the next rising edge, where transfers happen. The driver keeps ``valid``
+and the payload stable until a transfer; the monitor takes outputs in order; the checker compares
+each with the expected code, and at the end fails on any mismatch, missing output or extra
+output.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class StreamDriver:
 
 
 class StreamMonitor:
-    """Drives ``o.ready`` with random stalls and records every output transfer."""
+    """Drives ``o.ready`` with random stalls (always ready while draining)."""
 
     def __init__(self, dut, rng: random.Random, stall_prob: float):
         self.rng, self.stall_prob = rng, stall_prob

@@ -7,16 +7,11 @@ import json
 
 import pytest
 
-from baps_rtl.cli import main
 from baps_rtl.designs import DESIGNS, all_configs, get_design, parse_params
 from baps_rtl.designs.beats import pack, unpack
 from baps_rtl.designs.registry import field_offsets
 
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from ..test_cli import run
 
 
 def test_generate_datapath_with_integer_parameters(tmp_path, capsys):
