@@ -65,9 +65,15 @@ def seed_objects(object_dir: Path, cache: Path) -> int:
     n = 0
     for obj in cache.glob(_PATTERN):
         target = object_dir / obj.name
-        if not target.exists():
-            shutil.copyfile(obj, target)     # copyfile: new modification time
+        if target.exists():
+            continue
+        partial = object_dir / f".{obj.name}.partial"
+        try:
+            shutil.copyfile(obj, partial)    # copyfile: new modification time
+            partial.rename(target)           # whole or absent: make compiles what is absent
             n += 1
+        except OSError:
+            partial.unlink(missing_ok=True)
     return n
 
 
@@ -78,13 +84,16 @@ def store_objects(object_dir: Path, waves: bool):
     objects = sorted(object_dir.glob(_PATTERN))
     if cache is None or cache.is_dir() or not objects:
         return
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".staging-"))
-    for obj in objects:
-        shutil.copyfile(obj, staging / obj.name)
     try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".staging-"))
+    except OSError:
+        return                                # no writable cache folder: builds still work
+    try:
+        for obj in objects:
+            shutil.copyfile(obj, staging / obj.name)
         staging.rename(cache)
-    except OSError:                           # another build stored them first
+    except OSError:                           # another build stored them first, or no space
         shutil.rmtree(staging, ignore_errors=True)
 
 

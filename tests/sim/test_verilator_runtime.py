@@ -41,3 +41,15 @@ def test_cache_key_follows_tracing_and_make_flags(tmp_path, monkeypatch):
     assert verilator_runtime.cache_dir(False) != plain
     monkeypatch.setenv("BAPS_VERILATOR_CACHE", "off")
     assert verilator_runtime.cache_dir(False) is None
+
+
+def test_an_unwritable_cache_folder_does_not_break_builds(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("BAPS_VERILATOR_CACHE", str(blocker / "cache"))
+    obj_dir = tmp_path / "objects"
+    obj_dir.mkdir()
+    (obj_dir / "verilated.o").write_bytes(b"object")
+    verilator_runtime.store_objects(obj_dir, waves=False)          # must not raise
+    assert blocker.is_file()
+    assert verilator_runtime.seed_objects(obj_dir, blocker / "cache") == 0
