@@ -5,7 +5,8 @@ Two variants share one algorithm and differ in the widths of ``Exp2FP16Design``:
 * ``CORRECT``: correctly rounded (RNE) for all 65,536 inputs — 64 segments, linear, 17-bit
   fraction, 66 thresholds for |x| < 2^−5, 77 patches.
 * ``FAITHFUL``: every finite result is one of the two FP16 values bracketing the exact 2^x (within
-  1 ulp), exact where 2^x is representable — 16 segments, linear, 15-bit fraction, 2 patches.
+  1 ulp), exact where 2^x is representable — 16 segments, linear, 13-bit fraction biased up and
+  truncated (no rounding adder), 1 threshold, 2 patches.
 
 Algorithm (every step is an integer operation the RTL performs identically):
 
@@ -18,9 +19,9 @@ Algorithm (every step is an integer operation the RTL performs identically):
    the top ``r_bits`` are used (rt = r >> r_drop); a polynomial per segment in fixed point with
    truncating shifts: y = C0[i] + (C1[i]·rt >> s1) [+ (C2[i]·((rt·rt) >> q) >> s2)],
    y/2^p ≈ 2^f ∈ [1, 2].
-4. Rounding (RNE) of y·2^n to FP16: for n ≥ −14, k = y rounded at p − 10 bits and
-   code = ((n+15) << 10) + k − 1024 (a carry to 2.0 moves the exponent); for −25 ≤ n < −14
-   (subnormal results), code = y rounded at p − 24 − n bits.
+4. Rounding (RNE, or truncation with ``truncate``) of y·2^n to FP16: for n ≥ −14, k = y
+   rounded at p − 10 bits and code = ((n+15) << 10) + k − 1024 (a carry to 2.0 moves the
+   exponent); for −25 ≤ n < −14 (subnormal results), code = y rounded at p − 24 − n bits.
 5. Patches: the few inputs listed in the design (exact 2^x extremely close to a rounding
    boundary) take their stored result (``patch_values``).
 
@@ -62,6 +63,8 @@ class Exp2FP16Design:
     q: int = 0        # rt·rt >> q
     patches: tuple[int, ...] = ()   # input codes whose result is stored (see ``patch_values``)
     small_exp: int = TINY_EXP       # |x| < 2^small_exp: result from thresholds (``small_steps``)
+    truncate: bool = False          # step 4 truncates instead of rounding (a faithful design)
+    bias: int = 0                   # added to every C0 (with truncation: y ≥ 2^f)
 
     @property
     def f_bits(self) -> int:
@@ -91,8 +94,8 @@ CORRECT = Exp2FP16Design("correct", seg_bits=6, r_bits=9, p=17, b1=10, b2=None, 
             45528, 45813, 46096, 46267, 46524, 46621, 46731, 47066, 47295, 47743, 48095,
             48233, 48315, 48388, 48495, 49282, 49794, 50241, 50497, 50753, 51009, 51971))
 
-FAITHFUL = Exp2FP16Design("faithful", seg_bits=4, r_bits=9, p=15, b1=6, b2=None,
-                          patches=(12789, 12799), small_exp=-11)
+FAITHFUL = Exp2FP16Design("faithful", seg_bits=4, r_bits=8, p=13, b1=6, b2=None,
+                          patches=(12789, 12799), small_exp=-11, truncate=True, bias=5)
 DESIGNS = {d.name: d for d in (CORRECT, FAITHFUL)}
 
 
@@ -114,6 +117,7 @@ def coefficients(design: Exp2FP16Design) -> tuple[np.ndarray, ...]:
         fit = np.polyfit(nodes, np.exp2(i * width + nodes), degree)[::-1]   # a0, a1, (a2)
         table[:, i] = [round(a * 2.0 ** s) for a, s in zip(fit, scales)]
     table[0, 0] = 1 << design.p
+    table[0] += design.bias      # below one result ulp: truncation still gives 2^n exactly
     return tuple(table)
 
 
@@ -182,7 +186,7 @@ def arithmetic(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
         y = y + ((c[2][i] * ((rt * rt) >> design.q)) >> design.s2)
     normal = n >= -14
     drop = np.where(normal, design.p - 10, np.clip(design.p - 24 - n, 1, 62))
-    k = _round_rne(y, drop)
+    k = y >> drop if design.truncate else _round_rne(y, drop)
     out = np.where(normal, np.minimum(((n + 15) << 10) + k - 1024, POS_INF), k)
     pos, neg = small_steps(design)
     mag = codes.astype(np.int64) & 0x7FFF

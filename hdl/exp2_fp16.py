@@ -103,7 +103,7 @@ class Exp2FP16(StreamPipeline):
         normal = n >= emin
         drop = Signal(range(width))
         m.d.comb += drop.eq(Mux(normal, d.p - FP16.man_bits, d.p - FP16.man_bits + emin - n))
-        q = codec.round_at(m, y, drop, "even")
+        q = y >> drop if d.truncate else codec.round_at(m, y, drop, "even")
         result = Signal(16)
         with m.If(special):
             m.d.comb += result.eq(special_code)

@@ -29,7 +29,7 @@ from ..golden.formats import FP16
 __all__ = ["Candidate", "evaluate", "estimate", "search", "synthesize_candidate", "main"]
 
 CODES = np.arange(1 << 16)
-FIELDS = ("seg_bits", "r_bits", "p", "b1", "b2", "q", "small_exp")
+FIELDS = ("seg_bits", "r_bits", "p", "b1", "b2", "q", "small_exp", "truncate")
 
 
 @dataclasses.dataclass
@@ -89,11 +89,19 @@ def estimate(design: model.Exp2FP16Design, patches: int) -> float:
 
 
 def _candidate(w: dict, accuracy: str, max_patches: int) -> Candidate | None:
-    design = model.Exp2FP16Design(accuracy, **w)
-    try:
-        wrong, max_ulp = evaluate(design, accuracy)
-    except (ValueError, OverflowError):
-        return None
+    """The candidate of widths ``w``; a truncating one gets the C0 bias (below one result ulp)
+    with the fewest wrong inputs."""
+    biases = range(1 << (w["p"] - FP16.man_bits)) if w.get("truncate") else [0]
+    best = None
+    for bias in biases:
+        design = model.Exp2FP16Design(accuracy, **w, bias=bias)
+        try:
+            wrong, max_ulp = evaluate(design, accuracy)
+        except (ValueError, OverflowError):
+            return None
+        if best is None or len(wrong) < len(best[1]):
+            best = (design, wrong, max_ulp)
+    design, wrong, max_ulp = best
     if len(wrong) > max_patches:
         return None
     design = dataclasses.replace(design, patches=tuple(int(c) for c in wrong))
@@ -119,8 +127,10 @@ def search(accuracy: str, max_patches: int, beam: int = 6, rounds: int = 40,
         for cand in frontier:
             w0 = _widths(cand.design)
             moves = []
+            if accuracy == "faithful":            # truncating is enough for faithful results
+                moves.append({**w0, "truncate": not w0["truncate"]})
             for f in FIELDS:
-                if w0[f] is None:
+                if w0[f] is None or f == "truncate":
                     continue
                 for d in (-1, 1, -2):
                     moves.append({**w0, f: w0[f] + d})
@@ -149,7 +159,8 @@ def _describe(d: model.Exp2FP16Design) -> str:
     kind = "linear" if d.b2 is None else f"quadratic b2={d.b2} q={d.q}"
     pos, neg = model.small_steps(d)
     return (f"{1 << d.seg_bits} segments, r={d.r_bits}, p={d.p}, b1={d.b1}, {kind}, "
-            f"|x| < 2^{d.small_exp} by {len(pos) + len(neg)} thresholds")
+            f"|x| < 2^{d.small_exp} by {len(pos) + len(neg)} thresholds"
+            + (", truncated" if d.truncate else ""))
 
 
 def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int, float]:
