@@ -4,7 +4,8 @@
     python -m baps_rtl.synth.exp2_fp16_search faithful [--patches 16] [--synthesize 6] [-o FILE]
 
 A beam search over the datapath widths (segments, offset bits, fraction bits of y, coefficient
-scales, the square's shift, linear or quadratic). Every candidate is checked on all 65,536 inputs
+scales, the square's shift, linear or quadratic), the small-|x| range handled by thresholds, and
+for faithful designs truncation with a C0 bias. Every candidate is checked on all 65,536 inputs
 by the bit-exact model: the inputs it gets wrong (not correctly rounded, or not faithful) become
 its patches (stored results, one comparator each), and a candidate needing more than ``--patches``
 is dropped. Candidates are ranked by a transistor estimate of their multipliers, adders, tables
