@@ -25,10 +25,10 @@ Algorithm (every step is an integer operation the RTL performs identically):
 5. Patches: the few inputs listed in the design (exact 2^x extremely close to a rounding
    boundary) take their stored result (``patch_values``).
 
-The widths, thresholds range and patch lists come from ``python -m
-baps_rtl.synth.exp2_fp16_search`` (docs/exp2_fp16_search.md); the test suite checks the stated
-accuracy of each variant on all 65,536 inputs, and that the arithmetic alone is wrong on exactly
-the patched inputs.
+The widths, the threshold range and the patch lists come from ``python -m
+baps_rtl.synth.exp2_fp16_search`` (tables in docs/exp2_fp16_search_correct.md and
+docs/exp2_fp16_search_faithful.md); the test suite checks the stated accuracy of each variant on
+all 65,536 inputs, and that the arithmetic alone is wrong on exactly the patched inputs.
 """
 
 from __future__ import annotations
@@ -134,21 +134,21 @@ def patch_values(design: Exp2FP16Design) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=None)
-def small_steps(design: Exp2FP16Design) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def small_steps(small_exp: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """For |x| < 2^small_exp, 2^x rounds to 1.0 plus or minus a few ulps, and the result steps
     monotonically with |x|: (positive, negative) tuples of magnitude codes (x & 0x7FFF) at which
     the result moves one code up (x > 0) or down (x < 0) from 0x3C00, from the mpmath reference.
     The RTL compares the magnitude with each (the 'comparators for tiny |x|')."""
     from .exp2 import exp2_reference
     ref = exp2_reference("fp16", "fp16").astype(np.int64)
-    top = int(FP16.encode(2.0 ** design.small_exp))
+    top = int(FP16.encode(2.0 ** small_exp))
     mags = np.arange(top)
     steps = []
     for sign in (0, 0x8000):
         out = ref[mags | sign]
         delta = np.abs(out - ONE)
         if np.any(np.diff(delta) < 0) or np.any(np.diff(delta) > 1):
-            raise ValueError(f"2^x is not a unit staircase below 2^{design.small_exp}")
+            raise ValueError(f"2^x is not a unit staircase below 2^{small_exp}")
         steps.append(tuple(int(c) for c in mags[1:][np.diff(delta) == 1]))
     return steps[0], steps[1]
 
@@ -188,7 +188,7 @@ def arithmetic(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
     drop = np.where(normal, design.p - 10, np.clip(design.p - 24 - n, 1, 62))
     k = y >> drop if design.truncate else _round_rne(y, drop)
     out = np.where(normal, np.minimum(((n + 15) << 10) + k - 1024, POS_INF), k)
-    pos, neg = small_steps(design)
+    pos, neg = small_steps(design.small_exp)
     mag = codes.astype(np.int64) & 0x7FFF
     up = np.searchsorted(np.asarray(pos, dtype=np.int64), mag, side="right")
     down = np.searchsorted(np.asarray(neg, dtype=np.int64), mag, side="right")

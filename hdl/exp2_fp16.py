@@ -62,7 +62,7 @@ class Exp2FP16(StreamPipeline):
             m.d.comb += [special.eq(1), special_code.eq(0)]
         with m.Elif(~codec.magnitude_at_least(FP16, x, 2.0 ** d.small_exp)):     # small |x|
             # 1.0 ± the number of thresholds at or below |x| (model.small_steps)
-            pos, neg = model.small_steps(d)
+            pos, neg = model.small_steps(d.small_exp)
             mag = x[:15]
             up, down = _thermometer_count(mag, pos), _thermometer_count(mag, neg)
             m.d.comb += [special.eq(1),

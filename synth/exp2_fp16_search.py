@@ -79,7 +79,7 @@ def estimate(design: model.Exp2FP16Design, patches: int) -> float:
     small-|x| threshold (a constant comparator), ~30 per fraction bit of the input shifter."""
     c = model.coefficients(design)
     w1, w0 = int(c[1].max()).bit_length(), int(c[0].max()).bit_length()
-    steps = sum(map(len, model.small_steps(design)))
+    steps = sum(map(len, model.small_steps(design.small_exp)))
     cost = 26 * design.r_bits * w1 + 26 * (design.p + 2) + 6 * (1 << design.seg_bits) * (w0 + w1)
     if design.b2 is not None:
         w2 = int(np.abs(c[2]).max()).bit_length()
@@ -158,7 +158,7 @@ def search(accuracy: str, max_patches: int, beam: int = 6, rounds: int = 40,
 
 def _describe(d: model.Exp2FP16Design) -> str:
     kind = "linear" if d.b2 is None else f"quadratic b2={d.b2} q={d.q}"
-    pos, neg = model.small_steps(d)
+    pos, neg = model.small_steps(d.small_exp)
     return (f"{1 << d.seg_bits} segments, r={d.r_bits}, p={d.p}, b1={d.b1}, {kind}, "
             f"|x| < 2^{d.small_exp} by {len(pos) + len(neg)} thresholds"
             + (", truncated" if d.truncate else ""))
