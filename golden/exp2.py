@@ -20,7 +20,7 @@ import numpy as np
 
 from .formats import NumberFormat, get_format
 
-__all__ = ["exp2_reference", "exp2_exact", "exp2_faithful_violations"]
+__all__ = ["exp2_reference", "exp2_exact", "exp2_bracket", "exp2_faithful_violations"]
 
 _PRECISIONS = (120, 200)
 _FAST_MARGIN = 2.0 ** -40
@@ -89,6 +89,15 @@ def _bracket(in_name: str, out_name: str) -> tuple[np.ndarray, np.ndarray]:
                      lad.codes[np.clip(r + direction, 0, len(lad.codes) - 2)], rn)
     lo, hi = np.minimum(rn, other), np.maximum(rn, other)
     return lo, hi
+
+
+def exp2_bracket(in_fmt: NumberFormat | str, out_fmt: NumberFormat | str
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) output codes bracketing the exact 2^x for every input code: the two finite
+    neighbours, or the exact code twice where 2^x is representable (and the specials)."""
+    in_name = in_fmt if isinstance(in_fmt, str) else in_fmt.name
+    out_name = out_fmt if isinstance(out_fmt, str) else out_fmt.name
+    return _bracket(in_name, out_name)
 
 
 def exp2_faithful_violations(in_fmt: NumberFormat | str, out_fmt: NumberFormat | str,

@@ -1,124 +1,145 @@
 """Bit-exact integer models of the ``Exp2FP16`` datapaths (FP16 in, 2^x in FP16).
 
-Two variants share one algorithm and differ in the widths of ``Exp2FP16Design``:
+Two registered designs share one algorithm and differ in their ``Exp2FP16Design`` (widths,
+choices and coefficient tables, stored as data in ``exp2_fp16_designs.json``):
 
-* ``CORRECT``: correctly rounded (RNE) for all 65,536 inputs — 64 segments, linear, 17-bit
-  fraction, 66 thresholds for |x| < 2^−5, 77 patches.
+* ``CORRECT``: correctly rounded (RNE) for all 65,536 inputs.
 * ``FAITHFUL``: every finite result is one of the two FP16 values bracketing the exact 2^x (within
-  1 ulp), exact where 2^x is representable — 16 segments, linear, 13-bit fraction biased up and
-  truncated (no rounding adder), 1 threshold, 2 patches.
+  1 ulp), exact where 2^x is representable.
 
 Algorithm (every step is an integer operation the RTL performs identically):
 
-1. Specials: NaN → 0x7E00, +Inf and x ≥ 16 → +Inf (0x7C00), −Inf and x ≤ −25 → +0.
-   Small |x| < 2^small_exp: 2^x rounds to 1.0 ± k ulps, k the number of thresholds at or below
-   |x| (``small_steps``, read off the mpmath reference: the comparators of the RTL).
-2. Range reduction: X = x·2^f_bits (f_bits = 10 − small_exp) is an exact signed integer for
-   every remaining x; n = X >> f_bits (floor), f = X mod 2^f_bits, so 2^x = 2^n · 2^(f/2^f_bits).
-3. 2^f on [0, 1): segment i = top ``seg_bits`` bits of f, offset r = the low bits of f, of which
-   the top ``r_bits`` are used (rt = r >> r_drop); a polynomial per segment in fixed point with
-   truncating shifts: y = C0[i] + (C1[i]·rt >> s1) [+ (C2[i]·((rt·rt) >> q) >> s2)],
-   y/2^p ≈ 2^f ∈ [1, 2].
-4. Rounding (RNE, or truncation with ``truncate``) of y·2^n to FP16: for n ≥ −14, k = y
-   rounded at p − 10 bits and code = ((n+15) << 10) + k − 1024 (a carry to 2.0 moves the
-   exponent); for −25 ≤ n < −14 (subnormal results), code = y rounded at p − 24 − n bits.
-5. Patches: the few inputs listed in the design (exact 2^x extremely close to a rounding
-   boundary) take their stored result (``patch_values``).
+1. Specials: NaN → 0x7E00; +Inf and x ≥ 16 → +Inf (0x7C00); −Inf and x ≤ −25 → +0. Small
+   |x| < 2^small_exp: 1.0 (``small_one``, a faithful design) or, correctly rounded, 1.0 ± k ulps,
+   k the number of thresholds at or below |x| (``small_steps``: the RTL's comparators).
+2. Range reduction: M = floor(|x|·2^f) (f = ``frac_bits``) by one left shift of the significand
+   (no right shift: exponents below small_exp were step 1's). X = M for x ≥ 0 and X = ~M (ones'
+   complement, no adder) for x < 0; n = X >> f (floor), F = X mod 2^f, so x ≈ n + F/2^f: a
+   negative x loses 2^−f, which ``carry_in`` gives back exactly (one more multiplier row).
+3. 2^(F/2^f) on [0, 1]: segment i = the top ``seg_bits`` of F, r = the next ``r_bits``;
+   y = C0[i] + (Σ_j r_j·C1'·2^j [+ C1' when carry_in and x < 0]) >> sh, with C1 = c1 indexed by
+   the top ``c1_index_bits`` of i and C1' = C1 with its bits of weight below
+   ``dropped_columns`` − j cleared (a truncated multiplier: no partial-product bit of weight
+   below 2^dropped_columns), sh = c1_bits − 1 − (p − seg_bits − r_bits); y/2^p ≈ 2^(F/2^f).
+4. Rounding of y·2^n to FP16, RNE (``rounding="even"``) or truncation (``"truncate"``): for
+   n ≥ −14, k = y rounded at p − 10 bits and code = ((n + 15) << 10) + k − 1024 (a carry to 2.0
+   moves the exponent); for n < −14 (subnormal results) code = y rounded at p − 24 − n bits.
+5. Patches: the few inputs listed in the design take their stored result (``patch_values``).
 
-The widths, the threshold range and the patch lists come from ``python -m
-baps_rtl.synth.exp2_fp16_search`` (tables in docs/exp2_fp16_search_correct.md and
-docs/exp2_fp16_search_faithful.md); the test suite checks the stated accuracy of each variant on
-all 65,536 inputs, and that the arithmetic alone is wrong on exactly the patched inputs.
+C0 and C1 come from ``golden.exp2_fp16_fit`` (an exact per-segment fit); the widths from
+``python -m baps_rtl.synth.exp2_fp16_search`` (tables in docs/). The test suite checks each
+design's stated accuracy on all 65,536 inputs, that the arithmetic alone is wrong exactly on
+the patched inputs, and that the fit reproduces the stored tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
 from .formats import FP16
 
-__all__ = ["Exp2FP16Design", "CORRECT", "FAITHFUL", "DESIGNS", "coefficients", "datapath",
-           "arithmetic", "patch_values",
-           "small_steps", "TINY_EXP", "NAN", "POS_INF", "ONE"]
+__all__ = ["Exp2FP16Design", "CORRECT", "FAITHFUL", "DESIGNS", "ROUNDINGS", "datapath",
+           "arithmetic", "fields", "segment_poly", "patch_values", "small_steps", "exp2_fp16",
+           "NAN", "POS_INF", "ONE", "X_HI", "X_LO"]
 
-TINY_EXP = -12       # |x| < 2^TINY_EXP: 2^x rounds to 1.0 (the default small_exp)
 NAN, POS_INF, ONE = 0x7E00, 0x7C00, 0x3C00
 X_HI = 16.0          # x ≥ 16 → +Inf
 X_LO = -25.0         # x ≤ −25 → +0
+ROUNDINGS = ("even", "truncate")
+CARRY_FLAG = 1 << 40  # ``fields``: marks r of a negative x whose design adds the carry-in row
 
 
 @dataclass(frozen=True)
 class Exp2FP16Design:
-    """Widths of one variant. ``b2 is None`` means linear (no square term)."""
+    """Widths, choices and tables of one FP16 EXP2 datapath (the module docstring's steps)."""
 
     name: str
-    seg_bits: int     # segments of [0, 1): 2^seg_bits
-    r_bits: int       # bits of the in-segment offset used
-    p: int            # fraction bits of y
-    b1: int           # C1 = round(a1 · 2^b1)
-    b2: int | None    # C2 = round(a2 · 2^b2)
-    q: int = 0        # rt·rt >> q
-    patches: tuple[int, ...] = ()   # input codes whose result is stored (see ``patch_values``)
-    small_exp: int = TINY_EXP       # |x| < 2^small_exp: result from thresholds (``small_steps``)
-    truncate: bool = False          # step 4 truncates instead of rounding (a faithful design)
-    bias: int = 0                   # added to every C0 (with truncation: y ≥ 2^f)
+    frac_bits: int            # f: M = floor(|x|·2^f)
+    seg_bits: int             # 2^seg_bits segments of [0, 1)
+    r_bits: int               # offset bits used (the top r_bits of the f − seg_bits under i)
+    p: int                    # fraction bits of y
+    c1_bits: int              # width of every C1
+    c1_index_bits: int        # C1 is shared by segments with the same top c1_index_bits
+    dropped_columns: int      # truncated multiplier: partial-product bits of weight < 2^this go
+    rounding: str             # "even" (RNE, correctly rounded) or "truncate" (faithful)
+    carry_in: bool            # x < 0: add the lost 2^−f back (one C1 row), so X is exact
+    small_exp: int            # |x| < 2^small_exp: step 1's small results
+    small_one: bool = False   # small results are 1.0 (faithful) instead of the thresholds
+    c0: tuple[int, ...] = ()  # 2^seg_bits entries
+    c1: tuple[int, ...] = ()  # 2^c1_index_bits entries
+    patches: tuple[int, ...] = ()   # input codes whose result is stored (``patch_values``)
+
+    def __post_init__(self):
+        problems = []
+        if self.rounding not in ROUNDINGS:
+            problems.append(f"rounding={self.rounding!r} (allowed: {', '.join(ROUNDINGS)})")
+        if not 1 <= self.seg_bits < self.frac_bits or not 1 <= self.r_bits <= self.r_room:
+            problems.append(f"seg_bits={self.seg_bits}, r_bits={self.r_bits} with frac_bits="
+                            f"{self.frac_bits} (need 1 ≤ seg_bits < frac_bits, 1 ≤ r_bits ≤ "
+                            "frac_bits − seg_bits)")
+        if not 0 <= self.c1_index_bits <= self.seg_bits:
+            problems.append(f"c1_index_bits={self.c1_index_bits} (0 … seg_bits={self.seg_bits})")
+        if self.p < 11 or self.c1_bits < 1 or self.product_shift < 0 or self.dropped_columns < 0:
+            problems.append(f"p={self.p}, c1_bits={self.c1_bits}, dropped_columns="
+                            f"{self.dropped_columns} (need p ≥ 11, c1_bits ≥ 1, product shift "
+                            f"c1_bits − 1 − (p − seg_bits − r_bits) = {self.product_shift} ≥ 0)")
+        if not -24 <= self.small_exp <= 0 or self.frac_bits + self.small_exp < 1 or \
+                self.shift_right > 10:
+            problems.append(f"small_exp={self.small_exp} with frac_bits={self.frac_bits}")
+        if self.c0 and (len(self.c0) != 1 << self.seg_bits
+                        or len(self.c1) != 1 << self.c1_index_bits
+                        or min(self.c1) < 0 or max(self.c1) >= 1 << self.c1_bits
+                        or min(self.c0) < 0 or max(self.c0) >= 1 << (self.p + 1)):
+            problems.append("coefficient tables of the wrong length or range")
+        if problems:
+            raise ValueError(f"Exp2FP16Design {self.name!r}: " + "; ".join(problems))
 
     @property
-    def f_bits(self) -> int:
-        """Fraction bits of the fixed-point x: exact for every |x| ≥ 2^small_exp."""
-        return FP16.man_bits - self.small_exp
+    def r_room(self) -> int:
+        return self.frac_bits - self.seg_bits
 
     @property
     def r_drop(self) -> int:
-        return self.f_bits - self.seg_bits - self.r_bits
+        return self.r_room - self.r_bits
 
     @property
-    def s1(self) -> int:      # a1·t in units of 2^-p: t = rt·2^-(seg_bits + r_bits)
-        return self.seg_bits + self.r_bits + self.b1 - self.p
+    def product_shift(self) -> int:
+        """sh: (C1·r) >> sh is in units of 2^−p (C1 has c1_bits, its top bit ~ the slope ln 2)."""
+        return self.c1_bits - 1 - (self.p - self.seg_bits - self.r_bits)
 
     @property
-    def s2(self) -> int:
-        return 2 * (self.seg_bits + self.r_bits) - self.q + self.b2 - self.p
+    def min_exponent_field(self) -> int:
+        """The smallest biased exponent field that goes through the datapath."""
+        return self.small_exp + FP16.bias
+
+    @property
+    def shift_right(self) -> int:
+        """M = (significand << (exponent field − min_exponent_field)) >> shift_right."""
+        return FP16.man_bits - self.small_exp - self.frac_bits
+
+    def widths(self) -> dict:
+        """Every field but the name and the fitted tables (what the fit and the search vary)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name not in ("name", "c0", "c1", "patches")}
 
 
-CORRECT = Exp2FP16Design("correct", seg_bits=6, r_bits=9, p=17, b1=10, b2=None, small_exp=-5,
-                         patches=(  # 77 inputs with 2^-5 <= |x| < 15
-            10244, 10334, 10424, 10738, 10916, 11005, 11094, 11575, 11662, 11900, 11943,
-            12178, 12402, 12804, 12814, 13335, 13813, 13954, 14355, 14626, 14840, 14986,
-            15150, 15231, 15255, 15339, 16017, 16124, 16197, 16279, 16766, 17278, 17599,
-            17855, 18111, 18367, 43046, 43188, 43212, 43283, 43664, 43688, 43736, 43784,
-            44024, 44040, 44149, 44161, 44258, 44319, 44515, 44688, 44887, 45050, 45346,
-            45528, 45813, 46096, 46267, 46524, 46621, 46731, 47066, 47295, 47743, 48095,
-            48233, 48315, 48388, 48495, 49282, 49794, 50241, 50497, 50753, 51009, 51971))
-
-FAITHFUL = Exp2FP16Design("faithful", seg_bits=4, r_bits=8, p=13, b1=6, b2=None,
-                          patches=(12789, 12799), small_exp=-11, truncate=True, bias=5)
-DESIGNS = {d.name: d for d in (CORRECT, FAITHFUL)}
+def _load() -> dict[str, Exp2FP16Design]:
+    text = resources.files(__package__).joinpath("exp2_fp16_designs.json").read_text()
+    out = {}
+    for name, d in json.loads(text).items():
+        out[name] = Exp2FP16Design(name=name, **{k: tuple(v) if isinstance(v, list) else v
+                                                 for k, v in d.items()})
+    return out
 
 
-@lru_cache(maxsize=None)
-def coefficients(design: Exp2FP16Design) -> tuple[np.ndarray, ...]:
-    """C0, C1 (and C2 for a quadratic) as int64 arrays of 2^seg_bits entries.
-
-    Each segment is fitted by least squares at Chebyshev nodes in float64; C0[0] is exactly 2^p,
-    so that integer x gives an exact power of two.
-    """
-    nseg = 1 << design.seg_bits
-    width = 2.0 ** -design.seg_bits
-    k = np.arange(64)
-    nodes = (np.cos((2 * k + 1) * np.pi / 128) + 1) / 2 * width     # on [0, width]
-    degree = 1 if design.b2 is None else 2
-    table = np.empty((degree + 1, nseg), dtype=np.int64)
-    scales = [design.p, design.b1, design.b2][:degree + 1]
-    for i in range(nseg):
-        fit = np.polyfit(nodes, np.exp2(i * width + nodes), degree)[::-1]   # a0, a1, (a2)
-        table[:, i] = [round(a * 2.0 ** s) for a, s in zip(fit, scales)]
-    table[0, 0] = 1 << design.p
-    table[0] += design.bias      # below one result ulp: truncation still gives 2^n exactly
-    return tuple(table)
+DESIGNS = _load()
+CORRECT, FAITHFUL = DESIGNS["correct"], DESIGNS["faithful"]
 
 
 @lru_cache(maxsize=None)
@@ -127,8 +148,7 @@ def patch_values(design: Exp2FP16Design) -> tuple[int, ...]:
 
     A few inputs whose exact 2^x lies extremely close to a rounding boundary need far more
     internal precision than all the others; storing their results (a comparator each in the RTL)
-    is much smaller than widening the whole datapath for them. The list is part of the design,
-    fixed in this file: any other input that comes out wrong fails the exhaustive tests."""
+    is much smaller than widening the whole datapath for them."""
     from .exp2 import exp2_exact
     return tuple(exp2_exact(float(FP16.decode(np.uint16(c))), FP16) for c in design.patches)
 
@@ -153,6 +173,47 @@ def small_steps(small_exp: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return steps[0], steps[1]
 
 
+def fields(codes, design: Exp2FP16Design):
+    """Steps 1–2 for FP16 codes: (in_datapath, n, i, r) as int64 arrays. ``in_datapath`` is false
+    for the inputs step 1 decides; r of a negative x carries ``CARRY_FLAG`` when the design adds
+    the carry-in row."""
+    codes = FP16.check_codes(codes).astype(np.int64)
+    sign = codes >> 15
+    e = (codes >> FP16.man_bits) & 31
+    sig = (codes & 1023) | 1024
+    d = design
+    with np.errstate(invalid="ignore"):
+        x = FP16.decode(codes)
+        inside = (np.abs(x) >= 2.0 ** d.small_exp) & (x < X_HI) & (x > X_LO)
+    amount = np.where(inside, e - d.min_exponent_field, 0)
+    mag = (sig << amount) >> d.shift_right
+    X = np.where(sign == 1, ~mag, mag)
+    f = d.frac_bits
+    n = X >> f
+    F = X & ((1 << f) - 1)
+    i = F >> d.r_room
+    r = (F & ((1 << d.r_room) - 1)) >> d.r_drop
+    if d.carry_in:
+        r = r | (sign * CARRY_FLAG)
+    return inside, n, i, r
+
+
+def segment_poly(design: Exp2FP16Design, c0, c1, r) -> np.ndarray:
+    """Step 3's y for offsets ``r`` (``fields``' r, carry flag included) and coefficients c0, c1
+    (scalars or arrays broadcast with r)."""
+    d = design
+    c1 = np.asarray(c1, dtype=np.int64)
+    r = np.asarray(r, dtype=np.int64)
+    acc = np.zeros(np.broadcast(c1, r).shape, dtype=np.int64)
+    for j in range(d.r_bits):
+        keep = max(d.dropped_columns - j, 0)
+        acc = acc + (((c1 >> keep) << keep) << j) * ((r >> j) & 1)
+    if d.carry_in:
+        keep = d.dropped_columns
+        acc = acc + ((c1 >> keep) << keep) * ((r & CARRY_FLAG) != 0)
+    return np.asarray(c0, dtype=np.int64) + (acc >> d.product_shift)
+
+
 def _round_rne(y: np.ndarray, drop: np.ndarray) -> np.ndarray:
     """y / 2^drop rounded to nearest, ties to even (drop ≥ 1)."""
     q = y >> drop
@@ -171,30 +232,37 @@ def datapath(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
 
 
 def arithmetic(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
-    """Steps 1–4 only (no patches): what the search checks to choose the patches."""
+    """Steps 1–4 only (no patches): what the fit checks to choose the patches."""
+    d = design
+    if not d.c0:
+        raise ValueError(f"Exp2FP16Design {d.name!r} has no coefficient tables (fit it first)")
     codes = FP16.check_codes(codes)
     x = FP16.decode(codes)
-    fb = design.f_bits
-    X, _ = FP16.to_fixed(codes, fb)          # exact for |x| ≥ 2^small_exp (smaller x: step 1)
-    n = X >> fb
-    f = X & ((1 << fb) - 1)
-    i = f >> (fb - design.seg_bits)
-    rt = (f & ((1 << (fb - design.seg_bits)) - 1)) >> design.r_drop
-    c = coefficients(design)
-    y = c[0][i] + ((c[1][i] * rt) >> design.s1)
-    if design.b2 is not None:
-        y = y + ((c[2][i] * ((rt * rt) >> design.q)) >> design.s2)
-    normal = n >= -14
-    drop = np.where(normal, design.p - 10, np.clip(design.p - 24 - n, 1, 62))
-    k = y >> drop if design.truncate else _round_rne(y, drop)
-    out = np.where(normal, np.minimum(((n + 15) << 10) + k - 1024, POS_INF), k)
-    pos, neg = small_steps(design.small_exp)
+    inside, n, i, r = fields(codes, d)
+    c0 = np.asarray(d.c0, dtype=np.int64)
+    c1 = np.asarray(d.c1, dtype=np.int64)
+    y = segment_poly(d, c0[i], c1[i >> (d.seg_bits - d.c1_index_bits)], r)
+    normal = n >= FP16.emin
+    if d.rounding == "truncate":
+        k0 = y >> (d.p - FP16.man_bits)
+        sub = np.clip(FP16.emin - 1 - n, 0, 62)
+        out = np.where(normal, ((n + FP16.bias + (k0 >> 11)) << 10) | (k0 & 1023),
+                       (k0 >> 1) >> sub)
+    else:
+        drop = np.where(normal, d.p - 10, np.clip(d.p - 24 - n, 1, 62))
+        k = _round_rne(y, drop)
+        out = np.where(normal, ((n + 15) << 10) + k - 1024, k)
+    out = np.where(inside, np.minimum(out, POS_INF), 0)
     mag = codes.astype(np.int64) & 0x7FFF
-    up = np.searchsorted(np.asarray(pos, dtype=np.int64), mag, side="right")
-    down = np.searchsorted(np.asarray(neg, dtype=np.int64), mag, side="right")
-    stepped = np.where(codes >= 0x8000, ONE - down, ONE + up)
+    if d.small_one:
+        small = np.full(len(codes), ONE)
+    else:
+        pos, neg = small_steps(d.small_exp)
+        up = np.searchsorted(np.asarray(pos, dtype=np.int64), mag, side="right")
+        down = np.searchsorted(np.asarray(neg, dtype=np.int64), mag, side="right")
+        small = np.where(codes >= 0x8000, ONE - down, ONE + up)
     with np.errstate(invalid="ignore"):
-        out = np.where(np.abs(x) < 2.0 ** design.small_exp, stepped, out)
+        out = np.where(np.abs(x) < 2.0 ** d.small_exp, small, out)
         out = np.where(x >= X_HI, POS_INF, out)
         out = np.where(x <= X_LO, 0, out)
     out = np.where(np.isnan(x), NAN, out)

@@ -1,4 +1,4 @@
-"""``Exp2FP16``: the FP16 EXP2 baseline, 2^x correctly rounded (RNE) for all 65,536 inputs."""
+"""``Exp2FP16``: the FP16 EXP2 baseline, 2^x correctly rounded (RNE) or faithful, all inputs."""
 
 from __future__ import annotations
 
@@ -21,8 +21,12 @@ class Exp2FP16(StreamPipeline):
     """2^x of an FP16 code to FP16, subnormal outputs, overflow → +Inf, NaN → 0x7E00.
 
     ``accuracy="correct"``: correctly rounded (RNE) for all inputs. ``accuracy="faithful"``:
-    within 1 ulp, exact where 2^x is representable. Widths, small-|x| thresholds and patched
-    inputs: ``golden.exp2_fp16_model`` (``CORRECT``, ``FAITHFUL``), with which it is bit-exact.
+    within 1 ulp, exact where 2^x is representable. Widths, coefficient tables, small-|x|
+    handling and patched inputs: ``golden.exp2_fp16_model`` (``CORRECT``, ``FAITHFUL``), with which
+    it is bit-exact (the model's steps 1–5).
+
+    Stage 1: specials, x → M = floor(|x|·2^f) (one left shift), ones' complement for x < 0.
+    Stage 2: the segment tables, the truncated multiplier and C0 in one sum, rounding and packing.
     Streams: one FP16 code per beat in and out; latency 2 cycles, one result per cycle.
     """
 
@@ -37,9 +41,9 @@ class Exp2FP16(StreamPipeline):
         super().__init__(unsigned(16), unsigned(16))
 
     @classmethod
-    def _with_widths(cls, design: model.Exp2FP16Design) -> "Exp2FP16":
-        """A unit with candidate widths (the width search synthesizes candidates this way; only
-        the registered accuracies are verified on the RTL)."""
+    def _with_design(cls, design: model.Exp2FP16Design) -> "Exp2FP16":
+        """A unit built from a fitted candidate design (the width search synthesizes candidates
+        this way; only the registered accuracies are verified on the RTL by the test suite)."""
         unit = cls()
         unit._design = design
         return unit
@@ -51,7 +55,6 @@ class Exp2FP16(StreamPipeline):
     def datapath(self, m, x, reg):
         d = self._design
         f = codec.decode(m, FP16, x)
-        # Stage 1: specials, exact fixed point X = x·2^22, segment lookup.
         special = Signal()
         special_code = Signal(16)
         with m.If(f.nan):
@@ -61,54 +64,79 @@ class Exp2FP16(StreamPipeline):
         with m.Elif(f.sign & codec.magnitude_at_least(FP16, x, model.X_LO)):    # x ≤ −25, −Inf
             m.d.comb += [special.eq(1), special_code.eq(0)]
         with m.Elif(~codec.magnitude_at_least(FP16, x, 2.0 ** d.small_exp)):     # small |x|
-            # 1.0 ± the number of thresholds at or below |x| (model.small_steps)
-            pos, neg = model.small_steps(d.small_exp)
-            mag = x[:15]
-            up, down = _thermometer_count(mag, pos), _thermometer_count(mag, neg)
-            m.d.comb += [special.eq(1),
-                         special_code.eq(Mux(f.sign, model.ONE - down, model.ONE + up))]
+            if d.small_one:
+                m.d.comb += [special.eq(1), special_code.eq(model.ONE)]
+            else:         # 1.0 ± the number of thresholds at or below |x| (model.small_steps)
+                pos, neg = model.small_steps(d.small_exp)
+                up, down = _thermometer_count(x[:15], pos), _thermometer_count(x[:15], neg)
+                m.d.comb += [special.eq(1),
+                             special_code.eq(Mux(f.sign, model.ONE - down, model.ONE + up))]
         if d.patches:                                     # stored results (model.patch_values)
             with m.Switch(x):
                 for code, value in zip(d.patches, model.patch_values(d)):
                     with m.Case(code):
                         m.d.comb += [special.eq(1), special_code.eq(value)]
 
-        # |x| < 32 and |x| ≥ 2^small_exp wherever X is used: only left shifts
-        fb = d.f_bits
-        fixed = codec.to_fixed(m, FP16, f, fb, 5, min_exponent=d.small_exp).t
+        # Stage 1: M = (significand << (exponent − small_exp)) >> shift_right; X = M or ~M.
+        fb = d.frac_bits
+        amount = Signal((4 - d.small_exp).bit_length())   # exponents small_exp … 4
+        m.d.comb += amount.eq(f.exponent - d.small_exp)
+        sig = f.sig | (1 << FP16.man_bits)                # only normal inputs reach here
+        shifted = Signal(len(sig) + (1 << len(amount)))
+        m.d.comb += shifted.eq(sig << amount)
+        mag = Signal(fb + 5)                              # |x| < 32
+        m.d.comb += mag.eq(shifted[d.shift_right:])
+        fixed = Signal(fb + 6)
+        m.d.comb += fixed.eq(Cat(mag, C(0, 1)) ^ f.sign.replicate(fb + 6))
         n = fixed[fb:].as_signed()
-        frac = fixed[:fb]
-        seg = frac[fb - d.seg_bits:]
-        rt = frac[d.r_drop:fb - d.seg_bits]
+        seg = fixed[d.r_room:fb]
+        r = fixed[d.r_drop:d.r_room]
+        neg = f.sign
+        special, special_code, n, r, seg, neg = map(reg, (special, special_code, n, r, seg, neg))
 
-        tables = model.coefficients(d)
-        coeffs = [Signal(range(int(t.max()) + 1), name=f"c{k}") for k, t in enumerate(tables)]
+        # Stage 2: y = C0[seg] + (Σ r_j·C1'·2^j [+ neg·C1']) >> sh, C1' the truncated multiplier.
+        c0 = Signal(range(max(d.c0) + 1), name="c0")
+        c1 = Signal(range(max(d.c1) + 1), name="c1")
+        group = d.seg_bits - d.c1_index_bits
         with m.Switch(seg):
             for i in range(1 << d.seg_bits):
                 with m.Case(i):
-                    m.d.comb += [c.eq(int(t[i])) for c, t in zip(coeffs, tables)]
+                    m.d.comb += [c0.eq(d.c0[i]), c1.eq(d.c1[i >> group])]
+        rows = []
+        for j in range(d.r_bits):
+            keep = max(d.dropped_columns - j, 0)
+            rows.append(r[j] * (((c1 >> keep) << keep) << j))
+        if d.carry_in:                                    # x < 0: r + 1, X = −M exactly
+            keep = d.dropped_columns
+            rows.append(neg * ((c1 >> keep) << keep))
+        product = rows[0]
+        for row in rows[1:]:
+            product = product + row
+        y = Signal(d.p + 2)
+        m.d.comb += y.eq(c0 + (product >> d.product_shift))
 
-        special, special_code = reg(special), reg(special_code)
-        n, rt = reg(n), reg(rt)
-        coeffs = [reg(c) for c in coeffs]
-
-        # Stage 2: y ≈ 2^f·2^p, one RNE rounding at p−10 (+ the subnormal shift), pack.
-        width = d.p + 2
-        y = Signal(width)
-        poly = coeffs[0] + ((coeffs[1] * rt) >> d.s1)
-        if d.b2 is not None:
-            poly = poly + ((coeffs[2] * ((rt * rt) >> d.q)) >> d.s2)
-        m.d.comb += y.eq(poly)
-        emin = FP16.emin
+        emin, mw = FP16.emin, FP16.man_bits
         normal = n >= emin
-        drop = Signal(range(width))
-        m.d.comb += drop.eq(Mux(normal, d.p - FP16.man_bits, d.p - FP16.man_bits + emin - n))
-        q = y >> drop if d.truncate else codec.round_at(m, y, drop, "even")
+        if d.rounding == "truncate":
+            top = y[d.p - mw:]                            # y truncated to 12 bits: [1024, 2048]
+            shift = Signal(4)
+            m.d.comb += shift.eq(emin - 1 - n)            # subnormal: 1 … 11 bits more
+            subnormal = Signal(mw + 1)
+            m.d.comb += subnormal.eq(top[1:] >> shift)
+            k = Signal(mw + 2)
+            m.d.comb += k.eq(Mux(normal, top, subnormal))
+        else:
+            sub = Signal(4)
+            m.d.comb += sub.eq(Mux(normal, 0, emin - n))
+            drop = Signal(5)
+            m.d.comb += drop.eq(d.p - mw + sub)
+            k = codec.round_at(m, y, drop, "even")
+        exponent = Signal(6)
+        m.d.comb += exponent.eq(n + FP16.bias + k[mw + 1])   # a carry to 2.0 moves it
+        code = Signal(16)
+        m.d.comb += code.eq(Mux(normal, Cat(k[:mw], exponent[:5]), k))
         result = Signal(16)
-        with m.If(special):
-            m.d.comb += result.eq(special_code)
-        with m.Else():
-            m.d.comb += result.eq(codec.ieee_code(FP16, n, q, normal))
+        m.d.comb += result.eq(Mux(special, special_code, code))
         return reg(result)
 
 
