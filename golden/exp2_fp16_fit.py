@@ -4,7 +4,8 @@ For given widths, every FP16 input that reaches the polynomial (step 3 of the mo
 integer interval of y that gives its required result: the correctly rounded code (RNE designs)
 or one of the two codes bracketing the exact 2^x (truncating designs), with the rounding at the
 input's own position (subnormal results round coarser). Inputs of one segment share C0, inputs of
-one C1 group share C1. For each group the fit tries the C1 values around the slope of 2^x and,
+one C1 group share C1 (and with ``small_one``, a small |x| for which 1.0 is not allowed is a
+patch). For each group the fit tries the C1 values around the slope of 2^x and,
 for each, puts every segment's C0 where the most of its inputs' intervals overlap (a sweep over
 the interval ends, the lowest point of the best overlap); the smallest C1 (within ``spread`` of
 the slope) leaving the fewest inputs uncovered wins. The uncovered inputs are the
@@ -99,4 +100,19 @@ def fit(design: model.Exp2FP16Design, spread: int = 5) -> model.Exp2FP16Design:
             sel = members[i]
             y = model.segment_poly(d, value, c1[g], r[sel])
             patches += [int(c) for c in sel[(y < lo[sel]) | (y > hi[sel])]]
+    if d.small_one:                     # 1.0 for every small |x|: patch those it does not suit
+        patches += [int(c) for c in _small_codes(d) if not _allowed(d, c, model.ONE)]
     return dataclasses.replace(d, c0=tuple(c0), c1=tuple(c1), patches=tuple(sorted(patches)))
+
+
+def _small_codes(design: model.Exp2FP16Design) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(np.abs(FP16.decode(CODES.astype(np.uint16)))
+                              < 2.0 ** design.small_exp)
+
+
+def _allowed(design: model.Exp2FP16Design, code: int, result: int) -> bool:
+    if design.rounding == "even":
+        return int(exp2_reference("fp16", "fp16")[code]) == result
+    lo, hi = exp2_bracket("fp16", "fp16")
+    return result in (int(lo[code]), int(hi[code]))

@@ -45,7 +45,7 @@ import numpy as np
 from .formats import FP16
 
 __all__ = ["Exp2FP16Design", "CORRECT", "FAITHFUL", "DESIGNS", "ROUNDINGS", "datapath",
-           "arithmetic", "fields", "segment_poly", "patch_values", "small_steps", "exp2_fp16",
+           "arithmetic", "fields", "segment_poly", "round_result", "patch_values", "small_steps", "exp2_fp16",
            "NAN", "POS_INF", "ONE", "X_HI", "X_LO"]
 
 NAN, POS_INF, ONE = 0x7E00, 0x7C00, 0x3C00
@@ -89,9 +89,10 @@ class Exp2FP16Design:
             problems.append(f"p={self.p}, c1_bits={self.c1_bits}, dropped_columns="
                             f"{self.dropped_columns} (need p ≥ 11, c1_bits ≥ 1, product shift "
                             f"c1_bits − 1 − (p − seg_bits − r_bits) = {self.product_shift} ≥ 0)")
-        if not -24 <= self.small_exp <= 0 or self.frac_bits + self.small_exp < 1 or \
-                self.shift_right > 10:
-            problems.append(f"small_exp={self.small_exp} with frac_bits={self.frac_bits}")
+        if not FP16.emin <= self.small_exp <= 0 or not 0 <= self.shift_right <= FP16.man_bits:
+            problems.append(f"small_exp={self.small_exp} with frac_bits={self.frac_bits} (need "
+                            f"{FP16.emin} ≤ small_exp ≤ 0 and 0 ≤ 10 − small_exp − frac_bits ≤ 10:"
+                            " every x ≥ 2^small_exp exact to at most frac_bits bits)")
         if self.c0 and (len(self.c0) != 1 << self.seg_bits
                         or len(self.c1) != 1 << self.c1_index_bits
                         or min(self.c1) < 0 or max(self.c1) >= 1 << self.c1_bits
@@ -222,6 +223,21 @@ def _round_rne(y: np.ndarray, drop: np.ndarray) -> np.ndarray:
     return q + ((rem > half) | ((rem == half) & (q & 1 == 1)))
 
 
+def round_result(design: Exp2FP16Design, n, y) -> np.ndarray:
+    """Step 4: the FP16 code of (y/2^p)·2^n, rounded by the design's rule (int64)."""
+    n = np.asarray(n, dtype=np.int64)
+    y = np.asarray(y, dtype=np.int64)
+    normal = n >= FP16.emin
+    if design.rounding == "truncate":
+        k0 = y >> (design.p - FP16.man_bits)
+        sub = np.clip(FP16.emin - 1 - n, 0, 62)
+        return np.where(normal, ((n + FP16.bias + (k0 >> 11)) << 10) | (k0 & 1023),
+                        (k0 >> 1) >> sub)
+    drop = np.where(normal, design.p - 10, np.clip(design.p - 24 - n, 1, 62))
+    k = _round_rne(y, drop)
+    return np.where(normal, ((n + 15) << 10) + k - 1024, k)
+
+
 def datapath(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
     """Steps 1–4 for FP16 codes, then the patched codes; uint16 output codes."""
     codes = FP16.check_codes(codes)
@@ -242,16 +258,7 @@ def arithmetic(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
     c0 = np.asarray(d.c0, dtype=np.int64)
     c1 = np.asarray(d.c1, dtype=np.int64)
     y = segment_poly(d, c0[i], c1[i >> (d.seg_bits - d.c1_index_bits)], r)
-    normal = n >= FP16.emin
-    if d.rounding == "truncate":
-        k0 = y >> (d.p - FP16.man_bits)
-        sub = np.clip(FP16.emin - 1 - n, 0, 62)
-        out = np.where(normal, ((n + FP16.bias + (k0 >> 11)) << 10) | (k0 & 1023),
-                       (k0 >> 1) >> sub)
-    else:
-        drop = np.where(normal, d.p - 10, np.clip(d.p - 24 - n, 1, 62))
-        k = _round_rne(y, drop)
-        out = np.where(normal, ((n + 15) << 10) + k - 1024, k)
+    out = round_result(d, n, y)
     out = np.where(inside, np.minimum(out, POS_INF), 0)
     mag = codes.astype(np.int64) & 0x7FFF
     if d.small_one:

@@ -1,60 +1,75 @@
-"""Constant tables of the structured EXP2 units, computed here once (the hardware only reads them).
+"""The structure of 2^x over HiF8 inputs, as data for the structured EXP2 unit (``impl="split"``).
 
-* ``pow2_codes(fmt)``: the code of 2^n for every integer n where the code is not 0 or +Inf
-  (rounded once by the format's rule, so 2^(lowest − 1) becomes the smallest value under TA).
-* ``fraction_table(fmt, w)``: for k = 0 … 7, 2^(k/8) rounded once to a significand of ``w``
-  fraction bits by the format's tie rule, as (carry, mantissa) with 2^(k/8) ≈ (carry + 1 +
-  mantissa/2^w).
-* ``small_codes(in_fmt, out_fmt)``: input codes with 0 < |x| < 1 whose 2^x is not 1.0, with the
-  correctly rounded result.
+HiF8's dot field fixes, for every input code, the row (stored exponent width D and mantissa width)
+and, with the exponent bits, the binade: inputs of one (sign, row, exponent) group differ only in
+their mantissa M. ``exp2_groups(out_format)`` lists the groups whose 2^x is not 1.0 (1.0, the
+result of every tiny |x|, is the unit's default), merged where their results are identical
+("outputs shared between codes"), each with its kind:
+
+* ``constant``: one result for the whole group (overflow, underflow, and tiny |x| that round
+  to a neighbour of 1.0);
+* ``stepped``: results that step by a fixed power of two in M, i.e. the first result plus M
+  shifted (bare powers of two: integer x gives 2^n, and HiF8's codes of successive powers of
+  two, or of half-integer steps, are successive codes): wiring, no table;
+* ``table``: anything else, a table on M alone (at most 8 entries).
+
+Results are correctly rounded (``exp2_reference``); the groups cover every code whose result is
+not 1.0, which the tests check against the reference.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
-import mpmath
-
 from .exp2 import exp2_reference
-from .formats import NumberFormat, get_format
+from .formats import HIF8, get_format
 
-__all__ = ["pow2_codes", "fraction_table", "small_codes"]
-
-
-@lru_cache(maxsize=None)
-def pow2_codes(out_format: str) -> dict[int, int]:
-    """{n: code of 2^n} for every n whose code is neither +0 nor the overflow code."""
-    fmt = get_format(out_format)
-    lo, hi = fmt.binade_range
-    out = {}
-    for n in range(lo - 4, hi + 4):
-        code = int(fmt.round_exact(mpmath.ldexp(mpmath.mpf(1), n)))
-        if code != 0 and code != fmt.overflow_code():
-            out[n] = code
-    return out
+__all__ = ["Exp2Group", "exp2_groups"]
 
 
-@lru_cache(maxsize=None)
-def fraction_table(out_format: str, w: int) -> tuple[tuple[int, int], ...]:
-    """(carry, mantissa) of 2^(k/8), k = 0 … 7, rounded once to ``w`` fraction bits with
-    ``out_format``'s tie rule (the significand of 2^(n + k/8) in a binade of width ``w``)."""
-    fmt: NumberFormat = get_format(out_format)
-    rows = []
-    for k in range(8):
-        scaled = mpmath.power(2, mpmath.mpf(k) / 8) * 2 ** w if k else mpmath.mpf(2 ** w)
-        low = int(mpmath.floor(scaled))
-        frac = scaled - low
-        up = frac > 0.5 or (frac == 0.5 and (fmt.ties == "away" or low % 2 == 1))
-        offset = low + int(up) - 2 ** w
-        rows.append((offset >> w, offset & ((1 << w) - 1)))
-    return tuple(rows)
+@dataclass(frozen=True)
+class Exp2Group:
+    """Input codes matching any of ``patterns`` ('0', '1', '-' per bit, MSB first) have
+    2^x = ``results[M]``, M the low ``mant_bits`` bits of the code."""
+
+    patterns: tuple[str, ...]
+    mant_bits: int
+    results: tuple[int, ...]
+
+    @property
+    def kind(self) -> str:
+        if len(set(self.results)) == 1:
+            return "constant"
+        return "stepped" if self.step_shift is not None else "table"
+
+    @property
+    def step_shift(self) -> int | None:
+        """s when results[M] = results[0] + (M << s) for every M, else None."""
+        step = self.results[1] - self.results[0] if len(self.results) > 1 else 0
+        if step <= 0 or step & (step - 1):
+            return None
+        if any(r != self.results[0] + k * step for k, r in enumerate(self.results)):
+            return None
+        return step.bit_length() - 1
 
 
 @lru_cache(maxsize=None)
-def small_codes(in_format: str, out_format: str) -> dict[int, int]:
-    """{input code: result} for 0 < |x| < 1 where 2^x does not round to 1.0."""
-    ref = exp2_reference(in_format, out_format)
+def exp2_groups(out_format: str) -> tuple[Exp2Group, ...]:
+    """The groups of 2^x (HiF8 in, ``out_format`` out) whose results are not 1.0, identical
+    groups merged (first-seen order, sign 0 first, rows in HiF8's order, exponent bits
+    ascending), returned last group first (the unit's assignment order)."""
+    ref = exp2_reference("hif8", out_format)
     one = int(get_format(out_format).encode(1.0))
-    values = get_format(in_format).all_values
-    return {c: int(ref[c]) for c in range(len(values))
-            if 0 < abs(values[c]) < 1 and int(ref[c]) != one}
+    merged: dict[tuple, list[str]] = {}
+    for sign in (0, 1):
+        for prefix, d, mb in HIF8.rows:
+            ebits = d or 0
+            for e in range(1 << ebits):
+                head = str(sign) + prefix + (format(e, f"0{ebits}b") if ebits else "")
+                results = tuple(int(ref[int(head, 2) << mb | m]) for m in range(1 << mb))
+                if set(results) == {one}:
+                    continue
+                key = (0, results[:1]) if len(set(results)) == 1 else (mb, results)
+                merged.setdefault(key, []).append(head + "-" * mb)
+    return tuple(Exp2Group(tuple(p), mb, res) for (mb, res), p in reversed(merged.items()))

@@ -1,173 +1,126 @@
-"""Width search for the FP16 EXP2 baselines (``golden.exp2_fp16_model``).
+"""Design-space search for the FP16 EXP2 baselines (``golden.exp2_fp16_model``).
 
-    python -m baps_rtl.synth.exp2_fp16_search correct  [--patches 96] [--synthesize 6] [-o FILE]
-    python -m baps_rtl.synth.exp2_fp16_search faithful [--patches 16] [--synthesize 6] [-o FILE]
+    python -m baps_rtl.synth.exp2_fp16_search correct  [--patches 40] [--synthesize 8] [-o FILE] [--write]
+    python -m baps_rtl.synth.exp2_fp16_search faithful [--patches 0]  [--synthesize 8] [-o FILE] [--write]
 
-A beam search over the datapath widths (segments, offset bits, fraction bits of y, coefficient
-scales, the square's shift, linear or quadratic), the small-|x| range handled by thresholds, and
-for faithful designs truncation with a C0 bias. Every candidate is checked on all 65,536 inputs
-by the bit-exact model: the inputs it gets wrong (not correctly rounded, or not faithful) become
-its patches (stored results, one comparator each), and a candidate needing more than ``--patches``
-is dropped. Candidates are ranked by a transistor estimate of their multipliers, adders, tables
-and patches; the best ``--synthesize`` are synthesized with the flow of every other row (generic
-library, ``abc -g cmos2``) and the table of all synthesized candidates is written as Markdown.
+A grid over the datapath's widths and choices (fixed-point fraction bits and the small-|x| range,
+segments, offset bits, fraction bits of y, C1 width and sharing, dropped partial-product
+columns of the truncated multiplier, the carry-in row). Every candidate is fitted exactly
+(``golden.exp2_fp16_fit``) and so checked on all 65,536 inputs: the inputs it cannot cover
+become its patches (stored results, one comparator each), and a candidate needing more than
+``--patches`` is dropped. Candidates are ranked by a transistor estimate (table bits,
+partial-product bits, shifter, thresholds, patches); the best ``--synthesize`` are synthesized
+with the flow of every other area row (generic library, ``abc -g cmos2``, flip-flops excluded
+from the logic transistors) and the table of all synthesized candidates is written as Markdown.
+``--write`` stores the candidate with the fewest logic transistors as the registered design
+(``golden/exp2_fp16_designs.json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
+import json
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from ..golden import exp2_fp16_model as model
-from ..golden.exp2 import exp2_faithful_violations, exp2_reference
-from ..golden.formats import FP16
+from ..golden.exp2_fp16_fit import fit
 
-__all__ = ["Candidate", "evaluate", "estimate", "search", "synthesize_candidate", "main"]
-
-CODES = np.arange(1 << 16)
-FIELDS = ("seg_bits", "r_bits", "p", "b1", "b2", "q", "small_exp", "truncate")
+__all__ = ["Candidate", "GRIDS", "candidates", "estimate", "search", "synthesize_candidate",
+           "write_designs", "main"]
 
 
 @dataclasses.dataclass
 class Candidate:
     design: model.Exp2FP16Design
-    wrong: int                  # inputs the arithmetic gets wrong (the patches)
-    max_ulp: int                # largest distance in codes from the correct result, before patching
-    estimate: float             # transistor estimate
+    estimate: float                 # transistor estimate
     logic_transistors: int | None = None
     ge: float | None = None
 
-
-def _widths(design: model.Exp2FP16Design) -> dict:
-    return {f: getattr(design, f) for f in FIELDS}
-
-
-def _valid(w: dict) -> bool:
-    if not (-12 <= w["small_exp"] <= -3 and 3 <= w["seg_bits"] <= 7
-            and 4 <= w["r_bits"] <= FP16.man_bits - w["small_exp"] - w["seg_bits"]
-            and 12 <= w["p"] <= 30 and 4 <= w["b1"] <= 30):
-        return False
-    if w["b2"] is None and w["q"] != 0:
-        return False                   # q is unused by a linear candidate: one spelling only
-    if w["b2"] is not None and not (2 <= w["b2"] <= 24 and 0 <= w["q"] <= 2 * w["r_bits"] - 2):
-        return False
-    design = model.Exp2FP16Design("candidate", **w)
-    return design.s1 >= 0 and (w["b2"] is None or design.s2 >= 0)
+    @property
+    def patches(self) -> int:
+        return len(self.design.patches)
 
 
-def evaluate(design: model.Exp2FP16Design, accuracy: str) -> tuple[np.ndarray, int]:
-    """(input codes the arithmetic gets wrong, largest code distance from the correct result)."""
-    ref = exp2_reference("fp16", "fp16").astype(np.int64)
-    got = model.arithmetic(CODES, design).astype(np.int64)
-    finite = ~np.isnan(FP16.decode(CODES.astype(np.uint16)))
-    max_ulp = int(np.abs(got - ref)[finite].max())
-    if accuracy == "correct":
-        wrong = np.nonzero(got != ref)[0]
-    else:
-        wrong = np.asarray(exp2_faithful_violations("fp16", "fp16", got.astype(np.uint16)))
-    return wrong, max_ulp
+# The axes searched per accuracy: (frac_bits, small_exp) pairs, then every other axis; r_bits
+# is given as "frac_bits − seg_bits − r_drop". The registered designs lie on these grids.
+GRIDS = {
+    "correct": {
+        "range": [(15, -5), (16, -6), (17, -7)], "seg_bits": [6, 7], "r_drop": [0],
+        "p": [17, 18], "c1_extra": [0, 1], "dropped_columns": [2, 4, 6, 7],
+        "c1_shared": [0, 1], "carry_in": [True], "small_one": [False], "rounding": ["even"],
+    },
+    "faithful": {
+        "range": [(11, -10), (12, -11)], "seg_bits": [5, 6, 7], "r_drop": [0, 1],
+        "p": [12, 13], "c1_extra": [-1, 0, 1], "dropped_columns": [2, 3, 4, 5],
+        "c1_shared": [1, 2], "carry_in": [False, True], "small_one": [True],
+        "rounding": ["truncate"],
+    },
+}
 
 
-def estimate(design: model.Exp2FP16Design, patches: int) -> float:
-    """A transistor estimate: ~26 per partial-product bit of a multiplier, ~26 per adder bit,
-    ~6 per table bit, ~50 per patch (a 16-bit constant comparator, shared by ABC), ~45 per
-    small-|x| threshold (a constant comparator), ~30 per fraction bit of the input shifter."""
-    c = model.coefficients(design)
-    w1, w0 = int(c[1].max()).bit_length(), int(c[0].max()).bit_length()
-    steps = sum(map(len, model.small_steps(design.small_exp)))
-    cost = 26 * design.r_bits * w1 + 26 * (design.p + 2) + 6 * (1 << design.seg_bits) * (w0 + w1)
-    if design.b2 is not None:
-        w2 = int(np.abs(c[2]).max()).bit_length()
-        sq = 2 * design.r_bits - design.q
-        cost += 13 * design.r_bits ** 2 + 26 * w2 * sq + 26 * (design.p + 2)
-        cost += 6 * (1 << design.seg_bits) * w2
-    return cost + 50 * patches + 45 * steps + 30 * design.f_bits
-
-
-def _candidate(w: dict, accuracy: str, max_patches: int) -> Candidate | None:
-    """The candidate of widths ``w``; a truncating one gets the C0 bias (below one result ulp)
-    with the fewest wrong inputs."""
-    biases = range(1 << (w["p"] - FP16.man_bits)) if w.get("truncate") else [0]
-    best = None
-    for bias in biases:
-        design = model.Exp2FP16Design(accuracy, **w, bias=bias)
+def candidates(accuracy: str, grid: dict | None = None) -> list[model.Exp2FP16Design]:
+    """Every valid unfitted design on the grid (c1_bits = p − seg_bits − 1 + c1_extra: the slope
+    to the precision a segment's span needs at p fraction bits; r_bits = frac_bits − seg_bits −
+    r_drop; c1_index_bits = seg_bits − c1_shared)."""
+    g = GRIDS[accuracy] if grid is None else grid
+    out = []
+    axes = [k for k in g if k != "range"]
+    for (fb, small_exp), *values in itertools.product(g["range"], *(g[k] for k in axes)):
+        w = dict(zip(axes, values))
+        s = w.pop("seg_bits")
+        r_bits = fb - s - w.pop("r_drop")
+        c1_bits = w["p"] - s - 1 + w.pop("c1_extra")
+        c1_index_bits = s - w.pop("c1_shared")
         try:
-            wrong, max_ulp = evaluate(design, accuracy)
-        except (ValueError, OverflowError):
-            return None
-        if best is None or len(wrong) < len(best[1]):
-            best = (design, wrong, max_ulp)
-    design, wrong, max_ulp = best
-    if len(wrong) > max_patches:
-        return None
-    design = dataclasses.replace(design, patches=tuple(int(c) for c in wrong))
-    return Candidate(design, len(wrong), max_ulp, estimate(design, len(wrong)))
+            out.append(model.Exp2FP16Design(
+                accuracy, frac_bits=fb, seg_bits=s, r_bits=r_bits, c1_bits=c1_bits,
+                c1_index_bits=c1_index_bits, small_exp=small_exp, **w))
+        except ValueError:
+            continue                    # an impossible combination (e.g. a negative shift)
+    return out
 
 
-def search(accuracy: str, max_patches: int, beam: int = 6, rounds: int = 40,
+def estimate(d: model.Exp2FP16Design) -> float:
+    """A transistor estimate: ~1.4 per table bit, ~50 per partial-product bit (and per bit of
+    C0 summed), ~12 per bit and level of the input shifter, ~40 per small-|x| threshold, ~50
+    per patch, ~45 per bit of the output's rounding or subnormal shift."""
+    table = (1 << d.seg_bits) * (d.p + 1) + (1 << d.c1_index_bits) * d.c1_bits
+    pp = sum(max(d.c1_bits - max(d.dropped_columns - j, 0), 0) for j in range(d.r_bits))
+    pp += d.c1_bits - d.dropped_columns if d.carry_in else 0
+    levels = (4 - d.small_exp).bit_length()
+    thresholds = 0 if d.small_one else sum(map(len, model.small_steps(d.small_exp)))
+    rounding = (d.p + 2) * (2 if d.rounding == "even" else 1)
+    return (1.4 * table + 50 * (pp + d.p + 1) + 12 * (d.frac_bits + 5) * levels
+            + 40 * thresholds + 50 * len(d.patches) + 45 * rounding)
+
+
+def search(accuracy: str, max_patches: int, grid: dict | None = None,
            log=print) -> list[Candidate]:
-    """Beam search from the current design of ``accuracy``: every width ±1 (and linear ↔
-    quadratic), keeping the ``beam`` best estimates; all valid candidates seen, best first."""
-    start = _widths(model.DESIGNS[accuracy])
-    seen: dict[tuple, Candidate | None] = {}
-
-    def visit(w):
-        key = tuple(w[f] for f in FIELDS)
-        if key not in seen:
-            seen[key] = _candidate(w, accuracy, max_patches) if _valid(w) else None
-        return seen[key]
-
-    frontier = [c for c in [visit(start)] if c]
-    for r in range(rounds):
-        nxt = []
-        for cand in frontier:
-            w0 = _widths(cand.design)
-            moves = []
-            if accuracy == "faithful":            # truncating is enough for faithful results
-                moves.append({**w0, "truncate": not w0["truncate"]})
-            for f in FIELDS:
-                if w0[f] is None or f == "truncate":
-                    continue
-                for d in (-1, 1, -2):
-                    moves.append({**w0, f: w0[f] + d})
-            for d in (1, 2):                   # more segments, the same offset resolution
-                moves.append({**w0, "seg_bits": w0["seg_bits"] + d,
-                              "r_bits": w0["r_bits"] - d})
-            for k in range(-12, -3):           # small-|x| range, with the offset bits it leaves
-                room = FP16.man_bits - k - w0["seg_bits"]
-                moves.append({**w0, "small_exp": k, "r_bits": min(w0["r_bits"], room)})
-            if w0["b2"] is None:
-                moves.append({**w0, "b2": max(2, w0["b1"] - 7), "q": w0["r_bits"]})
-            else:
-                moves.append({**w0, "b2": None, "q": 0})
-            nxt += [c for c in map(visit, moves) if c]
-        pool = {id(c): c for c in frontier + nxt}.values()
-        best = sorted(pool, key=lambda c: c.estimate)[:beam]
-        if [c.estimate for c in best] == [c.estimate for c in frontier]:
-            break
-        frontier = best
-        log(f"round {r + 1}: best estimate {best[0].estimate:.0f} "
-            f"({_describe(best[0].design)}, {best[0].wrong} patches)")
-    return sorted((c for c in seen.values() if c), key=lambda c: c.estimate)
+    """Every fitted candidate with at most ``max_patches`` patches, lowest estimate first."""
+    found = []
+    designs = candidates(accuracy, grid)
+    for k, d in enumerate(designs, start=1):
+        fitted = fit(d)
+        if len(fitted.patches) <= max_patches:
+            found.append(Candidate(fitted, estimate(fitted)))
+        if k % 50 == 0:
+            log(f"{k}/{len(designs)} candidates fitted, {len(found)} kept")
+    return sorted(found, key=lambda c: c.estimate)
 
 
-def _describe(d: model.Exp2FP16Design) -> str:
-    kind = "linear" if d.b2 is None else f"quadratic b2={d.b2} q={d.q}"
-    pos, neg = model.small_steps(d.small_exp)
-    return (f"{1 << d.seg_bits} segments, r={d.r_bits}, p={d.p}, b1={d.b1}, {kind}, "
-            f"|x| < 2^{d.small_exp} by {len(pos) + len(neg)} thresholds"
-            + (", truncated" if d.truncate else ""))
+def describe(d: model.Exp2FP16Design) -> str:
+    small = "1.0" if d.small_one else f"{sum(map(len, model.small_steps(d.small_exp)))} thresholds"
+    return (f"f={d.frac_bits}, {1 << d.seg_bits} segments, r={d.r_bits}, p={d.p}, "
+            f"C1 {d.c1_bits} bits × {1 << d.c1_index_bits}, {d.dropped_columns} columns dropped"
+            + (", carry-in" if d.carry_in else "") + f", |x| < 2^{d.small_exp}: {small}")
 
 
 def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int, float]:
     """(logic transistors, total GE) of the candidate's RTL with the flow of every area row."""
-    import json
-
     from amaranth.back import verilog
 
     from ..hdl.exp2_fp16 import Exp2FP16
@@ -176,7 +129,7 @@ def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int,
     lib = get_library("generic", work / "cells")
     work.mkdir(parents=True, exist_ok=True)
     vpath = work / "candidate.v"
-    vpath.write_text(verilog.convert(Exp2FP16._with_widths(design), name="candidate",
+    vpath.write_text(verilog.convert(Exp2FP16._with_design(design), name="candidate",
                                      emit_src=False))
     proc = run_in_subprocess(vpath, "candidate", lib.liberty, work)
     if proc.returncode != 0:
@@ -187,52 +140,71 @@ def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int,
             float(area["area"]) / lib.nand2_area)
 
 
-def markdown(accuracy: str, rows: list[Candidate], seconds: float) -> str:
-    lines = [f"# FP16 EXP2 width search: {accuracy}", "",
-             f"`python -m baps_rtl.synth.exp2_fp16_search {accuracy}` ({seconds:.0f} s). Each "
-             "candidate was checked on all 65,536 inputs by the bit-exact model; \"patches\" are "
-             "the inputs whose results it stores; \"max error\" is the largest distance in FP16 "
-             "codes from the correctly rounded result before patching. Logic transistors: Yosys "
-             "`abc -g cmos2`, flip-flops excluded; GE: generic library, flip-flops included.", "",
-             "| candidate | patches | max error (codes) | estimate | logic transistors | GE |",
-             "|---|---|---|---|---|---|"]
+def markdown(accuracy: str, rows: list[Candidate], fitted: int, seconds: float) -> str:
+    lines = [f"# FP16 EXP2 design search: {accuracy}", "",
+             f"`python -m baps_rtl.synth.exp2_fp16_search {accuracy}` ({seconds:.0f} s): "
+             f"{fitted} candidates fitted exactly (each checked on all 65,536 inputs; "
+             "\"patches\" are the inputs whose results it stores), the best by the estimate "
+             "synthesized. Logic transistors: Yosys `abc -g cmos2`, flip-flops excluded; GE: "
+             "generic library, flip-flops included.", "",
+             "| candidate | patches | estimate | logic transistors | GE |", "|---|---|---|---|---|"]
     registered = model.DESIGNS[accuracy]
-    for c in rows:
+    for c in sorted(rows, key=lambda c: c.logic_transistors):
         mark = " (registered)" if c.design == registered else ""
-        lines.append(f"| {_describe(c.design)}{mark} | {c.wrong} | {c.max_ulp} | {c.estimate:.0f} | "
+        lines.append(f"| {describe(c.design)}{mark} | {c.patches} | {c.estimate:.0f} | "
                      f"{c.logic_transistors} | {c.ge:.1f} |")
     best = min(rows, key=lambda c: c.logic_transistors)
-    lines += ["", f"Fewest logic transistors: {_describe(best.design)}, patches "
-                  f"{list(best.design.patches)}. The registered design is "
-                  f"`golden.exp2_fp16_model.{accuracy.upper()}`."]
+    lines += ["", f"Fewest logic transistors: {describe(best.design)}. The registered design is "
+                  f"`golden.exp2_fp16_model.{accuracy.upper()}` (golden/exp2_fp16_designs.json)."]
     return "\n".join(lines) + "\n"
+
+
+def write_designs(designs: dict[str, model.Exp2FP16Design], path: Path) -> None:
+    """The registered designs as JSON: widths and choices, then the fitted tables and patches."""
+    parts = []
+    for name, d in designs.items():
+        fields = {**d.widths(), "c0": list(d.c0), "c1": list(d.c1), "patches": list(d.patches)}
+        body = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in fields.items())
+        parts.append(f'  "{name}": {{\n{body}\n  }}')
+    path.write_text("{\n" + ",\n".join(parts) + "\n}\n")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m baps_rtl.synth.exp2_fp16_search")
     ap.add_argument("accuracy", choices=tuple(model.DESIGNS))
     ap.add_argument("--patches", type=int, default=None,
-                    help="most stored results per candidate (default: 96 correct, 16 faithful)")
-    ap.add_argument("--synthesize", type=int, default=6, help="candidates to synthesize")
-    ap.add_argument("--beam", type=int, default=12)
+                    help="most stored results per candidate (default: 40 correct, 0 faithful)")
+    ap.add_argument("--synthesize", type=int, default=8, help="candidates to synthesize")
     ap.add_argument("-o", "--output", type=Path, default=None, help="Markdown table")
+    ap.add_argument("--write", action="store_true",
+                    help="register the candidate with the fewest logic transistors")
     args = ap.parse_args(argv)
-    if args.synthesize < 1 or args.beam < 1 or (args.patches is not None and args.patches < 0):
-        ap.error("--synthesize and --beam: 1 or more; --patches: 0 or more")
+    if args.synthesize < 1 or (args.patches is not None and args.patches < 0):
+        ap.error("--synthesize: 1 or more; --patches: 0 or more")
     t0 = time.monotonic()
     max_patches = args.patches if args.patches is not None else (
-        96 if args.accuracy == "correct" else 16)
-    found = search(args.accuracy, max_patches, beam=args.beam)
+        40 if args.accuracy == "correct" else 0)
+    found = search(args.accuracy, max_patches)
+    if not found:
+        ap.exit(1, f"no candidate with at most {max_patches} patches\n")
     rows = found[:args.synthesize]
+    registered = model.DESIGNS[args.accuracy]
+    if all(c.design != registered for c in rows):     # the registered design is always a row
+        rows += [c for c in found if c.design == registered][:1]
     with tempfile.TemporaryDirectory() as tmp:
         for k, c in enumerate(rows):
             c.logic_transistors, c.ge = synthesize_candidate(c.design, Path(tmp) / str(k))
-            print(f"{_describe(c.design)}: {c.wrong} patches, estimate {c.estimate:.0f}, "
+            print(f"{describe(c.design)}: {c.patches} patches, estimate {c.estimate:.0f}, "
                   f"{c.logic_transistors} logic transistors, {c.ge:.1f} GE", flush=True)
-    text = markdown(args.accuracy, rows, time.monotonic() - t0)
+    text = markdown(args.accuracy, rows, len(candidates(args.accuracy)), time.monotonic() - t0)
     if args.output:
         args.output.write_text(text)
     print(text)
+    if args.write:
+        best = min(rows, key=lambda c: c.logic_transistors).design
+        path = Path(model.__file__).with_name("exp2_fp16_designs.json")
+        write_designs({**model.DESIGNS, args.accuracy: best}, path)
+        print(f"registered in {path}")
     return 0
 
 
