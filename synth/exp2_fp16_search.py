@@ -151,7 +151,8 @@ def markdown(accuracy: str, rows: list[Candidate], fitted: int, seconds: float) 
     registered = model.DESIGNS[accuracy]
     for c in sorted(rows, key=lambda c: c.logic_transistors):
         mark = " (registered)" if c.design == registered else ""
-        lines.append(f"| {describe(c.design)}{mark} | {c.patches} | {c.estimate:.0f} | "
+        cell = describe(c.design).replace("|", "\\|")           # |x| inside a Markdown cell
+        lines.append(f"| {cell}{mark} | {c.patches} | {c.estimate:.0f} | "
                      f"{c.logic_transistors} | {c.ge:.1f} |")
     best = min(rows, key=lambda c: c.logic_transistors)
     lines += ["", f"Fewest logic transistors: {describe(best.design)}. The registered design is "
