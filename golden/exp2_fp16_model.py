@@ -45,8 +45,8 @@ import numpy as np
 from .formats import FP16
 
 __all__ = ["Exp2FP16Design", "CORRECT", "FAITHFUL", "DESIGNS", "ROUNDINGS", "datapath",
-           "arithmetic", "fields", "segment_poly", "round_result", "patch_values", "small_steps", "exp2_fp16",
-           "NAN", "POS_INF", "ONE", "X_HI", "X_LO"]
+           "arithmetic", "fields", "segment_poly", "round_result", "patch_values", "small_steps",
+           "exp2_fp16", "NAN", "POS_INF", "ONE", "X_HI", "X_LO"]
 
 NAN, POS_INF, ONE = 0x7E00, 0x7C00, 0x3C00
 X_HI = 16.0          # x ≥ 16 → +Inf

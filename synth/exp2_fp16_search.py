@@ -1,7 +1,9 @@
 """Design-space search for the FP16 EXP2 baselines (``golden.exp2_fp16_model``).
 
-    python -m baps_rtl.synth.exp2_fp16_search correct  [--patches 40] [--synthesize 8] [-o FILE] [--write]
-    python -m baps_rtl.synth.exp2_fp16_search faithful [--patches 0]  [--synthesize 8] [-o FILE] [--write]
+    python -m baps_rtl.synth.exp2_fp16_search correct|faithful [--patches N] [--synthesize 8]
+                                              [-o FILE] [--write]
+
+(--patches: at most 40 stored results by default for correct, none for faithful.)
 
 A grid over the datapath's widths and choices (fixed-point fraction bits and the small-|x| range,
 segments, offset bits, fraction bits of y, C1 width and sharing, dropped partial-product

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from baps_rtl.golden import exp2_fp16_model as model
-from baps_rtl.golden.exp2 import exp2_bracket, exp2_reference
+from baps_rtl.golden.exp2 import exp2_bracket, exp2_faithful_violations, exp2_reference
 from baps_rtl.golden.exp2_fp16_fit import fit, required_intervals
 
 
@@ -20,7 +20,8 @@ def test_the_interval_ends_are_the_last_y_values_that_give_the_required_result(n
     codes = np.flatnonzero(inside)[::37]              # a spread of inputs through every binade
     n, lo, hi = n[codes], lo[codes], hi[codes]
     if d.rounding == "even":
-        ok = lambda c, out: out == exp2_reference("fp16", "fp16")[c].astype(np.int64)  # noqa: E731
+        ref = exp2_reference("fp16", "fp16").astype(np.int64)
+        ok = lambda c, out: out == ref[c]                                               # noqa: E731
     else:
         low, high = exp2_bracket("fp16", "fp16")
         ok = lambda c, out: (out == low[c]) | (out == high[c])                           # noqa: E731
@@ -41,6 +42,5 @@ def test_a_weak_design_gets_its_wrong_inputs_as_patches():
     weak = dataclasses.replace(model.FAITHFUL, p=11, c1_bits=4, c0=(), c1=(), patches=())
     d = fit(weak)
     wrong = model.exp2_fp16(np.arange(1 << 16), dataclasses.replace(d, patches=()))
-    from baps_rtl.golden.exp2 import exp2_faithful_violations
     missed = exp2_faithful_violations("fp16", "fp16", wrong)
     assert len(d.patches) > 20 and sorted(int(c) for c in missed) == list(d.patches)
