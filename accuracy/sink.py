@@ -3,7 +3,8 @@
 Logits: N(0, 1) for every key plus a 4-token sink at +Δ (keys 0..3), natural-log units, converted
 to base 2 (t = s·log2 e). V ~ N(0, 1). Keys are visited forward (sink block first) or reversed
 (sink block last). Metric: MSE of O = softmax·V against float64, averaged over query rows. Methods:
-E4M3 P with S = 1 and S = 256, and BAPS (HiF8 x and P). Seeded: the same logits and V for every
+E4M3 P with S = 1 and S = 256 (FlashAttention-3: row sum from the FP32 P), the quantized-sum
+ablation with S = 1, and BAPS (HiF8 x and P). Seeded: the same logits and V for every
 method at a given (Δ, length, trial).
 """
 
@@ -21,6 +22,7 @@ __all__ = ["SinkConfig", "METHODS", "sink_sweep"]
 METHODS = {  # name → (variant, scale_log2)
     "e4m3_s1": ("e4m3", 0),
     "e4m3_s256": ("e4m3", 8),
+    "e4m3_qsum_s1": ("e4m3_qsum", 0),      # ablation: the row sum adds the quantized P
     "hif8_baps": ("baps", 0),
 }
 SINK_TOKENS = 4

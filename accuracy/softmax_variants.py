@@ -9,8 +9,13 @@ rescaled to the row's final max and divided by the row sum.
   once, P = HiF8(2^x) from the verified EXP2 table, exact fixed-point sum with truncating rescale.
 * ``raw_hif8``: ablation — the raw scores are cast to HiF8 first (8 bits cross the link), then
   the same integer block max is subtracted exactly and P = HiF8_TA(2^(HiF8(t) − m)); exact sum.
-* ``e4m3``: ablation — FlashAttention-3's FP8 P: running max m (float), P̃ = E4M3(2^(t − m) · S),
-  RNE saturating, S = 2^scale_log2 (256 by default, 1 for the unscaled cast); float64 sums.
+* ``e4m3``: FlashAttention-3's FP8 P (the P-cast arrangement): running max m (float), P̃ =
+  2^(t − m) · S rounded once to FP32, S = 2^scale_log2 (256 by default, 1 for the unscaled cast);
+  the P applied to V is E4M3(P̃) (OCP, RNE, saturating, subnormals kept) while the row sum l is
+  accumulated from the FP32 P̃ before the cast (FA3 sums the FP32 values), so S cancels in O.
+  Sums in float64 (FA3 accumulates in FP32; the difference is far below E4M3's step).
+* ``e4m3_qsum``: ablation — the same E4M3 P, but the row sum adds the quantized P (numerator and
+  denominator agree, as in BAPS): a different design from FlashAttention-3's.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ from ..golden.formats import E4M3, HIF8
 
 __all__ = ["VARIANTS", "softmax_probs"]
 
-VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3")
+VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3", "e4m3_qsum")
 
 
-def _finish(p: np.ndarray, m_blocks: np.ndarray) -> np.ndarray:
-    """Rescale each block's P to the final max and normalize (masked rows give zeros)."""
+def _finish(p: np.ndarray, m_blocks: np.ndarray, p_sum: np.ndarray | None = None) -> np.ndarray:
+    """Rescale each block's P to the final max and normalize (masked rows give zeros); the row
+    sum adds ``p_sum`` (rescaled the same way) when given, else P itself."""
     w = np.nan_to_num(rescale_to_final_max(p, m_blocks), nan=0.0)
-    s = w.sum(axis=1, keepdims=True)
+    ws = w if p_sum is None else np.nan_to_num(rescale_to_final_max(p_sum, m_blocks), nan=0.0)
+    s = ws.sum(axis=1, keepdims=True)
     return np.divide(w, s, out=np.zeros_like(w), where=s > 0)
 
 
@@ -49,12 +56,13 @@ def _raw_hif8(t: np.ndarray, bc: int) -> np.ndarray:
     return _finish(p, m)
 
 
-def _e4m3(t: np.ndarray, bc: int, scale_log2: int) -> np.ndarray:
+def _e4m3(t: np.ndarray, bc: int, scale_log2: int, quantized_sum: bool) -> np.ndarray:
     m = _running_max(t, bc, integer=False)
     d = t - np.repeat(m, bc, axis=1)
     with np.errstate(over="ignore", invalid="ignore"):
-        p = E4M3.decode(E4M3.encode(np.exp2(d + scale_log2)))
-    return _finish(p, m)
+        p32 = np.exp2(d + scale_log2).astype(np.float32).astype(np.float64)    # FP32 P̃
+        p8 = E4M3.decode(E4M3.encode(p32))
+    return _finish(p8, m, None if quantized_sum else p32)
 
 
 def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8) -> np.ndarray:
@@ -76,5 +84,5 @@ def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8) ->
     elif variant == "raw_hif8":
         q = _raw_hif8(t, bc)
     else:
-        q = _e4m3(t, bc, scale_log2)
+        q = _e4m3(t, bc, scale_log2, quantized_sum=variant == "e4m3_qsum")
     return q[:, :n]

@@ -6,7 +6,7 @@ import pytest
 
 from baps_rtl.accuracy.corpus import select_sentences, stdlib_sentences
 from baps_rtl.accuracy.report import QUICK, run_accuracy
-from baps_rtl.accuracy.sink import SinkConfig
+from baps_rtl.accuracy.sink import METHODS, SinkConfig
 from baps_rtl.cli import main
 
 
@@ -28,7 +28,7 @@ def test_report_without_the_model_writes_every_file(tmp_path):
     result, paths = run_accuracy(tmp_path, cfg, model=False, progress=False)
     assert set(paths) == {"json", "md", "csv", "sink"}
     data = json.loads(paths["json"].read_text())
-    assert len(data["sink"]) == 2 * 2 * 3 and len(data["synthetic"]) == 4
+    assert len(data["sink"]) == 2 * 2 * len(METHODS) and len(data["synthetic"]) == 4
     md = paths["md"].read_text()
     assert "Real model: not run" in md and "| 8 |" in md
     assert paths["sink"].read_bytes()[:4] == b"\x89PNG"

@@ -47,13 +47,32 @@ def test_unknown_variant_is_named():
         softmax_probs(scores(), "fp8")
 
 
+def test_e4m3_row_sum_adds_the_fp32_p_before_the_cast():
+    """One block, S = 1: q = E4M3(P̃) / sum(FP32 P̃) (FlashAttention-3), not / sum(E4M3(P̃))."""
+    from baps_rtl.golden.formats import E4M3
+    t = np.array([[0.0, -0.3, -1.7, -6.2, -11.0, -13.5, -2.2, -0.9]], dtype=np.float32)
+    p32 = np.exp2(t.astype(np.float64)).astype(np.float32).astype(np.float64)      # max is 0
+    p8 = E4M3.decode(E4M3.encode(p32))
+    got = softmax_probs(t, "e4m3", bc=8, scale_log2=0)
+    np.testing.assert_allclose(got, p8 / p32.sum(), rtol=1e-12)
+    got_q = softmax_probs(t, "e4m3_qsum", bc=8, scale_log2=0)
+    np.testing.assert_allclose(got_q, p8 / p8.sum(), rtol=1e-12)
+    assert not np.allclose(got, got_q, rtol=1e-6)          # the two arrangements differ
+
+
 def test_sink_sweep_is_seeded_and_shows_p_collapse():
     cfg = SinkConfig(deltas=(4, 8), lengths=(512, 4096), rows=8, dv=16)
     a, b = sink_sweep(cfg), sink_sweep(cfg)
     assert a == b
     assert len(a) == 2 * 2 * 2 * len(METHODS)
     mse = {(r["delta"], r["length"], r["order"], r["method"]): r["mse"] for r in a}
-    # E4M3 without scaling collapses when the sink block comes first (comparisons.md)
-    assert mse[(8, 4096, "forward", "e4m3_s1")] > 10 * mse[(8, 4096, "reverse", "e4m3_s1")]
-    assert mse[(8, 4096, "forward", "e4m3_s256")] < 2 * mse[(8, 4096, "reverse", "e4m3_s256")]
+    # FlashAttention-3's arrangement (row sum from the FP32 P): a forward-order sink costs
+    # unscaled E4M3 about 2x (S = 256 avoids it); summing the quantized P instead collapses
+    # (comparisons.md: about 6.9e-5 versus 1.7e-2 at delta 8, n = 4096, forward)
+    fwd, rev = (8, 4096, "forward"), (8, 4096, "reverse")
+    assert 1.5 * mse[rev + ("e4m3_s1",)] < mse[fwd + ("e4m3_s1",)] < 5 * mse[rev + ("e4m3_s1",)]
+    assert mse[fwd + ("e4m3_s256",)] < 1.2 * mse[rev + ("e4m3_s256",)]
+    assert mse[fwd + ("e4m3_s1",)] > 1.5 * mse[fwd + ("e4m3_s256",)]
+    assert mse[fwd + ("e4m3_qsum_s1",)] > 100 * mse[fwd + ("e4m3_s1",)]
+    assert mse[fwd + ("e4m3_qsum_s1",)] > 100 * mse[rev + ("e4m3_qsum_s1",)]
     assert mse[(8, 4096, "forward", "hif8_baps")] < 2 * mse[(8, 4096, "reverse", "hif8_baps")]
