@@ -82,6 +82,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-netlists", action="store_true",
                    help="simulate each synthesized netlist on the golden vectors")
 
+    p = sub.add_parser("prove", help="formal proofs (pyosys, k-induction): table vs structured "
+                       "EXP2 equivalence and every design's stream contract; exit 0 when all hold")
+    p.add_argument("designs", nargs="*", metavar="DESIGN", help="designs (default: all)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+
     p = sub.add_parser("bench", help="bandwidth measured in cycle-accurate simulation")
     bsub = p.add_subparsers(dest="bench_command", required=True, parser_class=_Parser)
     b = bsub.add_parser("link", help="scores per cycle across the link: HiF8 vs FP16, same width")
@@ -236,6 +241,19 @@ def _cmd_area(args):
     return 1 if run.netlist_failures or run.bound_problems else 0
 
 
+def _cmd_prove(args):
+    from .designs import get_design
+    from .synth.prove import markdown, registered_proofs, run_proofs
+    for name in args.designs:
+        get_design(name)                         # an unknown name is a usage error
+    results = run_proofs(registered_proofs(args.designs or None), _jobs(args.jobs))
+    print(markdown(results), end="")
+    failed = [r.name for r in results if not r.holds]
+    print(f"{len(results) - len(failed)}/{len(results)} proofs hold"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
 def _cmd_bench(args):
     import json
     from .sim.bench import bench_link, print_bench
@@ -263,7 +281,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     handler = {"list": _cmd_list, "generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress, "area": _cmd_area,
-               "accuracy": _cmd_accuracy, "bench": _cmd_bench,
+               "accuracy": _cmd_accuracy, "bench": _cmd_bench, "prove": _cmd_prove,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
     try:
         return handler(args) or 0

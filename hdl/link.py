@@ -1,6 +1,6 @@
 """``MatrixVectorLink``: the matrix-to-vector score interface (``baps.md`` block 2)."""
 
-from amaranth import Module
+from amaranth import Module, Signal
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -57,6 +57,14 @@ class MatrixVectorLink(wiring.Component):
         self.elements = width // bits
         layout = code_beat(self.elements, bits, br, m_width)
         super().__init__({"i": In(stream.Signature(layout)), "o": Out(stream.Signature(layout))})
+        self._in_flight = None
+
+    def in_flight(self) -> Signal:
+        """The number of beats held (the FIFO's level), for the formal stream proofs: not a
+        port, and built only when asked for before elaboration (the netlist is unchanged)."""
+        if self._in_flight is None:
+            self._in_flight = Signal(range(self.depth + 1), name="in_flight")
+        return self._in_flight
 
     def elaborate(self, platform):
         m = Module()
@@ -65,6 +73,8 @@ class MatrixVectorLink(wiring.Component):
             return m
         width = data.Layout.cast(self.i.payload.shape()).size
         m.submodules.fifo = q = fifo.SyncFIFOBuffered(width=width, depth=self.depth)
+        if self._in_flight is not None:
+            m.d.comb += self._in_flight.eq(q.level)
         m.d.comb += [
             q.w_data.eq(self.i.payload.as_value()), q.w_en.eq(self.i.valid),
             self.i.ready.eq(q.w_rdy),

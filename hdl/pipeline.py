@@ -36,6 +36,14 @@ class StreamPipeline(wiring.Component):
             "i": In(stream.Signature(in_shape)),
             "o": Out(stream.Signature(out_shape)),
         })
+        self._in_flight = None
+
+    def in_flight(self) -> Signal:
+        """The number of beats held (valid stages), for the formal stream proofs: not a port,
+        and built only when asked for before elaboration (the design's netlist is unchanged)."""
+        if self._in_flight is None:
+            self._in_flight = Signal(range(self.latency + 1), name="in_flight")
+        return self._in_flight
 
     def reject(self, message: str):
         """Raise ``ValueError(message)`` from ``__init__`` without Amaranth's unused-object warning."""
@@ -63,11 +71,15 @@ class StreamPipeline(wiring.Component):
             return r
 
         valid = self.i.valid
+        stages = []
         for k in range(self.latency):
             v = Signal(name=f"valid_{k + 1}")
             with m.If(advance):
                 m.d.sync += v.eq(valid)
             valid = v
+            stages.append(v)
+        if self._in_flight is not None:
+            m.d.comb += self._in_flight.eq(sum(stages))
         m.d.comb += [
             self.o.valid.eq(valid),
             self.o.payload.eq(self.datapath(m, self.i.payload, reg)),
