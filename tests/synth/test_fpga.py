@@ -1,0 +1,46 @@
+"""FPGA resources on every family (pyosys), and place and route on iCE40 and ECP5 with the
+fpga extra (required when BAPS_REQUIRE_FPGA=1, as in CI)."""
+
+import json
+import os
+
+import pytest
+
+from baps_rtl.cli import main
+from baps_rtl.designs import get_design, parse_params
+from baps_rtl.synth.fpga import FAMILIES, fpga_run, pnr_executable
+
+UNIT = ["impl=split", "out_format=hif8"]
+
+
+def unit():
+    return parse_params(get_design("exp2_hif8"), UNIT)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_resources_on_every_family(family, tmp_path):
+    [r], paths = fpga_run([unit()], family, tmp_path, pnr=False)
+    # 8 input + 2 control in, 8 output + 2 control out: 20 port registers, plus the unit's own
+    assert r.wrapper_ff == 20 and r.ff > r.wrapper_ff and r.lut > 0
+    assert r.dsp == 0 and r.bram == 0
+    assert json.loads(paths["json"].read_text())[0]["lut"] == r.lut
+    assert f"| {r.module} | {r.lut} |" in paths["md"].read_text()
+
+
+@pytest.mark.parametrize("family", ["ice40", "ecp5"])
+def test_place_and_route_gives_fmax_and_utilisation(family, tmp_path):
+    if pnr_executable(FAMILIES[family]) is None:
+        if os.environ.get("BAPS_REQUIRE_FPGA") == "1":
+            pytest.fail(f"BAPS_REQUIRE_FPGA=1 but {FAMILIES[family].pnr} is not installed "
+                        "(make fpga-extra)")
+        pytest.skip(f"{FAMILIES[family].pnr} is not installed (make fpga-extra)")
+    [r], _ = fpga_run([unit()], family, tmp_path)
+    assert r.pnr == "placed and routed" and r.fmax_mhz > 20 and r.utilisation
+
+
+def test_fpga_command_refuses_a_bad_family_and_design(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["fpga", "--family", "stratix", "exp2_hif8"])
+    assert exc.value.code == 2 and "stratix" in capsys.readouterr().err
+    assert main(["fpga", "--family", "ice40", "nope"]) == 2
+    assert "unknown design 'nope'" in capsys.readouterr().err
