@@ -1,4 +1,5 @@
-"""``baps-rtl``: generate Verilog, write golden vectors, run the regression, area, accuracy.
+"""``baps-rtl``: generate Verilog, write golden vectors, run the regression, area, FPGA, proofs,
+accuracy.
 
 Every verb works on every registered design (``baps_rtl.designs``). Bad input (unknown design,
 parameter, flag value, malformed file) ends with one line on stderr naming the bad value and the
