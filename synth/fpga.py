@@ -25,6 +25,7 @@ from amaranth.back import verilog
 from amaranth.lib import wiring
 
 from ..designs.registry import Config
+from .stats import SynthesisError
 
 __all__ = ["FAMILIES", "Family", "FpgaResult", "RegisteredPorts", "fpga_one", "fpga_run",
            "pnr_executable", "markdown"]
@@ -123,8 +124,8 @@ def _synthesize(config: Config, family: Family, work: Path) -> tuple[dict, int, 
     with open(work / "yosys.log", "w") as log:
         proc = subprocess.run([sys.executable, "-c", script], stdout=log, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
-        raise RuntimeError(f"{config.module_name}: synth_{family.name} failed; see "
-                           f"{work / 'yosys.log'}")
+        raise SynthesisError(f"{config.module_name}: synth_{family.name} failed; see "
+                             f"{work / 'yosys.log'}")
     cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
     return {t: int(n) for t, n in cells.items() if not t.startswith("$scopeinfo")}, \
         wrapper.register_bits, netlist
