@@ -105,8 +105,6 @@ def exp2_faithful_violations(in_fmt: NumberFormat | str, out_fmt: NumberFormat |
     """Input codes whose output (``codes[input]``, for every input) is not faithful: not one of
     the two finite output values bracketing the exact 2^x, or not exact where 2^x is
     representable (specials and overflow must equal the correctly rounded result)."""
-    in_name = in_fmt if isinstance(in_fmt, str) else in_fmt.name
-    out_name = out_fmt if isinstance(out_fmt, str) else out_fmt.name
-    lo, hi = _bracket(in_name, out_name)
+    lo, hi = exp2_bracket(in_fmt, out_fmt)
     codes = np.asarray(codes, dtype=np.int64)
     return np.flatnonzero((codes != lo) & (codes != hi))

@@ -101,7 +101,7 @@ def fit(design: model.Exp2FP16Design, spread: int = 5) -> model.Exp2FP16Design:
             y = model.segment_poly(d, value, c1[g], r[sel])
             patches += [int(c) for c in sel[(y < lo[sel]) | (y > hi[sel])]]
     if d.small_one:                     # 1.0 for every small |x|: patch those it does not suit
-        patches += [int(c) for c in _small_codes(d) if not _allowed(d, c, model.ONE)]
+        patches += [int(c) for c in _small_codes(d) if not _allowed(d, model.ONE)[c]]
     return dataclasses.replace(d, c0=tuple(c0), c1=tuple(c1), patches=tuple(sorted(patches)))
 
 
@@ -111,8 +111,9 @@ def _small_codes(design: model.Exp2FP16Design) -> np.ndarray:
                               < 2.0 ** design.small_exp)
 
 
-def _allowed(design: model.Exp2FP16Design, code: int, result: int) -> bool:
+def _allowed(design: model.Exp2FP16Design, result: int) -> np.ndarray:
+    """For every input code: ``result`` meets the design's accuracy."""
     if design.rounding == "even":
-        return int(exp2_reference("fp16", "fp16")[code]) == result
+        return exp2_reference("fp16", "fp16") == result
     lo, hi = exp2_bracket("fp16", "fp16")
-    return result in (int(lo[code]), int(hi[code]))
+    return (lo == result) | (hi == result)

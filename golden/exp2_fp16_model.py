@@ -63,7 +63,7 @@ class Exp2FP16Design:
     frac_bits: int            # f: M = floor(|x|·2^f)
     seg_bits: int             # 2^seg_bits segments of [0, 1)
     r_bits: int               # offset bits used (the top r_bits of the f − seg_bits under i)
-    p: int                    # fraction bits of y
+    p: int                    # fraction bits of y (11 … 30: the RTL rounding position is 5 bits)
     c1_bits: int              # width of every C1
     c1_index_bits: int        # C1 is shared by segments with the same top c1_index_bits
     dropped_columns: int      # truncated multiplier: partial-product bits of weight < 2^this go
@@ -85,9 +85,10 @@ class Exp2FP16Design:
                             "frac_bits − seg_bits)")
         if not 0 <= self.c1_index_bits <= self.seg_bits:
             problems.append(f"c1_index_bits={self.c1_index_bits} (0 … seg_bits={self.seg_bits})")
-        if self.p < 11 or self.c1_bits < 1 or self.product_shift < 0 or self.dropped_columns < 0:
+        if (not 11 <= self.p <= 30 or self.c1_bits < 1 or self.product_shift < 0
+                or self.dropped_columns < 0):
             problems.append(f"p={self.p}, c1_bits={self.c1_bits}, dropped_columns="
-                            f"{self.dropped_columns} (need p ≥ 11, c1_bits ≥ 1, product shift "
+                            f"{self.dropped_columns} (need 11 ≤ p ≤ 30, c1_bits ≥ 1, product shift "
                             f"c1_bits − 1 − (p − seg_bits − r_bits) = {self.product_shift} ≥ 0)")
         if not FP16.emin <= self.small_exp <= 0 or not 0 <= self.shift_right <= FP16.man_bits:
             problems.append(f"small_exp={self.small_exp} with frac_bits={self.frac_bits} (need "

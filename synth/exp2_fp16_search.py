@@ -100,11 +100,12 @@ def estimate(d: model.Exp2FP16Design) -> float:
             + 40 * thresholds + 50 * len(d.patches) + 45 * rounding)
 
 
-def search(accuracy: str, max_patches: int, grid: dict | None = None,
-           log=print) -> list[Candidate]:
-    """Every fitted candidate with at most ``max_patches`` patches, lowest estimate first."""
+def search(accuracy: str, max_patches: int, grid: dict | None = None, log=print,
+           designs: list[model.Exp2FP16Design] | None = None) -> list[Candidate]:
+    """Every fitted candidate (of ``designs``, default the grid's) with at most ``max_patches``
+    patches, lowest estimate first."""
     found = []
-    designs = candidates(accuracy, grid)
+    designs = candidates(accuracy, grid) if designs is None else designs
     for k, d in enumerate(designs, start=1):
         fitted = fit(d)
         if len(fitted.patches) <= max_patches:
@@ -187,7 +188,8 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     max_patches = args.patches if args.patches is not None else (
         40 if args.accuracy == "correct" else 0)
-    found = search(args.accuracy, max_patches)
+    designs = candidates(args.accuracy)
+    found = search(args.accuracy, max_patches, designs=designs)
     if not found:
         ap.exit(1, f"no candidate with at most {max_patches} patches\n")
     rows = found[:args.synthesize]
@@ -199,7 +201,7 @@ def main(argv=None) -> int:
             c.logic_transistors, c.ge = synthesize_candidate(c.design, Path(tmp) / str(k))
             print(f"{describe(c.design)}: {c.patches} patches, estimate {c.estimate:.0f}, "
                   f"{c.logic_transistors} logic transistors, {c.ge:.1f} GE", flush=True)
-    text = markdown(args.accuracy, rows, len(candidates(args.accuracy)), time.monotonic() - t0)
+    text = markdown(args.accuracy, rows, len(designs), time.monotonic() - t0)
     if args.output:
         args.output.write_text(text)
     print(text)

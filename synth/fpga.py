@@ -26,6 +26,7 @@ from amaranth.lib import wiring
 
 from ..designs.registry import Config
 from .stats import SynthesisError
+from .yosys_flow import run_commands
 
 __all__ = ["FAMILIES", "Family", "FpgaResult", "RegisteredPorts", "fpga_one", "fpga_run",
            "pnr_executable", "markdown"]
@@ -119,11 +120,7 @@ def _synthesize(config: Config, family: Family, work: Path) -> tuple[dict, int, 
     netlist = work / "netlist.json"
     commands = [f"read_verilog {vpath}", f"synth_{family.name} -top wrapped -json {netlist}",
                 f"tee -q -o {work / 'stat.json'} stat -json"]
-    script = ("from pyosys import libyosys as ys\nd = ys.Design()\n"
-              f"for c in {commands!r}:\n    ys.run_pass(c, d)\n")
-    with open(work / "yosys.log", "w") as log:
-        proc = subprocess.run([sys.executable, "-c", script], stdout=log, stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
+    if run_commands(commands, work / "yosys.log") != 0:
         raise SynthesisError(f"{config.module_name}: synth_{family.name} failed; see "
                              f"{work / 'yosys.log'}")
     cells = json.loads((work / "stat.json").read_text())["design"]["num_cells_by_type"]
@@ -182,17 +179,17 @@ def fpga_run(configs: list[Config], family: str | Family, outdir: Path, jobs: in
     """Every configuration on ``family``; writes ``fpga.json`` and ``fpga.md`` in
     ``outdir/<family>``."""
     from ..designs.schedule import run_longest_first
+    family = FAMILIES[family] if isinstance(family, str) else family
     results = run_longest_first(configs, lambda c: fpga_one(c, family, outdir, pnr), jobs)
-    folder = Path(outdir) / (family if isinstance(family, str) else family.name)
+    folder = Path(outdir) / family.name
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "fpga.json", "md": folder / "fpga.md"}
     paths["json"].write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
-    paths["md"].write_text(markdown(results))
+    paths["md"].write_text(markdown(results, family))
     return results, paths
 
 
-def markdown(results: list[FpgaResult]) -> str:
-    fam = FAMILIES[results[0].family]
+def markdown(results: list[FpgaResult], fam: Family) -> str:
     lines = [f"FPGA family {fam.name} (Yosys synth_{fam.name}"
              + (f", nextpnr {' '.join(fam.device)} at a {fam.freq_mhz} MHz target" if fam.pnr
                 else "") + "). Every port bit registered (wrapper FF of the FFs), two pins.", "",

@@ -20,8 +20,6 @@ Each proof runs in its own process (one design per Yosys process). ``run_proofs`
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -32,6 +30,8 @@ from amaranth import Elaboratable, Module, Signal, Value
 from amaranth.asserts import AnySeq
 from amaranth.back import rtlil, verilog
 from amaranth.hdl import Assert
+
+from .yosys_flow import run_commands
 
 __all__ = ["ProofResult", "Proof", "StreamHarness", "equivalence_proof", "stream_proof",
            "registered_proofs", "run_proofs", "markdown"]
@@ -84,15 +84,13 @@ class StreamHarness(Elaboratable):
 
 
 def _run_yosys(commands: list[str], work: Path) -> tuple[bool, str]:
-    script = ("from pyosys import libyosys as ys\nd = ys.Design()\n"
-              f"for c in {commands!r}:\n    ys.run_pass(c, d)\n")
-    proc = subprocess.run([sys.executable, "-c", script], cwd=work, capture_output=True,
-                          text=True)
-    (work / "yosys.log").write_text(proc.stdout + proc.stderr)
-    verdicts = [line.strip() for line in proc.stdout.splitlines()
+    """(the commands passed, the tool's last verdict line)."""
+    failed = run_commands(commands, work / "yosys.log", cwd=work)
+    text = (work / "yosys.log").read_text()
+    verdicts = [line.strip() for line in text.splitlines()
                 if "proven" in line or "SUCCESS" in line or "FAIL" in line
                 or "ERROR" in line or "unproven" in line]
-    return proc.returncode == 0, (verdicts[-1] if verdicts else proc.stderr.strip()[-200:])
+    return failed == 0, (verdicts[-1] if verdicts else text.strip()[-200:])
 
 
 def equivalence_proof(name: str, gold: Callable[[], Elaboratable],

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["script", "run_in_subprocess"]
+__all__ = ["script", "run_in_subprocess", "run_commands"]
 
 
 def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool = True) -> list[str]:
@@ -53,6 +53,16 @@ def _run(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool) ->
     design = ys.Design()
     for command in commands:
         ys.run_pass(command, design)
+
+
+def run_commands(commands: list[str], log: Path, cwd: Path | None = None) -> int:
+    """Run Yosys ``commands`` in a fresh process (one design per process), its output in ``log``;
+    the exit code (non-zero when a pass fails, e.g. an unproven assertion)."""
+    code = ("from pyosys import libyosys as ys\nd = ys.Design()\n"
+            f"for c in {commands!r}:\n    ys.run_pass(c, d)\n")
+    with open(log, "w") as out:
+        return subprocess.run([sys.executable, "-c", code], cwd=cwd, stdout=out,
+                              stderr=subprocess.STDOUT).returncode
 
 
 def run_in_subprocess(verilog: Path, top: str, liberty: Path, outdir: Path,

@@ -108,6 +108,7 @@ def test_small_x_gives_one_in_the_faithful_design():
     ({"r_bits": 9}, "r_bits=9"),
     ({"c1_index_bits": 7}, "c1_index_bits=7"),
     ({"p": 10}, "p=10"),
+    ({"p": 31, "c1_bits": 23}, "p=31"),     # the rounding position would not fit the RTL's 5 bits
     ({"small_exp": -20}, "small_exp=-20"),
     ({"c1": (3,)}, "coefficient tables"),
 ])
