@@ -1,5 +1,5 @@
-"""``baps-rtl``: generate Verilog, write golden vectors, run the regression, area, FPGA, proofs,
-accuracy.
+"""``baps-rtl``: generate Verilog, write golden vectors, run the regression and its coverage,
+area, FPGA, proofs, accuracy.
 
 Every verb works on every registered design (``baps_rtl.designs``). Bad input (unknown design,
 parameter, flag value, malformed file) ends with one line on stderr naming the bad value and the
@@ -56,6 +56,13 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_design_args(p, many=True)
     p.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
     p.add_argument("--build", type=Path, default=Path("build/regress"), metavar="DIR")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+
+    p = sub.add_parser("coverage", help="Verilator line and toggle coverage of the regression, "
+                       "with the Amaranth lines no test reaches: coverage.json, coverage.md")
+    _add_design_args(p, many=True)
+    p.add_argument("-o", "--output", type=Path, default=Path("build/coverage"), metavar="DIR")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--jobs", type=int, default=2, metavar="N")
 
@@ -187,6 +194,18 @@ def _cmd_regress(args):
     return 1 if failed else 0
 
 
+def _cmd_coverage(args):
+    from .sim.coverage import coverage_run
+    t0 = time.monotonic()
+    configs = _configs(args.designs, args.param, "regress")
+    results, _, paths = coverage_run(configs, args.output, _jobs(args.jobs), args.seed)
+    failed = [r for r in results if not r.passed]
+    print(paths["md"].read_text(), end="")
+    print(f"{len(results) - len(failed)}/{len(results)} configurations passed, wall "
+          f"{time.monotonic() - t0:.1f} s (written: {', '.join(str(p) for p in paths.values())})")
+    return 1 if failed else 0
+
+
 def _parse_code(text: str) -> int:
     try:
         code = int(text, 0)
@@ -296,7 +315,8 @@ def main(argv=None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     handler = {"list": _cmd_list, "generate": _cmd_generate, "vectors": _cmd_vectors,
-               "check-vectors": _cmd_check_vectors, "regress": _cmd_regress, "area": _cmd_area,
+               "check-vectors": _cmd_check_vectors, "regress": _cmd_regress,
+               "coverage": _cmd_coverage, "area": _cmd_area,
                "accuracy": _cmd_accuracy, "bench": _cmd_bench, "prove": _cmd_prove,
                "fpga": _cmd_fpga,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]

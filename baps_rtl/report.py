@@ -26,6 +26,7 @@ def main_job(output: Path, sims: list[str] | None, jobs: int) -> int:
     from .accuracy.report import accuracy_run, model_extra_available
     from .designs import DESIGNS, all_configs
     from .sim.bench import bench_link, print_bench
+    from .sim.coverage import coverage_run, table
     from .sim.regress import regress
     from .sim.runner import simulator_available
     from .synth.flow import area_flow
@@ -37,15 +38,23 @@ def main_job(output: Path, sims: list[str] | None, jobs: int) -> int:
 
     stages.start(f"generate every configuration of {', '.join(DESIGNS)} (-> {output / 'rtl'}) "
                  f"and regress it: EXP2 units on every input, datapaths on whole tiles (every "
-                 f"named case), random idles and backpressure, on {', '.join(sims)}")
+                 f"named case), random idles and backpressure, on {', '.join(sims)}"
+                 + (" (Verilator with line and toggle coverage)" if "verilator" in sims else ""))
     configs = all_configs(which="regress")
-    results = regress(configs, sims, output / "regress", seed=1, jobs=jobs, rtl_dir=output / "rtl")
+    results = regress(configs, sims, output / "regress", seed=1, jobs=jobs, rtl_dir=output / "rtl",
+                      coverage=True)
     failed += [r.module for r in results if not r.passed]
     for sim in sims:
         rs = [r for r in results if r.sim == sim]
         print(f"  {sim}: {sum(r.passed for r in rs)}/{len(rs)} configurations passed, "
               f"{sum(r.checked for r in rs)} vectors checked, "
               f"{sum(r.mismatches + r.missing + r.extra for r in rs)} errors")
+    if "verilator" in sims:
+        _, summaries, paths = coverage_run(configs, output / "coverage", results=[
+            r for r in results if r.sim == "verilator"], rtl_dir=output / "rtl")
+        print("\n".join(f"  {line}" for line in table(summaries)))
+        print(f"  (lines no test reaches and untoggled bits, by Amaranth source line: "
+              f"{paths['md']})")
     stages.done()
 
     stages.start("link bandwidth, measured in simulation (baps-rtl bench link)")

@@ -14,7 +14,7 @@ from typing import ClassVar
 from ..golden.baps import (BC, BR, L_INT_BITS, LANES, M_WIDTH, P_FORMAT, SCORE_FORMAT, BapsConfig,
                            baps_softmax)
 from ..golden.baps_stream import (TILE_CASES, TileShape, expected_prob_beats, score_beats,
-                                  tile_scores, tiles_from_beats)
+                                  spectrum_blocks, tile_scores, tiles_from_beats)
 from ..golden.formats import get_format
 from ..hdl.baps_datapath import BapsDatapath
 from ..hdl.baps_layouts import prob_beat, score_beat
@@ -66,11 +66,15 @@ def _module_name(p: BapsDatapathParams) -> str:
 
 def tile_stimulus(p: BapsDatapathParams, seed: int = 1, cases=TILE_CASES,
                   blocks: int = TILE_BLOCKS) -> list[int]:
-    """Packed input beats of one tile per named case, in order."""
-    shape = TileShape(p.br, p.bc, p.lanes, blocks)
+    """Packed input beats of one tile per named case, in order (``blocks`` blocks each; the
+    ``spectrum`` tile as many as it needs to reach every code in every lane)."""
     layout = p.layouts()[0]
-    return [pack(layout, b) for case in cases
-            for b in score_beats(tile_scores(case, shape, seed), shape)]
+    beats = []
+    for case in cases:
+        n = max(blocks, spectrum_blocks(p.br, p.bc, p.lanes)) if case == "spectrum" else blocks
+        shape = TileShape(p.br, p.bc, p.lanes, n)
+        beats += [pack(layout, b) for b in score_beats(tile_scores(case, shape, seed), shape)]
+    return beats
 
 
 def tile_golden(p: BapsDatapathParams, inputs) -> list[int]:

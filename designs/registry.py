@@ -58,7 +58,7 @@ class Design:
     out_format: Callable = lambda p: None
     regress: tuple = ({},)                         # parameter sets that regress/report run
     area: tuple = ({},)                            # parameter sets that area/report synthesize
-    exhaustive: bool = False                       # stimulus = every input code
+    exhaustive: bool = False                       # stimulus = every input code once (seeded order)
     hierarchical: bool = False                     # area per submodule (synthesis keeps hierarchy)
     baseline: bool = False                         # an FP16 EXP2 baseline of the area table
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .baps import BapsConfig, BapsResult, baps_softmax
-from .formats import FP32
+from .formats import FP32, HIF8
 
 __all__ = ["TileShape", "score_beats", "run_golden", "expected_code_beats", "expected_prob_beats",
-           "TILE_CASES", "tile_scores", "tiles_from_beats"]
+           "TILE_CASES", "tile_scores", "spectrum_blocks", "tiles_from_beats"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,16 @@ def expected_prob_beats(result: BapsResult, shape: TileShape) -> list[dict]:
     return out
 
 
-TILE_CASES = ("narrow", "medium", "wide", "far_positive", "far_negative", "corners", "edges")
+TILE_CASES = ("narrow", "medium", "wide", "far_positive", "far_negative", "corners", "edges",
+              "spectrum")
+_SPECTRUM = HIF8.decode(np.arange(0x81, 0x100))
+_SPECTRUM = _SPECTRUM[np.isfinite(_SPECTRUM)]          # the 126 finite negative HiF8 values
+
+
+def spectrum_blocks(br: int, bc: int, lanes: int) -> int:
+    """Blocks a ``spectrum`` tile needs for each lane to see every value at least once."""
+    per_block = br * bc // lanes                        # cells of one lane in one block
+    return max(1, -(-(len(_SPECTRUM) + br) // per_block))
 
 
 def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
@@ -89,7 +98,12 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
     2. one score at 10, the rest at −70000: |t − m| ≥ 2^16 in every block;
     3. a block whose max is the tiny positive 2^−30: ceil gives 1, not 0;
     4. sixteen scores at 0 and one at −20, the rest masked: l = 16 + 2^−20, an exact FP32 tie
-       (RNE keeps 16)."""
+       (RNE keeps 16).
+
+    ``spectrum``: every finite negative HiF8 value v as x exactly, t = 1 + v in FP32 (one 1.0
+    per row sets m = 1), each lane cycling through all 126 in a seeded order: with
+    ``spectrum_blocks`` blocks, every lane's EXP2 sees every negative code and every lane of
+    Rescale rounds in every binade 2^−22 … 2^15 (the coverage report found them unreached)."""
     if case not in TILE_CASES:
         raise ValueError(f"tile case {case!r} is not allowed; allowed: {', '.join(TILE_CASES)}")
     rng = np.random.default_rng([seed, TILE_CASES.index(case)])
@@ -118,6 +132,14 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
                 t[r] = -np.inf
                 t[r, :min(16, n)] = 0.0
                 t[r, min(16, n - 1)] = -20.0
+    elif case == "spectrum":
+        values = _SPECTRUM[rng.permutation(len(_SPECTRUM))]
+        for lane in range(shape.lanes):
+            cells = [(r, c) for r in range(shape.br) for c in range(lane, n, shape.lanes)
+                     if c != r % n]
+            for k, (r, c) in enumerate(cells):
+                t[r, c] = 1.0 + values[k % len(values)]
+        t[np.arange(shape.br), np.arange(shape.br) % n] = 1.0
     elif case == "corners":
         for r in range(shape.br):
             kind = r % 7

@@ -23,12 +23,13 @@ def result_line(r: RunResult) -> str:
 
 
 def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: int = 1,
-            jobs: int = 1, rtl_dir: Path | None = None,
+            jobs: int = 1, rtl_dir: Path | None = None, coverage: bool = False,
             log: Callable[[str], None] = print) -> list[RunResult]:
     """Every configuration on every simulator (one build directory each); results in the order of
     ``configs`` × ``sims``, run longest first. ``rtl_dir``: generate each configuration's Verilog
     and sidecar there, once, inside the jobs (so elaboration overlaps other jobs' C++ builds), and
-    simulate that file on every simulator."""
+    simulate that file on every simulator. ``coverage``: the Verilator runs are instrumented for
+    line and toggle coverage (``RunResult.coverage_file``; Icarus runs are unchanged)."""
     for sim in sims:
         check_simulator(sim)
     runs = [(c, sim) for sim in sims for c in configs]
@@ -45,12 +46,13 @@ def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: i
 
     def one(run):
         config, sim = run
-        r = run_config(config, sim, build_root, seed=seed, sources=sources(config))
+        r = run_config(config, sim, build_root, seed=seed, sources=sources(config),
+                       coverage=coverage and sim == "verilator")
         log(result_line(r))
         return r
 
     first = []
-    if "verilator" in sims and jobs > 1 and not verilator_runtime_cached():
+    if "verilator" in sims and jobs > 1 and not verilator_runtime_cached(coverage):
         # the smallest Verilator build alone first: it compiles the runtime objects that every
         # other build then takes from the cache (instead of each parallel build compiling them)
         small = max((r for r in runs if r[1] == "verilator"), key=lambda r: r[0].work_rank())

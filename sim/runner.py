@@ -59,11 +59,11 @@ def _set_verilator_make_flags():
         os.environ["MAKEFLAGS"] = " ".join(filter(None, [flags, *extra]))
 
 
-def verilator_runtime_cached() -> bool:
+def verilator_runtime_cached(coverage: bool = False) -> bool:
     """Whether Verilator builds of this process will find the runtime objects cached."""
     from .verilator_runtime import cache_dir
     _set_verilator_make_flags()
-    cache = cache_dir(os.environ.get("WAVES") == "1")
+    cache = cache_dir(os.environ.get("WAVES") == "1", coverage)
     return cache is None or cache.is_dir()
 
 
@@ -82,6 +82,7 @@ class RunResult:
     build_seconds: float
     run_seconds: float
     note: str = ""
+    coverage_file: str = ""       # Verilator coverage data of this run (run with coverage=True)
 
 
 def vector_header(config: Config) -> dict:
@@ -92,13 +93,16 @@ def vector_header(config: Config) -> dict:
 def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: float = 0.1,
                stall: float = 0.2, corrupt_index: int | None = None,
                waves: bool | None = None, netlist: tuple[Path, ...] | None = None,
-               variant: str = "rtl", sources: list[Path] | None = None) -> RunResult:
+               variant: str = "rtl", sources: list[Path] | None = None,
+               coverage: bool = False) -> RunResult:
     """Generate, build (one directory per parameter set and simulator) and run the stream test
     of ``config`` on its golden stimulus (every input code, or the design's tiles). ``corrupt_index`` flips one expected value (checker self-test).
     ``netlist``: simulate these sources (a mapped netlist and its cell models) instead of the
     generated RTL; ``variant`` names the build directory (for example ``gl-generic``).
-    ``sources``: this configuration's Verilog, already generated (default: generate it)."""
-    suffix = "" if variant == "rtl" else f"-{variant}"
+    ``sources``: this configuration's Verilog, already generated (default: generate it).
+    ``coverage``: a Verilator build with line and toggle coverage (its own build directory);
+    the result names the coverage file (``sim.coverage`` reads it)."""
+    suffix = ("" if variant == "rtl" else f"-{variant}") + ("-cov" if coverage else "")
     build_dir = Path(build_root).resolve() / f"{config.module_name}-{sim}{suffix}"
     if netlist is not None:
         sources = [Path(p).resolve() for p in netlist]
@@ -110,20 +114,24 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
     expected = config.expected(inputs)
     return run_vectors(config.module_name, sources, sim, build_dir, vector_header(config),
                        inputs, expected, seed=seed, idle=idle, stall=stall,
-                       corrupt_index=corrupt_index, waves=waves, variant=variant)
+                       corrupt_index=corrupt_index, waves=waves, variant=variant,
+                       coverage=coverage)
 
 
 def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, inputs, expected,
                 *, seed: int = 1, idle: float = 0.1, stall: float = 0.2,
                 corrupt_index: int | None = None, waves: bool | None = None,
-                variant: str = "rtl") -> RunResult:
+                variant: str = "rtl", coverage: bool = False) -> RunResult:
     """Build ``sources`` (top ``module``) in ``build_dir`` and run the stream testbench on
-    ``inputs`` → ``expected`` (integers: codes or packed beats)."""
+    ``inputs`` → ``expected`` (integers: codes or packed beats). ``coverage`` (Verilator only):
+    instrument for line and toggle coverage, written to ``<tag>-coverage.dat``."""
     from cocotb_tools.runner import get_results, get_runner
 
     from .verilator_runtime import CachingVerilator, store_objects
 
     check_simulator(sim)
+    if coverage and sim != "verilator":
+        raise UsageError(f"coverage needs Verilator; simulator {sim!r} does not collect it")
     if waves is None:
         waves = os.environ.get("WAVES") == "1"
     expected = list(expected)
@@ -148,18 +156,23 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
         control.write_text(f'`verilator_config\npublic_flat_rw -module "{module}" -var "*"\n')
         sources = [control, *sources]     # cocotb takes the last source as the top's language
         build_args = ["-Wno-fatal", "--no-public-flat-rw"]
+        if coverage:
+            build_args += ["--coverage-line", "--coverage-toggle"]
+    cov_file = build_dir / f"{tag}-coverage.dat"
+    cov_file.unlink(missing_ok=True)
     runner = CachingVerilator() if sim == "verilator" else get_runner(sim)
     runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
                  timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
                  log_file=build_dir / "build.log")
     if sim == "verilator":
-        store_objects(build_dir / "sim", waves)
+        store_objects(build_dir / "sim", waves, coverage)
     t1 = time.monotonic()
     try:
         runner.test(test_module=TESTBENCH, hdl_toplevel=module,
                     build_dir=build_dir / "sim", test_dir=build_dir, waves=waves,
                     results_xml=str(build_dir / f"{tag}-results.xml"),
                     log_file=build_dir / f"{tag}.log",
+                    plusargs=[f"+verilator+coverage+file+{cov_file}"] if coverage else [],
                     extra_env={"BAPS_VECTORS": str(vfile), "BAPS_SUMMARY": str(summary),
                                "BAPS_SEED": str(seed), "BAPS_IDLE": str(idle),
                                "BAPS_STALL": str(stall)})
@@ -178,4 +191,5 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     return RunResult(module=module, sim=sim, variant=variant, vectors=s["vectors"],
                      checked=s["checked"], mismatches=s["mismatches"], missing=s["missing"],
                      extra=s["extra"], cycles=s["cycles"], passed=passed,
-                     build_seconds=t1 - t0, run_seconds=t2 - t1)
+                     build_seconds=t1 - t0, run_seconds=t2 - t1,
+                     coverage_file=str(cov_file) if cov_file.exists() else "")

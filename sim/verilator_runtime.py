@@ -9,7 +9,7 @@ has to happen after Verilator writes its makefiles (the objects depend on ``Vtop
 
 The cache key covers everything the objects depend on: the Verilator and cocotb install locations
 and their source files' modification times, the compiler environment (``CXX``, ``CXXFLAGS``,
-``MAKEFLAGS``) and whether tracing is on (it changes the defines). A different key gets a different
+``MAKEFLAGS``) and whether tracing or coverage is on (they change the defines). A different key gets a different
 folder, so a stale object is never reused. ``BAPS_VERILATOR_CACHE`` moves the cache (default:
 ``$XDG_CACHE_HOME/baps-rtl/verilator-runtime``, else ``~/.cache/...``); set it to ``off`` to compile
 the runtime in every build.
@@ -39,7 +39,7 @@ def _sources() -> list[Path]:
             Path(cocotb_tools.config.share_dir) / "lib" / "verilator" / "verilator.cpp"]
 
 
-def cache_dir(waves: bool) -> Path | None:
+def cache_dir(waves: bool, coverage: bool = False) -> Path | None:
     """The folder for this build environment's runtime objects, or None when caching is off."""
     root = os.environ.get("BAPS_VERILATOR_CACHE", "")
     if root.lower() == "off":
@@ -54,6 +54,8 @@ def cache_dir(waves: bool) -> Path | None:
     for var in ("CXX", "CXXFLAGS", "MAKEFLAGS"):
         h.update(f"{var}={os.environ.get(var, '')};".encode())
     h.update(f"waves={int(waves)}".encode())
+    if coverage:                          # instrumented builds define VM_COVERAGE
+        h.update(b";coverage=1")
     return Path(root) / h.hexdigest()[:16]
 
 
@@ -77,10 +79,10 @@ def seed_objects(object_dir: Path, cache: Path) -> int:
     return n
 
 
-def store_objects(object_dir: Path, waves: bool):
+def store_objects(object_dir: Path, waves: bool, coverage: bool = False):
     """After a successful build, keep its runtime objects if the cache has none yet. Parallel
     builds may race: each writes a private folder and renames it into place; the loser discards."""
-    cache = cache_dir(waves)
+    cache = cache_dir(waves, coverage)
     objects = sorted(object_dir.glob(_PATTERN))
     if cache is None or cache.is_dir() or not objects:
         return
@@ -104,7 +106,8 @@ class CachingVerilator(Verilator):
 
     def _build_command(self):
         cmds = super()._build_command()
-        cache = cache_dir(self.waves)
+        coverage = any(str(a).startswith("--coverage") for a in self.build_args)
+        cache = cache_dir(self.waves, coverage)
         if cache is None or not cmds or cmds[-1][0] != "make":
             return cmds
         seed = [sys.executable, "-m", __name__, str(self.build_dir), str(cache)]

@@ -39,10 +39,12 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
     assert run(capsys, "vectors", "exp2_hif8", "-o", str(f))[0] == 0
     lines = f.read_text().splitlines()
     assert len(lines) == 257
-    assert lines[1 + 0x08] == f"08 {exp2_reference('hif8', 'fp16')[0x08]:04X}"
+    rows = {line.split()[0]: k for k, line in enumerate(lines[1:], start=1)}
+    assert sorted(rows) == [f"{c:02X}" for c in range(256)]     # every code once
+    assert lines[rows["08"]] == f"08 {exp2_reference('hif8', 'fp16')[0x08]:04X}"
     code, out, _ = run(capsys, "check-vectors", str(f))
     assert code == 0 and "256 agree with the golden model, 0 differ" in out
-    lines[1 + 0x10] = "10 0000"                      # corrupt one expected value
+    lines[rows["10"]] = "10 0000"                    # corrupt one expected value
     f.write_text("\n".join(lines) + "\n")
     code, out, _ = run(capsys, "check-vectors", str(f))
     assert code == 1 and "255 agree with the golden model, 1 differ" in out

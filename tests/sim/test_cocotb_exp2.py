@@ -27,8 +27,9 @@ def test_exhaustive_stream_regression(config, sim, tmp_path_factory):
 def test_checker_catches_one_corrupted_golden_value(sim, tmp_path):
     require_simulator(sim)
     config = parse_params(get_design("exp2_hif8"), ["out_format=hif8"])
-    r = run_config(config, sim, tmp_path, corrupt_index=0x4D)
+    index = config.stimulus(1).index(0x4D)           # the vector whose input is HiF8 160.0
+    r = run_config(config, sim, tmp_path, corrupt_index=index)
     assert not r.passed
     assert (r.checked, r.mismatches, r.missing, r.extra) == (256, 1, 0, 0)
-    log = (tmp_path / f"{config.module_name}-{sim}" / "vectors-corrupt77.log").read_text()
-    assert "mismatch #77: input 0x4D (160.0) expected 0x6E (32768.0) actual 0x6F (inf)" in log
+    log = (tmp_path / f"{config.module_name}-{sim}" / f"vectors-corrupt{index}.log").read_text()
+    assert f"mismatch #{index}: input 0x4D (160.0) expected 0x6E (32768.0) actual 0x6F (inf)" in log
