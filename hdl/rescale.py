@@ -2,6 +2,7 @@
 
 from amaranth import Array, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..golden.baps import BC, BR, LANES, M_WIDTH, SCORE_FORMAT
@@ -83,9 +84,12 @@ class Rescale(wiring.Component):
     (saturating ``m_width``-bit signed; restarts on ``first_block``), x = fmt(t − m_new)
     rounded once from the exact difference (fixed point sized from ``m_width`` and the format:
     ``score_fixed_point``), shift = m_old − m_new. Bit-exact with
-    ``golden.baps``. The row's ``bc`` scores are buffered (two ping-pong buffers) because m_new
-    is needed before the first subtraction; while one row drains the next fills, so the steady
-    state is ``lanes`` scores per cycle, with a latency of ``bc / lanes`` cycles.
+    ``golden.baps``. The row's ``bc`` scores are buffered (two ping-pong halves of one
+    ``Memory`` of 2·bc/lanes words of 32·lanes bits, synchronous read: block RAM on an FPGA)
+    because m_new is needed before the first subtraction; while one row drains the next fills,
+    so the steady state is ``lanes`` scores per cycle. A beat leaves ``bc / lanes`` + 1 cycles
+    after its row's last beat arrived at the earliest (the read takes a cycle; the output stage
+    holds the word and its side band while the consumer stalls).
     """
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
@@ -112,7 +116,9 @@ class Rescale(wiring.Component):
         lanes, beats = self.lanes, self.bc // self.lanes
         lo = -(1 << (self.m_width - 1))
 
-        buffers = Array(Signal(FP32.width * lanes, name=f"buf{k}") for k in range(2 * beats))
+        m.submodules.buffer = buffer = Memory(shape=FP32.width * lanes, depth=2 * beats, init=[])
+        write = buffer.write_port()
+        read = buffer.read_port(domain="sync")
         m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
         full = Signal(2)
         # Per-buffer side band. Read with a Mux, not an Array: Icarus never evaluates the
@@ -138,8 +144,10 @@ class Rescale(wiring.Component):
         m_old = Signal(signed(self.m_width))          # (ArrayProxy reads go through signals:
         m.d.comb += [beat_max.eq(acc), self.i.ready.eq(~full.bit_select(fill_sel, 1)),
                      m_old.eq(m_reg[self.i.payload.row])]   # each use would copy the mux)
+        m.d.comb += [write.addr.eq(fill_sel * beats + fill_beat),
+                     write.data.eq(self.i.payload.scores.as_value()),
+                     write.en.eq(self.i.valid & self.i.ready)]
         with m.If(self.i.valid & self.i.ready):
-            m.d.sync += buffers[fill_sel * beats + fill_beat].eq(self.i.payload.scores.as_value())
             with m.If(fill_beat == beats - 1):
                 row = self.i.payload.row
                 m_new = Signal(signed(self.m_width), name="m_new")
@@ -158,37 +166,48 @@ class Rescale(wiring.Component):
             with m.Else():
                 m.d.sync += [fill_beat.eq(fill_beat + 1), cmax.eq(beat_max)]
 
-        # Drain side: x = HiF8(t − m_new) for the buffered row, one beat of `lanes` per cycle.
+        # Drain side: read the buffered row one beat per cycle into the output stage (the read
+        # port's data and these registers, held while the consumer stalls); x = HiF8(t − m_new)
+        # for its ``lanes`` scores.
         drain_sel = Signal()
         drain_beat = Signal(range(beats))
-        word = Signal(FP32.width * lanes)
+        ready_row = full.bit_select(drain_sel, 1)      # a beat to read
+        take = Signal()                                # the output stage is free this cycle
         cur = Signal.like(meta[0], name="cur_meta")
-        m.d.comb += [word.eq(buffers[drain_sel * beats + drain_beat]),
+        out_meta = Signal.like(meta[0], name="out_meta")
+        out_valid = Signal()
+        out_first_beat = Signal()
+        out_last_beat = Signal()
+        m.d.comb += [take.eq(~out_valid | self.o.ready),
+                     read.addr.eq(drain_sel * beats + drain_beat), read.en.eq(take),
                      cur.eq(Mux(drain_sel, meta[1].as_value(), meta[0].as_value()))]
-        m_new_out = cur.m
+        with m.If(take):
+            m.d.sync += [out_valid.eq(ready_row), out_meta.eq(cur),
+                         out_first_beat.eq(drain_beat == 0),
+                         out_last_beat.eq(drain_beat == beats - 1)]
+            with m.If(ready_row):
+                with m.If(drain_beat == beats - 1):
+                    m.d.sync += [drain_sel.eq(~drain_sel), drain_beat.eq(0)]
+                with m.Else():
+                    m.d.sync += drain_beat.eq(drain_beat + 1)
         o = self.o.payload
         for k in range(lanes):
-            f = self._fixed(m, word[FP32.width * k:FP32.width * (k + 1)])
+            f = self._fixed(m, read.data[FP32.width * k:FP32.width * (k + 1)])
             m.d.comb += o.codes[k].eq(code_of_difference(m, self.score_format, f, self.frac,
-                                                         m_new_out))
+                                                         out_meta.m))
         m.d.comb += [
-            self.o.valid.eq(full.bit_select(drain_sel, 1)),
-            o.row.eq(cur.row),
-            o.shift.eq(cur.shift),
-            o.first_block.eq(cur.first),
-            o.last_block.eq(cur.last),
-            o.first_beat.eq(drain_beat == 0),
-            o.last_beat.eq(drain_beat == beats - 1),
+            self.o.valid.eq(out_valid),
+            o.row.eq(out_meta.row),
+            o.shift.eq(out_meta.shift),
+            o.first_block.eq(out_meta.first),
+            o.last_block.eq(out_meta.last),
+            o.first_beat.eq(out_first_beat),
+            o.last_beat.eq(out_last_beat),
         ]
-        with m.If(self.o.valid & self.o.ready):
-            with m.If(drain_beat == beats - 1):
-                m.d.sync += [drain_sel.eq(~drain_sel), drain_beat.eq(0)]
-            with m.Else():
-                m.d.sync += drain_beat.eq(drain_beat + 1)
 
-        # Buffer occupancy: set when a row is complete, cleared when it has drained.
+        # Buffer occupancy: set when a row is complete, cleared when its last beat is read.
         filled = self.i.valid & self.i.ready & (fill_beat == beats - 1)
-        drained = self.o.valid & self.o.ready & (drain_beat == beats - 1)
+        drained = take & ready_row & (drain_beat == beats - 1)
         for k in range(2):
             with m.If(filled & (fill_sel == k)):
                 m.d.sync += full[k].eq(1)

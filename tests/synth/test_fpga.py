@@ -23,9 +23,19 @@ def test_resources_on_every_family(family, tmp_path):
     [r], paths = fpga_run([unit()], family, tmp_path, pnr=False)
     # 8 input + 2 control in, 8 output + 2 control out: 20 port registers, plus the unit's own
     assert r.wrapper_ff == 20 and r.ff > r.wrapper_ff and r.lut > 0
-    assert r.dsp == 0 and r.bram == 0
+    assert r.dsp == 0 and r.bram == 0 and r.lutram == 0
     assert json.loads(paths["json"].read_text())[0]["lut"] == r.lut
     assert f"| {r.module} | {r.lut} |" in paths["md"].read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family,kind", [("ice40", "bram"), ("xilinx", "lutram")])
+def test_the_datapath_row_buffer_lands_in_the_family_ram(family, kind, tmp_path):
+    """Rescale's buffer is a Memory with a synchronous read: iCE40 block RAM (it has no LUT RAM),
+    Xilinx distributed RAM (Yosys's cheaper choice for 4 words × 128 bits)."""
+    config = parse_params(get_design("baps_datapath"), ["br=1", "bc=8", "lanes=4"])
+    [r], _ = fpga_run([config], family, tmp_path, pnr=False)
+    assert getattr(r, kind) > 0 and r.lut > 0, r.cells
 
 
 @pytest.mark.parametrize("family", ["ice40", "ecp5"])
