@@ -24,6 +24,7 @@ METHODS = {  # name → (variant, scale_log2)
     "e4m3_s256": ("e4m3", 8),
     "e4m3_qsum_s1": ("e4m3_qsum", 0),      # ablation: the row sum adds the quantized P
     "hif8_baps": ("baps", 0),
+    "fp16_online": ("fp16", 0),
 }
 SINK_TOKENS = 4
 

@@ -16,6 +16,9 @@ rescaled to the row's final max and divided by the row sum.
   Sums in float64 (FA3 accumulates in FP32; the difference is far below E4M3's step).
 * ``e4m3_qsum``: ablation — the same E4M3 P, but the row sum adds the quantized P (numerator and
   denominator agree, as in BAPS): a different design from FlashAttention-3's.
+* ``fp16``: the bit-exact FP16 online-softmax baseline (``golden.fp16_datapath``, correctly
+  rounded EXP2): FP16 scores on the link, FP16 max and x = t − m, P = EXP2_FP16(x), α-rescaled
+  FP32 row sum; O's accumulator takes the same α per block.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ import numpy as np
 
 from ..golden.baps import BapsConfig, baps_softmax, reference_softmax, rescale_to_final_max
 from ..golden.formats import E4M3, HIF8
+from ..golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
 
 __all__ = ["VARIANTS", "softmax_probs"]
 
-VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3", "e4m3_qsum")
+VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3", "e4m3_qsum", "fp16")
 
 
 def _finish(p: np.ndarray, m_blocks: np.ndarray, p_sum: np.ndarray | None = None) -> np.ndarray:
@@ -77,8 +81,9 @@ def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8) ->
         t = np.concatenate([t, np.full((rows, pad), -np.inf)], axis=1)
     if variant == "fp64":
         q = reference_softmax(t)
-    elif variant == "baps":
-        r = baps_softmax(t, BapsConfig(bc=bc))
+    elif variant in ("baps", "fp16"):
+        r = (baps_softmax(t, BapsConfig(bc=bc)) if variant == "baps"
+             else fp16_softmax(t, Fp16DatapathConfig(bc=bc)))
         l = r.l[:, None]                                 # the hardware's FP32 row sum
         q = np.divide(r.weights(), l, out=np.zeros_like(t), where=(l > 0) & np.isfinite(l))
     elif variant == "raw_hif8":

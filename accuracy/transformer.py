@@ -43,6 +43,9 @@ MODEL_VARIANTS = {v.name: v for v in (
     ModelVariant("raw_hif8", "raw_hif8", description="ablation: HiF8(t) cast before the max"),
     ModelVariant("e4m3_s256", "e4m3", 8,
                  description="FlashAttention-3 FP8 P: E4M3 with S = 256, row sum from the FP32 P"),
+    ModelVariant("fp16_online", "fp16",
+                 description="FP16 online-softmax baseline: FP16 scores, max, x and P; α-rescaled "
+                             "FP32 sum"),
 )}
 
 

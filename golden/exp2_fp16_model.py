@@ -263,7 +263,7 @@ def arithmetic(codes, design: Exp2FP16Design = CORRECT) -> np.ndarray:
     out = np.where(inside, np.minimum(out, POS_INF), 0)
     mag = codes.astype(np.int64) & 0x7FFF
     if d.small_one:
-        small = np.full(len(codes), ONE)
+        small = np.full(codes.shape, ONE)
     else:
         pos, neg = small_steps(d.small_exp)
         up = np.searchsorted(np.asarray(pos, dtype=np.int64), mag, side="right")

@@ -23,6 +23,13 @@ def test_baps_variant_is_the_bit_exact_pipeline_divided_by_its_fp32_sum():
     np.testing.assert_array_equal(softmax_probs(t, "baps", bc=64), r.weights() / r.l[:, None])
 
 
+def test_fp16_variant_is_the_bit_exact_baseline_divided_by_its_fp32_sum():
+    from baps_rtl.golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
+    t = scores(n=256)
+    r = fp16_softmax(t, Fp16DatapathConfig(bc=64))
+    np.testing.assert_array_equal(softmax_probs(t, "fp16", bc=64), r.weights() / r.l[:, None])
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_variant_is_a_distribution_close_to_the_reference(variant):
     t = scores()

@@ -132,3 +132,11 @@ def test_faithful_fp16_outputs_are_pinned_by_digest():
 
 # re-pinned for the fitted design (64 segments, C1 per 4 segments, truncated, no patches)
 FAITHFUL_DIGEST = "324c40573e5f01f993fa1ff7f4fac1f207bd2f1a2689423fc3e98609a9d285d5"
+
+
+@pytest.mark.parametrize("accuracy", ["correct", "faithful"])
+def test_any_array_shape_gives_the_same_codes(accuracy):
+    """A datapath applies the unit to (rows, keys) arrays: same codes as the flat vector."""
+    grid = np.random.default_rng(2).integers(0, 1 << 16, (16, 64))
+    flat = model.exp2_fp16(grid.ravel(), accuracy)
+    assert np.array_equal(model.exp2_fp16(grid, accuracy).ravel(), flat)
