@@ -88,9 +88,10 @@ def merge_points(runs: list[list[Point]]) -> list[Point]:
 
 
 def _relative(src: str) -> str:
-    """``/…/hdl/link.py:59`` → ``hdl/link.py:59``; Amaranth's own files as ``amaranth/…``."""
+    """``/…/hdl/link.py:59`` → ``hdl/link.py:59``; Amaranth's own files as ``amaranth/…``; of
+    several joined sources (``a|b``) the first."""
     from .. import designs, golden, hdl
-    path, _, line = src.rpartition(":")
+    path, _, line = src.split("|")[0].rpartition(":")
     for package in (hdl, golden, designs):
         folder = Path(package.__file__).parent
         if Path(path).parent == folder:
