@@ -10,6 +10,9 @@ bias, each format's binades and special codes), so a format is described once, a
 * ``round_fixed(m, fmt, mag, frac_bits, sticky=…)`` → the positive code of (mag + ε)·2^−frac_bits
   rounded **once** with the format's tie rule: the one rounder (bit-exact with
   ``golden.formats.round_fixed``).
+* ``cast(m, src, dst, code)`` → the ``dst`` code of a ``src`` value, rounded once (the FP16
+  datapath's FP32 → FP16 score cast): ``to_fixed`` at ``dst``'s finest boundary, then
+  ``round_fixed``.
 * ``round_at(m, value, drop, ties)``: an integer rounded at a variable bit position.
 * ``leading_one``, ``apply_sign``, ``ieee_code``, ``magnitude_at_least``.
 """
@@ -22,7 +25,7 @@ from amaranth.lib import data
 from ..golden.formats import E4M3Format, HiF8Format, IEEEFormat, NumberFormat
 
 __all__ = ["fields_layout", "decode", "fixed_layout", "to_fixed", "leading_one", "round_fixed",
-           "round_at", "apply_sign", "ieee_code", "magnitude_at_least", "mantissa_width"]
+           "cast", "round_at", "apply_sign", "ieee_code", "magnitude_at_least", "mantissa_width"]
 
 
 def mantissa_width(fmt: NumberFormat) -> int:
@@ -260,6 +263,28 @@ def round_fixed(m: Module, fmt: NumberFormat, mag, frac_bits: int, *, sticky=0,
             m.d.comb += code.eq(Mux(e > hi, overflow, 0))
     out = Signal(fmt.width, name=f"{fmt.name}_code")
     m.d.comb += out.eq(Mux(mag == 0, 0, code))
+    return out
+
+
+def cast(m: Module, src: NumberFormat, dst: NumberFormat, code) -> Signal:
+    """The ``dst`` code of the ``src`` value ``code``, rounded once with ``dst``'s tie rule (golden:
+    ``dst.encode(src.decode(code))``): NaN → ``dst``'s NaN, ±Inf and overflow → ±Inf (or ±max
+    for a format without Inf), −0 and negative underflow → ``dst``'s −0 where it has one.
+
+    |value| goes to fixed point at ``dst``'s finest rounding boundary (every tie of ``dst`` is a
+    multiple of it; the bits below become the sticky flag) with one integer bit above ``dst``'s
+    top binade, so larger magnitudes are flagged huge before any wrap."""
+    f = decode(m, src, code)
+    frac = -dst.finest_boundary
+    int_bits = max(dst.binade_range[1], 0) + 2
+    fixed = to_fixed(m, src, f, frac, int_bits)
+    mag = Signal(int_bits + frac, name="cast_mag")    # floor(|value|·2^frac): t floors toward −∞
+    m.d.comb += mag.eq(Mux(f.sign, -fixed.t - fixed.inexact, fixed.t))
+    rounded = round_fixed(m, dst, mag, frac, sticky=fixed.inexact)
+    out = Signal(dst.width, name=f"{dst.name}_cast")
+    m.d.comb += out.eq(Mux(f.nan, dst.nan_code,
+                           apply_sign(dst, f.sign, Mux(fixed.pos_huge | fixed.neg_huge,
+                                                       dst.overflow_code(), rounded))))
     return out
 
 

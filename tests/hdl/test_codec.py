@@ -101,3 +101,41 @@ def test_golden_round_fixed_is_the_format_rounding():
     assert round_fixed(FP32, (16 << 22) + 4, 22, sticky=True) == int(FP32.encode(16 + 2.0 ** -19))
     # beyond 53 bits the exact rounding still holds: 2^61 + 2^37 + 1 (a tie plus one)
     assert round_fixed(FP32, (1 << 61) + (1 << 37) + 1, 0) == int(FP32.encode(2.0 ** 61 + 2.0 ** 38))
+
+
+def _fp16_boundaries() -> np.ndarray:
+    """FP32 bit patterns at and next to every midpoint between adjacent FP16 values (every 9th
+    pair, and all of the subnormal and the top binades), plus the overflow threshold, random
+    patterns and the specials."""
+    values = FP16.decode(np.arange(0x7C01)).astype(np.float64)            # +0 … +Inf
+    pick = np.r_[np.arange(0, 0x0400), np.arange(0x0400, 0x7800, 9), np.arange(0x7800, 0x7C00)]
+    mids = ((values[pick] + values[pick + 1]) / 2).astype(np.float32)
+    near = np.concatenate([mids, np.nextafter(mids, np.float32(0)),
+                           np.nextafter(mids, np.float32(np.inf))]).view(np.uint32)
+    rng = np.random.default_rng(4)
+    specials = np.array([0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001, 1,
+                         0x33000000, 0x33000001, 0x477FF000, 0x477FEFFF, 0x7F7FFFFF],
+                        dtype=np.uint32)
+    out = np.concatenate([near, near | 0x80000000, specials,
+                          rng.integers(0, 1 << 32, 4000, dtype=np.uint64).astype(np.uint32)])
+    return np.unique(out)
+
+
+def test_fp32_to_fp16_cast_matches_golden_and_numpy():
+    """codec.cast(FP32 → FP16) on every FP16 tie (and both neighbours), the subnormal and
+    overflow edges and random patterns: bit-exact with ``FP16.encode`` of the FP32 value and with
+    numpy's own float32 → float16 conversion (NaN compared as NaN)."""
+    codes = _fp16_boundaries()
+
+    def build(m):
+        code = Signal(32)
+        return code, codec.cast(m, FP32, FP16, code)
+
+    got = np.array(_comb(build, codes), dtype=np.uint16)
+    values = codes.view(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        golden = FP16.encode(values.astype(np.float64)).astype(np.uint16)
+        theirs = values.astype(np.float16).view(np.uint16)
+    nan = np.isnan(values)
+    assert np.array_equal(got, golden), [hex(c) for c in codes[got != golden][:5]]
+    assert np.array_equal(got[~nan], theirs[~nan]) and np.all(got[nan] == FP16.nan_code)
