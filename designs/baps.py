@@ -24,7 +24,7 @@ from ..hdl.rescale import check_tile_params
 from .beats import pack, unpack
 from .registry import Design, DesignParams, register
 
-__all__ = ["BapsDatapathParams", "TILE_BLOCKS", "tile_stimulus", "tile_golden"]
+__all__ = ["BapsDatapathParams", "TILE_BLOCKS", "tile_stimulus", "tile_golden", "module_name"]
 
 TILE_BLOCKS = 4
 
@@ -52,19 +52,24 @@ class BapsDatapathParams(DesignParams):
         return BapsConfig(bc=self.bc, m_width=self.m_width, l_int_bits=self.l_int_bits,
                           score_format=self.score_format, p_format=self.p_format)
 
+    def softmax(self, t):
+        """The bit-exact model of one tile (rows × blocks·bc)."""
+        return baps_softmax(t, self.golden_config)
+
     def layouts(self):
         return (score_beat(self.lanes, self.br),
                 prob_beat(self.lanes, self.br, get_format(self.p_format).width))
 
 
-def _module_name(p: BapsDatapathParams) -> str:
-    default = BapsDatapathParams()
+def module_name(prefix: str, p) -> str:
+    """``prefix`` and every parameter that differs from its default (``baps_datapath_br3_…``)."""
+    default = type(p)()
     parts = [f"{f.name}{getattr(p, f.name)}" for f in fields(p)
              if getattr(p, f.name) != getattr(default, f.name)]
-    return "_".join(["baps_datapath", *parts])
+    return "_".join([prefix, *parts])
 
 
-def tile_stimulus(p: BapsDatapathParams, seed: int = 1, cases=TILE_CASES,
+def tile_stimulus(p, seed: int = 1, cases=TILE_CASES,
                   blocks: int = TILE_BLOCKS) -> list[int]:
     """Packed input beats of one tile per named case, in order (``blocks`` blocks each; the
     ``spectrum`` tile as many as it needs to reach every code in every lane)."""
@@ -77,15 +82,15 @@ def tile_stimulus(p: BapsDatapathParams, seed: int = 1, cases=TILE_CASES,
     return beats
 
 
-def tile_golden(p: BapsDatapathParams, inputs) -> list[int]:
-    """Expected output beats for packed input beats (tiles rebuilt from the framing)."""
+def tile_golden(p, inputs) -> list[int]:
+    """Expected output beats for packed input beats (tiles rebuilt from the framing), from the
+    parameters' bit-exact model (``p.softmax``)."""
     in_layout, out_layout = p.layouts()
     beats = [unpack(in_layout, int(v)) for v in inputs]
     out = []
     for t in tiles_from_beats(beats, p.br, p.bc, p.lanes):
         shape = TileShape(p.br, p.bc, p.lanes, t.shape[1] // p.bc)
-        result = baps_softmax(t, p.golden_config)
-        out += [pack(out_layout, b) for b in expected_prob_beats(result, shape)]
+        out += [pack(out_layout, b) for b in expected_prob_beats(p.softmax(t), shape)]
     return out
 
 
@@ -98,7 +103,7 @@ register(Design(
                                  score_format=p.score_format, p_format=p.p_format),
     stimulus=tile_stimulus,
     golden=tile_golden,
-    module_name=_module_name,
+    module_name=lambda p: module_name("baps_datapath", p),
     role=lambda p: "BAPS datapath",
     regress=({"br": 3, "bc": 16, "lanes": 4},
              {"br": 7, "bc": 8, "lanes": 8, "impl": "split", "link_depth": 3},

@@ -29,12 +29,14 @@ def score_beat(lanes: int, br: int) -> data.StructLayout:
     })
 
 
-def code_beat(elements: int, elem_bits: int, br: int, m_width: int) -> data.StructLayout:
-    """One link beat: ``elements`` score codes plus framing and the per-row side band."""
+def code_beat(elements: int, elem_bits: int, br: int, m_width: int | None) -> data.StructLayout:
+    """One link beat: ``elements`` score codes plus framing and the per-row side band (none when
+    ``m_width`` is None: the FP16 datapath's vector side owns the max)."""
+    fields = {"codes": data.ArrayLayout(elem_bits, elements), "row": unsigned(row_bits(br))}
+    if m_width is not None:
+        fields["shift"] = shift_shape(m_width)   # m_old − m_new, 0 on the first block
     return data.StructLayout({
-        "codes": data.ArrayLayout(elem_bits, elements),
-        "row": unsigned(row_bits(br)),
-        "shift": shift_shape(m_width),   # m_old − m_new, 0 on the first block
+        **fields,
         "first_block": unsigned(1),
         "last_block": unsigned(1),
         "first_beat": unsigned(1),       # first beat of this row's block

@@ -10,7 +10,7 @@ from ..golden.params import ChoiceParam
 from . import codec
 from .pipeline import StreamPipeline
 
-__all__ = ["Exp2FP16", "ACCURACY", "ACCURACIES"]
+__all__ = ["Exp2FP16", "exp2_fp16_logic", "ACCURACY", "ACCURACIES"]
 
 ACCURACY = ChoiceParam("accuracy", tuple(model.DESIGNS),
                        "correctly rounded (RNE) or faithful (within 1 ulp)")
@@ -53,91 +53,97 @@ class Exp2FP16(StreamPipeline):
         return self._design.name
 
     def datapath(self, m, x, reg):
-        d = self._design
-        f = codec.decode(m, FP16, x)
-        special = Signal()
-        special_code = Signal(16)
-        with m.If(f.nan):
-            m.d.comb += [special.eq(1), special_code.eq(FP16.nan_code)]
-        with m.Elif(~f.sign & codec.magnitude_at_least(FP16, x, model.X_HI)):   # x ≥ 16, +Inf
-            m.d.comb += [special.eq(1), special_code.eq(FP16.inf_code)]
-        with m.Elif(f.sign & codec.magnitude_at_least(FP16, x, model.X_LO)):    # x ≤ −25, −Inf
-            m.d.comb += [special.eq(1), special_code.eq(0)]
-        with m.Elif(~codec.magnitude_at_least(FP16, x, 2.0 ** d.small_exp)):     # small |x|
-            if d.small_one:
-                m.d.comb += [special.eq(1), special_code.eq(model.ONE)]
-            else:         # 1.0 ± the number of thresholds at or below |x| (model.small_steps)
-                pos, neg = model.small_steps(d.small_exp)
-                up, down = _thermometer_count(x[:15], pos), _thermometer_count(x[:15], neg)
-                m.d.comb += [special.eq(1),
-                             special_code.eq(Mux(f.sign, model.ONE - down, model.ONE + up))]
-        if d.patches:                                     # stored results (model.patch_values)
-            with m.Switch(x):
-                for code, value in zip(d.patches, model.patch_values(d)):
-                    with m.Case(code):
-                        m.d.comb += [special.eq(1), special_code.eq(value)]
+        return exp2_fp16_logic(m, x, self._design, reg)
 
-        # Stage 1: M = (significand << (exponent − small_exp)) >> shift_right; X = M or ~M.
-        fb = d.frac_bits
-        amount = Signal((4 - d.small_exp).bit_length())   # exponents small_exp … 4
-        m.d.comb += amount.eq(f.exponent - d.small_exp)
-        sig = f.sig | (1 << FP16.man_bits)                # only normal inputs reach here
-        shifted = Signal(len(sig) + (1 << len(amount)))
-        m.d.comb += shifted.eq(sig << amount)
-        mag = Signal(fb + 5)                              # |x| < 32
-        m.d.comb += mag.eq(shifted[d.shift_right:])
-        fixed = Signal(fb + 6)
-        m.d.comb += fixed.eq(Cat(mag, C(0, 1)) ^ f.sign.replicate(fb + 6))
-        n = fixed[fb:].as_signed()
-        seg = fixed[d.r_room:fb]
-        r = fixed[d.r_drop:d.r_room]
-        neg = f.sign
-        special, special_code, n, r, seg, neg = map(reg, (special, special_code, n, r, seg, neg))
 
-        # Stage 2: y = C0[seg] + (Σ r_j·C1'·2^j [+ neg·C1']) >> sh, C1' the truncated multiplier.
-        c0 = Signal(range(max(d.c0) + 1), name="c0")
-        c1 = Signal(range(max(d.c1) + 1), name="c1")
-        group = d.seg_bits - d.c1_index_bits
-        with m.Switch(seg):
-            for i in range(1 << d.seg_bits):
-                with m.Case(i):
-                    m.d.comb += [c0.eq(d.c0[i]), c1.eq(d.c1[i >> group])]
-        rows = []
-        for j in range(d.r_bits):
-            keep = max(d.dropped_columns - j, 0)
-            rows.append(r[j] * (((c1 >> keep) << keep) << j))
-        if d.carry_in:                                    # x < 0: r + 1, X = −M exactly
-            keep = d.dropped_columns
-            rows.append(neg * ((c1 >> keep) << keep))
-        product = rows[0]
-        for row in rows[1:]:
-            product = product + row
-        y = Signal(d.p + 2)
-        m.d.comb += y.eq(c0 + (product >> d.product_shift))
+def exp2_fp16_logic(m, x, design: model.Exp2FP16Design, reg=lambda value: value) -> Value:
+    """The 2^x of ``Exp2FP16`` for the FP16 code ``x``: combinational with the default ``reg``
+    (the FP16 datapath's lanes), or with the unit's stage register where ``reg`` makes one."""
+    d = design
+    f = codec.decode(m, FP16, x)
+    special = Signal()
+    special_code = Signal(16)
+    with m.If(f.nan):
+        m.d.comb += [special.eq(1), special_code.eq(FP16.nan_code)]
+    with m.Elif(~f.sign & codec.magnitude_at_least(FP16, x, model.X_HI)):   # x ≥ 16, +Inf
+        m.d.comb += [special.eq(1), special_code.eq(FP16.inf_code)]
+    with m.Elif(f.sign & codec.magnitude_at_least(FP16, x, model.X_LO)):    # x ≤ −25, −Inf
+        m.d.comb += [special.eq(1), special_code.eq(0)]
+    with m.Elif(~codec.magnitude_at_least(FP16, x, 2.0 ** d.small_exp)):     # small |x|
+        if d.small_one:
+            m.d.comb += [special.eq(1), special_code.eq(model.ONE)]
+        else:         # 1.0 ± the number of thresholds at or below |x| (model.small_steps)
+            pos, neg = model.small_steps(d.small_exp)
+            up, down = _thermometer_count(x[:15], pos), _thermometer_count(x[:15], neg)
+            m.d.comb += [special.eq(1),
+                         special_code.eq(Mux(f.sign, model.ONE - down, model.ONE + up))]
+    if d.patches:                                     # stored results (model.patch_values)
+        with m.Switch(x):
+            for code, value in zip(d.patches, model.patch_values(d)):
+                with m.Case(code):
+                    m.d.comb += [special.eq(1), special_code.eq(value)]
 
-        emin, mw = FP16.emin, FP16.man_bits
-        normal = n >= emin
-        if d.rounding == "truncate":
-            top = y[d.p - mw:]                            # y truncated to 12 bits: [1024, 2048]
-            shift = Signal(4)
-            m.d.comb += shift.eq(emin - 1 - n)            # subnormal: 1 … 11 bits more
-            subnormal = Signal(mw + 1)
-            m.d.comb += subnormal.eq(top[1:] >> shift)
-            k = Signal(mw + 2)
-            m.d.comb += k.eq(Mux(normal, top, subnormal))
-        else:
-            sub = Signal(4)
-            m.d.comb += sub.eq(Mux(normal, 0, emin - n))
-            drop = Signal(5)
-            m.d.comb += drop.eq(d.p - mw + sub)
-            k = codec.round_at(m, y, drop, "even")
-        exponent = Signal(6)
-        m.d.comb += exponent.eq(n + FP16.bias + k[mw + 1])   # a carry to 2.0 moves it
-        code = Signal(16)
-        m.d.comb += code.eq(Mux(normal, Cat(k[:mw], exponent[:5]), k))
-        result = Signal(16)
-        m.d.comb += result.eq(Mux(special, special_code, code))
-        return reg(result)
+    # Stage 1: M = (significand << (exponent − small_exp)) >> shift_right; X = M or ~M.
+    fb = d.frac_bits
+    amount = Signal((4 - d.small_exp).bit_length())   # exponents small_exp … 4
+    m.d.comb += amount.eq(f.exponent - d.small_exp)
+    sig = f.sig | (1 << FP16.man_bits)                # only normal inputs reach here
+    shifted = Signal(len(sig) + (1 << len(amount)))
+    m.d.comb += shifted.eq(sig << amount)
+    mag = Signal(fb + 5)                              # |x| < 32
+    m.d.comb += mag.eq(shifted[d.shift_right:])
+    fixed = Signal(fb + 6)
+    m.d.comb += fixed.eq(Cat(mag, C(0, 1)) ^ f.sign.replicate(fb + 6))
+    n = fixed[fb:].as_signed()
+    seg = fixed[d.r_room:fb]
+    r = fixed[d.r_drop:d.r_room]
+    neg = f.sign
+    special, special_code, n, r, seg, neg = map(reg, (special, special_code, n, r, seg, neg))
+
+    # Stage 2: y = C0[seg] + (Σ r_j·C1'·2^j [+ neg·C1']) >> sh, C1' the truncated multiplier.
+    c0 = Signal(range(max(d.c0) + 1), name="c0")
+    c1 = Signal(range(max(d.c1) + 1), name="c1")
+    group = d.seg_bits - d.c1_index_bits
+    with m.Switch(seg):
+        for i in range(1 << d.seg_bits):
+            with m.Case(i):
+                m.d.comb += [c0.eq(d.c0[i]), c1.eq(d.c1[i >> group])]
+    rows = []
+    for j in range(d.r_bits):
+        keep = max(d.dropped_columns - j, 0)
+        rows.append(r[j] * (((c1 >> keep) << keep) << j))
+    if d.carry_in:                                    # x < 0: r + 1, X = −M exactly
+        keep = d.dropped_columns
+        rows.append(neg * ((c1 >> keep) << keep))
+    product = rows[0]
+    for row in rows[1:]:
+        product = product + row
+    y = Signal(d.p + 2)
+    m.d.comb += y.eq(c0 + (product >> d.product_shift))
+
+    emin, mw = FP16.emin, FP16.man_bits
+    normal = n >= emin
+    if d.rounding == "truncate":
+        top = y[d.p - mw:]                            # y truncated to 12 bits: [1024, 2048]
+        shift = Signal(4)
+        m.d.comb += shift.eq(emin - 1 - n)            # subnormal: 1 … 11 bits more
+        subnormal = Signal(mw + 1)
+        m.d.comb += subnormal.eq(top[1:] >> shift)
+        k = Signal(mw + 2)
+        m.d.comb += k.eq(Mux(normal, top, subnormal))
+    else:
+        sub = Signal(4)
+        m.d.comb += sub.eq(Mux(normal, 0, emin - n))
+        drop = Signal(5)
+        m.d.comb += drop.eq(d.p - mw + sub)
+        k = codec.round_at(m, y, drop, "even")
+    exponent = Signal(6)
+    m.d.comb += exponent.eq(n + FP16.bias + k[mw + 1])   # a carry to 2.0 moves it
+    code = Signal(16)
+    m.d.comb += code.eq(Mux(normal, Cat(k[:mw], exponent[:5]), k))
+    result = Signal(16)
+    m.d.comb += result.eq(Mux(special, special_code, code))
+    return reg(result)
 
 
 def _thermometer_count(value, thresholds) -> Value:

@@ -36,12 +36,12 @@ LINK_DEPTH = LinkDepthParam("link_depth", 3, 1024, "FIFO depth of the link (0: a
 class MatrixVectorLink(wiring.Component):
     """A valid/ready stream of ``width``-bit beats: ``width / bits(element)`` score codes (W/8
     HiF8 or W/16 FP16) plus framing (row, first/last block, first/last beat) and the side band
-    (shift). ``depth`` = 0 is a wire; ``depth`` ≥ 3 inserts a buffered FIFO of that depth
+    (shift; none with ``m_width=None``). ``depth`` = 0 is a wire; ``depth`` ≥ 3 inserts a buffered FIFO of that depth
     (``amaranth.lib.fifo.SyncFIFOBuffered``: registered output, one beat per cycle; depths 1 and
     2 are refused: measured in simulation, they pass only one beat every two cycles)."""
 
-    def __init__(self, *, width: int = 64, element: str = "hif8", br: int = 4, m_width: int = 16,
-                 depth: int = 0):
+    def __init__(self, *, width: int = 64, element: str = "hif8", br: int = 4,
+                 m_width: int | None = 16, depth: int = 0):
         try:
             if element not in ELEMENTS:
                 raise ValueError(f"element={element!r} is not allowed; allowed: {', '.join(ELEMENTS)}")

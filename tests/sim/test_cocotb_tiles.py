@@ -1,7 +1,8 @@
-"""Whole tiles through the generated BapsDatapath Verilog on Verilator and Icarus: every named tile
-case (narrow to wide scores, far from zero, corner rows), random idles and backpressure, every P
-code and every l bit-exact, nothing lost, duplicated or reordered. The first regress configuration
-runs by default; the larger ones (long Verilator builds) are marked slow."""
+"""Whole tiles through the generated datapath Verilog (BAPS and the FP16 baseline) on Verilator and
+Icarus: every named tile case (narrow to wide scores, far from zero, corner rows, the code
+spectrum), random idles and backpressure, every P code and every l bit-exact, nothing lost,
+duplicated or reordered. Each design's first regress configuration runs by default; the others
+(long Verilator builds) are marked slow."""
 
 import pytest
 
@@ -12,7 +13,8 @@ from ..conftest import require_simulator
 
 pytestmark = pytest.mark.cocotb
 
-TILES = all_configs(["baps_datapath"], which="regress")
+TILES = all_configs(["baps_datapath", "fp16_datapath"], which="regress")
+FIRST = {c.name: c for c in reversed(TILES)}            # each design's first configuration
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +24,9 @@ def build_root(tmp_path_factory):
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("config", [pytest.param(c, id=c.module_name,
-                                                 marks=[pytest.mark.slow] if k else [])
-                                    for k, c in enumerate(TILES)])
+                                                 marks=[] if FIRST[c.name] is c else
+                                                 [pytest.mark.slow])
+                                    for c in TILES])
 def test_tiles_are_bit_exact(config, sim, build_root):
     require_simulator(sim)
     r = run_config(config, sim, build_root, seed=7, idle=0.15, stall=0.25)
