@@ -3,7 +3,7 @@ compared against: ``Fp16Cast`` (matrix side) → ``MatrixVectorLink`` (16-bit co
 → ``Fp16SoftmaxLanes`` (vector side). Bit-exact with ``golden.fp16_datapath``."""
 
 from amaranth import Array, Module, Mux, Signal
-from amaranth.lib import stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
@@ -11,7 +11,7 @@ from ..golden import exp2_fp16_model
 from ..golden.formats import FP16, FP32
 from ..golden.fp16_datapath import EXP2_ACCURACY
 from . import codec
-from .baps_layouts import code_beat, prob_beat, score_beat
+from .baps_layouts import code_beat, prob_beat, row_bits, score_beat
 from .exp2_fp16 import exp2_fp16_logic
 from .fp32_arith import add_fp32, mul_fp32
 from .link import MatrixVectorLink
@@ -21,7 +21,7 @@ from .rescale import check_tile_params
 __all__ = ["Fp16Cast", "Fp16SoftmaxLanes", "Fp16Datapath", "fp16_difference"]
 
 NEG_INF = 0xFC00
-_M_WIDTH = 16                                # only for check_tile_params' shared limits
+_M_WIDTH = 16            # check_tile_params also checks BAPS's m_width: any valid value will do
 
 
 def _link_beat(lanes: int, br: int):
@@ -233,8 +233,7 @@ class Fp16SoftmaxLanes(wiring.Component):
 
 
 def _meta_layout(br: int):
-    from amaranth.lib import data
-    from .baps_layouts import row_bits
+    """The side band of a buffered row's block: both maxima, the row and its block flags."""
     return data.StructLayout({"m_new": 16, "m_old": 16, "row": row_bits(br), "first": 1,
                               "last": 1})
 
