@@ -31,7 +31,7 @@ class Fp16DatapathParams(DesignParams):
     accuracy: str = "correct"
 
     def check(self):
-        check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes, m_width=16)
+        check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes)
 
     def softmax(self, t):
         """The bit-exact model of one tile (rows × blocks·bc)."""

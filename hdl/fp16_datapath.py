@@ -4,7 +4,6 @@ compared against: ``Fp16Cast`` (matrix side) → ``MatrixVectorLink`` (16-bit co
 
 from amaranth import Array, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..golden import exp2_fp16_model
@@ -17,11 +16,11 @@ from .fp32_arith import add_fp32, mul_fp32
 from .link import MatrixVectorLink
 from .pipeline import discard
 from .rescale import check_tile_params
+from .row_buffer import ping_pong_buffer
 
 __all__ = ["Fp16Cast", "Fp16SoftmaxLanes", "Fp16Datapath", "fp16_difference"]
 
 NEG_INF = 0xFC00
-_M_WIDTH = 16            # check_tile_params also checks BAPS's m_width: any valid value will do
 
 
 def _link_beat(lanes: int, br: int):
@@ -29,7 +28,7 @@ def _link_beat(lanes: int, br: int):
 
 
 def _check(br, bc, lanes, accuracy):
-    check_tile_params(br=br, bc=bc, lanes=lanes, m_width=_M_WIDTH)
+    check_tile_params(br=br, bc=bc, lanes=lanes)
     EXP2_ACCURACY.check(accuracy)
 
 
@@ -42,7 +41,7 @@ class Fp16Cast(wiring.Component):
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8):
         try:
-            check_tile_params(br=br, bc=bc, lanes=lanes, m_width=_M_WIDTH)
+            check_tile_params(br=br, bc=bc, lanes=lanes)
         except ValueError:
             discard(self)
             raise
@@ -130,18 +129,10 @@ class Fp16SoftmaxLanes(wiring.Component):
         design = exp2_fp16_model.DESIGNS[self.accuracy]
         i = self.i.payload
 
-        m.submodules.buffer = buffer = Memory(shape=FP16.width * lanes, depth=2 * beats, init=[])
-        write, read = buffer.write_port(), buffer.read_port(domain="sync")
         m_reg = Array(Signal(16, name=f"m{r}", init=NEG_INF) for r in range(self.br))
-        full = Signal(2)
-        meta = [Signal(_meta_layout(self.br), name=f"meta{k}") for k in range(2)]
 
-        # Fill side: buffer the beats, block max over lanes and beats, the row's new max.
-        fill_sel = Signal()
+        # Fill side: block max over lanes and beats, the row's new max.
         accepted = self.i.valid & self.i.ready
-        m.d.comb += [self.i.ready.eq(~full.bit_select(fill_sel, 1)),
-                     write.addr.eq(fill_sel * beats + _beat_index(m, i, beats, accepted)),
-                     write.data.eq(i.codes.as_value()), write.en.eq(accepted)]
         cmax = Signal(16, name="block_max")
         acc = Mux(i.first_beat, NEG_INF, cmax)
         for k in range(lanes):
@@ -151,50 +142,30 @@ class Fp16SoftmaxLanes(wiring.Component):
             acc = step
         m_old = Signal(16, name="m_old")
         m_new = Signal(16, name="m_new")
+        meta_in = Signal(_meta_layout(self.br), name="meta_in")
         m.d.comb += [m_old.eq(Mux(i.first_block, NEG_INF, m_reg[i.row])),
-                     m_new.eq(Mux(_order_key(acc) > _order_key(m_old), acc, m_old))]
+                     m_new.eq(Mux(_order_key(acc) > _order_key(m_old), acc, m_old)),
+                     meta_in.m_new.eq(m_new), meta_in.m_old.eq(m_old), meta_in.row.eq(i.row),
+                     meta_in.first.eq(i.first_block), meta_in.last.eq(i.last_block)]
         with m.If(accepted):
             m.d.sync += cmax.eq(acc)
             with m.If(i.last_beat):
-                m.d.sync += [m_reg[i.row].eq(m_new), fill_sel.eq(~fill_sel)]
-                for k in range(2):
-                    with m.If(fill_sel == k):
-                        m.d.sync += [meta[k].m_new.eq(m_new), meta[k].m_old.eq(m_old),
-                                     meta[k].row.eq(i.row), meta[k].first.eq(i.first_block),
-                                     meta[k].last.eq(i.last_block)]
+                m.d.sync += m_reg[i.row].eq(m_new)
 
-        # Read stage: the word of the buffered row and its side band.
+        # The row buffer and its read stage (the word and its side band).
         advance = Signal()
-        drain_sel = Signal()
-        drain_beat = Signal(range(beats))
-        ready_row = full.bit_select(drain_sel, 1)
-        d_valid = Signal()
-        d_meta = Signal(_meta_layout(self.br), name="d_meta")
-        d_first_beat, d_last_beat = Signal(), Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready),
-                     read.addr.eq(drain_sel * beats + drain_beat), read.en.eq(advance)]
-        with m.If(advance):
-            m.d.sync += [d_valid.eq(ready_row),
-                         d_meta.eq(Mux(drain_sel, meta[1].as_value(), meta[0].as_value())),
-                         d_first_beat.eq(drain_beat == 0), d_last_beat.eq(drain_beat == beats - 1)]
-            with m.If(ready_row):
-                with m.If(drain_beat == beats - 1):
-                    m.d.sync += [drain_sel.eq(~drain_sel), drain_beat.eq(0)]
-                with m.Else():
-                    m.d.sync += drain_beat.eq(drain_beat + 1)
-        filled = accepted & i.last_beat
-        drained = advance & ready_row & (drain_beat == beats - 1)
-        for k in range(2):
-            with m.If(filled & (fill_sel == k)):
-                m.d.sync += full[k].eq(1)
-            with m.Elif(drained & (drain_sel == k)):
-                m.d.sync += full[k].eq(0)
+        ready, d = ping_pong_buffer(
+            m, width=FP16.width * lanes, beats=beats, meta_layout=_meta_layout(self.br),
+            write_en=accepted, write_index=_beat_index(m, i, beats, accepted),
+            write_last=i.last_beat, write_data=i.codes.as_value(), meta_in=meta_in,
+            read_en=advance)
+        m.d.comb += [self.i.ready.eq(ready), advance.eq(~self.o.valid | self.o.ready)]
 
         # Lanes: x, p, the block sum; α and l at the block's last beat.
         p_codes, beat_sum, beat_nan = [], 0, 0
         for k in range(lanes):
-            s = read.data[FP16.width * k:FP16.width * (k + 1)]
-            p = exp2_fp16_logic(m, fp16_difference(m, s, d_meta.m_new), design)
+            s = d.data[FP16.width * k:FP16.width * (k + 1)]
+            p = exp2_fp16_logic(m, fp16_difference(m, s, d.meta.m_new), design)
             p_codes.append(p)
             f = codec.decode(m, FP16, p)
             value = codec.to_fixed(m, FP16, f, -FP16.binade_range[0], 1)   # p·2^24, p ≤ 1
@@ -203,30 +174,30 @@ class Fp16SoftmaxLanes(wiring.Component):
         sum_bits = 25 + (beats * lanes).bit_length()
         block, block_nan = Signal(sum_bits, name="block_sum"), Signal(name="block_nan")
         total, total_nan = Signal(sum_bits, name="block_total"), Signal(name="block_total_nan")
-        m.d.comb += [total.eq(Mux(d_first_beat, 0, block) + beat_sum),
-                     total_nan.eq(Mux(d_first_beat, 0, block_nan) | beat_nan)]
-        alpha = exp2_fp16_logic(m, fp16_difference(m, d_meta.m_old, d_meta.m_new), design)
+        m.d.comb += [total.eq(Mux(d.first_beat, 0, block) + beat_sum),
+                     total_nan.eq(Mux(d.first_beat, 0, block_nan) | beat_nan)]
+        alpha = exp2_fp16_logic(m, fp16_difference(m, d.meta.m_old, d.meta.m_new), design)
         row_l = Array(Signal(32, name=f"l{r}") for r in range(self.br))
         row_nan = Array(Signal(name=f"nan{r}") for r in range(self.br))
         l_old = Signal(32, name="l_old")
-        m.d.comb += l_old.eq(Mux(d_meta.first, 0, row_l[d_meta.row]))
+        m.d.comb += l_old.eq(Mux(d.meta.first, 0, row_l[d.meta.row]))
         fa = codec.decode(m, FP16, alpha)
         block32 = codec.round_fixed(m, FP32, total, -FP16.binade_range[0])
         l_new = add_fp32(m, mul_fp32(m, fa, codec.decode(m, FP32, l_old)), block32)
         l_nan = Signal(name="l_nan")
-        m.d.comb += l_nan.eq(total_nan | fa.nan | (~d_meta.first & row_nan[d_meta.row]))
-        with m.If(advance & d_valid):
+        m.d.comb += l_nan.eq(total_nan | fa.nan | (~d.meta.first & row_nan[d.meta.row]))
+        with m.If(advance & d.valid):
             m.d.sync += [block.eq(total), block_nan.eq(total_nan)]
-            with m.If(d_last_beat):
-                m.d.sync += [row_l[d_meta.row].eq(l_new), row_nan[d_meta.row].eq(l_nan)]
+            with m.If(d.last_beat):
+                m.d.sync += [row_l[d.meta.row].eq(l_new), row_nan[d.meta.row].eq(l_nan)]
 
         # Output register.
         o = self.o.payload
-        end = d_meta.last & d_last_beat
+        end = d.meta.last & d.last_beat
         with m.If(advance):
-            m.d.sync += [self.o.valid.eq(d_valid), o.row.eq(d_meta.row),
-                         o.first_block.eq(d_meta.first), o.last_block.eq(d_meta.last),
-                         o.last_beat.eq(d_last_beat), o.end_of_row.eq(end),
+            m.d.sync += [self.o.valid.eq(d.valid), o.row.eq(d.meta.row),
+                         o.first_block.eq(d.meta.first), o.last_block.eq(d.meta.last),
+                         o.last_beat.eq(d.last_beat), o.end_of_row.eq(end),
                          o.l.eq(Mux(end, Mux(l_nan, FP32.nan_code, l_new), 0))]
             m.d.sync += [o.p[k].eq(p_codes[k]) for k in range(lanes)]
         return m

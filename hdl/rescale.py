@@ -2,7 +2,6 @@
 
 from amaranth import Array, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..golden.baps import BC, BR, LANES, M_WIDTH, SCORE_FORMAT
@@ -10,14 +9,19 @@ from ..golden.formats import FP32, NumberFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, score_beat, shift_shape
 from .pipeline import discard
+from .row_buffer import ping_pong_buffer
 
 __all__ = ["Rescale", "check_tile_params", "score_fixed_point", "ceil_of_fixed",
            "code_of_difference"]
 
 
-def check_tile_params(*, br, bc, lanes, m_width) -> None:
-    """``ValueError`` naming the first bad tile parameter and what is allowed."""
-    for param, value in ((BR, br), (BC, bc), (LANES, lanes), (M_WIDTH, m_width)):
+def check_tile_params(*, br, bc, lanes, m_width=None) -> None:
+    """``ValueError`` naming the first bad tile parameter and what is allowed (``m_width``: the
+    running max's width, for BAPS only)."""
+    checks = [(BR, br), (BC, bc), (LANES, lanes)]
+    if m_width is not None:
+        checks.append((M_WIDTH, m_width))
+    for param, value in checks:
         param.check(value)
     if bc % lanes:
         raise ValueError(f"bc={bc} is not a multiple of lanes={lanes}; allowed: bc = k·lanes")
@@ -116,25 +120,18 @@ class Rescale(wiring.Component):
         lanes, beats = self.lanes, self.bc // self.lanes
         lo = -(1 << (self.m_width - 1))
 
-        m.submodules.buffer = buffer = Memory(shape=FP32.width * lanes, depth=2 * beats, init=[])
-        write = buffer.write_port()
-        read = buffer.read_port(domain="sync")
         m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
-        full = Signal(2)
-        # Per-buffer side band. Read with a Mux, not an Array: Icarus never evaluates the
-        # `always @*` block of an Array read whose inputs keep their initial values (X out).
-        meta = [Signal(data.StructLayout({"m": signed(self.m_width),
-                                          "shift": shift_shape(self.m_width),
-                                          "row": self.i.payload.row.shape(),
-                                          "first": 1, "last": 1}), name=f"meta{k}")
-                for k in range(2)]
+        meta_layout = data.StructLayout({"m": signed(self.m_width),
+                                         "shift": shift_shape(self.m_width),
+                                         "row": self.i.payload.row.shape(), "first": 1, "last": 1})
 
         # Fill side: buffer the row's beats, running max of the lanes' ceilings.
-        fill_sel = Signal()
+        i = self.i.payload
+        accepted = self.i.valid & self.i.ready
         fill_beat = Signal(range(beats))
         cmax = Signal(signed(self.m_width))
         beat_max = Signal(signed(self.m_width))
-        ceils = [ceil_of_fixed(m, self._fixed(m, self.i.payload.scores[k]), self.frac, self.m_width)
+        ceils = [ceil_of_fixed(m, self._fixed(m, i.scores[k]), self.frac, self.m_width)
                  for k in range(lanes)]
         acc = Mux(fill_beat == 0, lo, cmax)
         for k, c in enumerate(ceils):        # a chain of signals: nested Muxes would repeat `acc`
@@ -142,75 +139,39 @@ class Rescale(wiring.Component):
             m.d.comb += step.eq(Mux(c > acc, c, acc))
             acc = step
         m_old = Signal(signed(self.m_width))          # (ArrayProxy reads go through signals:
-        m.d.comb += [beat_max.eq(acc), self.i.ready.eq(~full.bit_select(fill_sel, 1)),
-                     m_old.eq(m_reg[self.i.payload.row])]   # each use would copy the mux)
-        m.d.comb += [write.addr.eq(fill_sel * beats + fill_beat),
-                     write.data.eq(self.i.payload.scores.as_value()),
-                     write.en.eq(self.i.valid & self.i.ready)]
-        with m.If(self.i.valid & self.i.ready):
+        m_new = Signal(signed(self.m_width), name="m_new")   # each use would copy the mux)
+        meta_in = Signal(meta_layout, name="meta_in")
+        m.d.comb += [beat_max.eq(acc), m_old.eq(m_reg[i.row]),
+                     m_new.eq(Mux(i.first_block | (beat_max > m_old), beat_max, m_old)),
+                     meta_in.m.eq(m_new), meta_in.shift.eq(Mux(i.first_block, 0, m_old - m_new)),
+                     meta_in.row.eq(i.row), meta_in.first.eq(i.first_block),
+                     meta_in.last.eq(i.last_block)]
+        with m.If(accepted):
             with m.If(fill_beat == beats - 1):
-                row = self.i.payload.row
-                m_new = Signal(signed(self.m_width), name="m_new")
-                m.d.comb += m_new.eq(Mux(self.i.payload.first_block | (beat_max > m_old),
-                                         beat_max, m_old))
-                m.d.sync += [m_reg[row].eq(m_new), fill_sel.eq(~fill_sel), fill_beat.eq(0)]
-                for k in range(2):
-                    with m.If(fill_sel == k):
-                        m.d.sync += [
-                            meta[k].m.eq(m_new),
-                            meta[k].shift.eq(Mux(self.i.payload.first_block, 0, m_old - m_new)),
-                            meta[k].row.eq(row),
-                            meta[k].first.eq(self.i.payload.first_block),
-                            meta[k].last.eq(self.i.payload.last_block),
-                        ]
+                m.d.sync += [m_reg[i.row].eq(m_new), fill_beat.eq(0)]
             with m.Else():
                 m.d.sync += [fill_beat.eq(fill_beat + 1), cmax.eq(beat_max)]
 
-        # Drain side: read the buffered row one beat per cycle into the output stage (the read
-        # port's data and these registers, held while the consumer stalls); x = HiF8(t − m_new)
-        # for its ``lanes`` scores.
-        drain_sel = Signal()
-        drain_beat = Signal(range(beats))
-        ready_row = full.bit_select(drain_sel, 1)      # a beat to read
+        # The row buffer; its read stage is the output stage (held while the consumer stalls):
+        # x = HiF8(t − m_new) for its ``lanes`` scores.
         take = Signal()                                # the output stage is free this cycle
-        cur = Signal.like(meta[0], name="cur_meta")
-        out_meta = Signal.like(meta[0], name="out_meta")
-        out_valid = Signal()
-        out_first_beat = Signal()
-        out_last_beat = Signal()
-        m.d.comb += [take.eq(~out_valid | self.o.ready),
-                     read.addr.eq(drain_sel * beats + drain_beat), read.en.eq(take),
-                     cur.eq(Mux(drain_sel, meta[1].as_value(), meta[0].as_value()))]
-        with m.If(take):
-            m.d.sync += [out_valid.eq(ready_row), out_meta.eq(cur),
-                         out_first_beat.eq(drain_beat == 0),
-                         out_last_beat.eq(drain_beat == beats - 1)]
-            with m.If(ready_row):
-                with m.If(drain_beat == beats - 1):
-                    m.d.sync += [drain_sel.eq(~drain_sel), drain_beat.eq(0)]
-                with m.Else():
-                    m.d.sync += drain_beat.eq(drain_beat + 1)
+        ready, out = ping_pong_buffer(
+            m, width=FP32.width * lanes, beats=beats, meta_layout=meta_layout,
+            write_en=accepted, write_index=fill_beat, write_last=fill_beat == beats - 1,
+            write_data=i.scores.as_value(), meta_in=meta_in, read_en=take)
+        m.d.comb += [self.i.ready.eq(ready), take.eq(~out.valid | self.o.ready)]
         o = self.o.payload
         for k in range(lanes):
-            f = self._fixed(m, read.data[FP32.width * k:FP32.width * (k + 1)])
+            f = self._fixed(m, out.data[FP32.width * k:FP32.width * (k + 1)])
             m.d.comb += o.codes[k].eq(code_of_difference(m, self.score_format, f, self.frac,
-                                                         out_meta.m))
+                                                         out.meta.m))
         m.d.comb += [
-            self.o.valid.eq(out_valid),
-            o.row.eq(out_meta.row),
-            o.shift.eq(out_meta.shift),
-            o.first_block.eq(out_meta.first),
-            o.last_block.eq(out_meta.last),
-            o.first_beat.eq(out_first_beat),
-            o.last_beat.eq(out_last_beat),
+            self.o.valid.eq(out.valid),
+            o.row.eq(out.meta.row),
+            o.shift.eq(out.meta.shift),
+            o.first_block.eq(out.meta.first),
+            o.last_block.eq(out.meta.last),
+            o.first_beat.eq(out.first_beat),
+            o.last_beat.eq(out.last_beat),
         ]
-
-        # Buffer occupancy: set when a row is complete, cleared when its last beat is read.
-        filled = self.i.valid & self.i.ready & (fill_beat == beats - 1)
-        drained = take & ready_row & (drain_beat == beats - 1)
-        for k in range(2):
-            with m.If(filled & (fill_sel == k)):
-                m.d.sync += full[k].eq(1)
-            with m.Elif(drained & (drain_sel == k)):
-                m.d.sync += full[k].eq(0)
         return m
