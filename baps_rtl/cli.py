@@ -89,6 +89,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     p.add_argument("--check-netlists", action="store_true",
                    help="simulate each synthesized netlist on the golden vectors")
+    p.add_argument("--period", type=float, metavar="NS",
+                   help="map every row for this clock period (--lib osu018, OpenSTA) with the "
+                   "fewest `stages` that meet it")
 
     p = sub.add_parser("fpga", help="FPGA resources (LUT, FF, carry, DSP, BRAM) and, for ice40 and "
                        "ecp5 with `make fpga-extra`, fmax and utilisation after place and route")
@@ -258,7 +261,7 @@ def _cmd_area(args):
     from .synth.flow import area_flow
     configs = _configs(args.designs, args.param, "area")
     run = area_flow(configs, args.lib, args.output, jobs=_jobs(args.jobs),
-                    check_netlists=args.check_netlists)
+                    check_netlists=args.check_netlists, period_ns=args.period)
     if run.note:
         print(run.note)
     print(run.paths["md"].read_text(), end="")

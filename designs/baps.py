@@ -16,7 +16,7 @@ from ..golden.baps import (BC, BR, L_INT_BITS, LANES, M_WIDTH, P_FORMAT, SCORE_F
 from ..golden.baps_stream import (TILE_CASES, TileShape, expected_prob_beats, score_beats,
                                   spectrum_blocks, tile_scores, tiles_from_beats)
 from ..golden.formats import get_format
-from ..hdl.baps_datapath import BapsDatapath
+from ..hdl.baps_datapath import STAGES, BapsDatapath
 from ..hdl.baps_layouts import prob_beat, score_beat
 from ..hdl.exp2_hif8 import IMPL
 from ..hdl.link import LINK_DEPTH
@@ -33,7 +33,7 @@ TILE_BLOCKS = 4
 class BapsDatapathParams(DesignParams):
     SPEC: ClassVar = {"br": BR, "bc": BC, "lanes": LANES, "m_width": M_WIDTH,
                       "l_int_bits": L_INT_BITS, "link_depth": LINK_DEPTH, "impl": IMPL,
-                      "score_format": SCORE_FORMAT, "p_format": P_FORMAT}
+                      "score_format": SCORE_FORMAT, "p_format": P_FORMAT, "stages": STAGES}
     br: int = 4
     bc: int = 64
     lanes: int = 8
@@ -43,6 +43,7 @@ class BapsDatapathParams(DesignParams):
     impl: str = "table"
     score_format: str = "hif8"
     p_format: str = "hif8"
+    stages: int = 0
 
     def check(self):
         check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes, m_width=self.m_width)
@@ -100,14 +101,16 @@ register(Design(
     params=BapsDatapathParams,
     build=lambda p: BapsDatapath(br=p.br, bc=p.bc, lanes=p.lanes, m_width=p.m_width,
                                  l_int_bits=p.l_int_bits, link_depth=p.link_depth, impl=p.impl,
-                                 score_format=p.score_format, p_format=p.p_format),
+                                 score_format=p.score_format, p_format=p.p_format,
+                                 stages=p.stages),
     stimulus=tile_stimulus,
     golden=tile_golden,
     module_name=lambda p: module_name("baps_datapath", p),
     role=lambda p: "BAPS datapath",
     regress=({"br": 3, "bc": 16, "lanes": 4},
              {"br": 7, "bc": 8, "lanes": 8, "impl": "split", "link_depth": 3},
-             {"br": 4, "bc": 64, "lanes": 16, "link_depth": 4}),
+             {"br": 4, "bc": 64, "lanes": 16, "link_depth": 4},
+             {"br": 2, "bc": 8, "lanes": 2, "link_depth": 3, "stages": 4}),
     area=({"br": 2, "bc": 16, "lanes": 4, "link_depth": 4},),
     hierarchical=True,
 ))

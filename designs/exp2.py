@@ -13,7 +13,9 @@ from ..golden import exp2_fp16_model
 from ..golden.exp2 import exp2_reference
 from ..golden.formats import get_format
 from ..hdl.exp2_fp16 import ACCURACY, Exp2FP16
+from ..hdl.exp2_fp16 import STAGES as FP16_STAGES
 from ..hdl.exp2_hif8 import IMPL, OUT_FORMAT, Exp2HiF8
+from ..hdl.exp2_hif8 import STAGES as HIF8_STAGES
 from .registry import Design, DesignParams, register
 
 __all__ = ["Exp2HiF8Params", "Exp2FP16Params"]
@@ -28,30 +30,37 @@ def _every_code(fmt_name: str, seed: int) -> list[int]:
 
 @dataclass(frozen=True)
 class Exp2HiF8Params(DesignParams):
-    SPEC: ClassVar = {"impl": IMPL, "out_format": OUT_FORMAT}
+    SPEC: ClassVar = {"impl": IMPL, "out_format": OUT_FORMAT, "stages": HIF8_STAGES}
     impl: str = "table"
     out_format: str = "fp16"
+    stages: int = 0
 
 
 @dataclass(frozen=True)
 class Exp2FP16Params(DesignParams):
-    SPEC: ClassVar = {"accuracy": ACCURACY}
+    SPEC: ClassVar = {"accuracy": ACCURACY, "stages": FP16_STAGES}
     accuracy: str = "correct"
+    stages: int = 0
+
+
+def _stages_suffix(p) -> str:
+    return f"_stages{p.stages}" if p.stages else ""
 
 
 register(Design(
     name="exp2_hif8",
     description="2^x of a HiF8 code, correctly rounded to FP16 (RNE) or HiF8 (TA)",
     params=Exp2HiF8Params,
-    build=lambda p: Exp2HiF8(impl=p.impl, out_format=p.out_format),
+    build=lambda p: Exp2HiF8(impl=p.impl, out_format=p.out_format, stages=p.stages),
     stimulus=lambda p, seed: _every_code("hif8", seed),
     golden=lambda p, x: [int(v) for v in exp2_reference("hif8", p.out_format)[np.asarray(x)]],
-    module_name=lambda p: f"exp2_hif8_{p.impl}_{p.out_format}",
+    module_name=lambda p: f"exp2_hif8_{p.impl}_{p.out_format}{_stages_suffix(p)}",
     role=lambda p: "truth-table floor" if p.impl == "table" else "structured",
     in_format=lambda p: "hif8",
     out_format=lambda p: p.out_format,
     regress=tuple({"impl": i, "out_format": o} for i, o in itertools.product(IMPL.choices,
-                                                                               OUT_FORMAT.choices)),
+                                                                               OUT_FORMAT.choices))
+    + ({"impl": "split", "out_format": "fp16", "stages": 1},),
     area=tuple({"impl": i, "out_format": o} for i, o in itertools.product(IMPL.choices,
                                                                             OUT_FORMAT.choices)),
     exhaustive=True,
@@ -61,14 +70,15 @@ register(Design(
     name="exp2_fp16",
     description="FP16 EXP2 baseline: 2^x correctly rounded (RNE) or faithful (within 1 ulp)",
     params=Exp2FP16Params,
-    build=lambda p: Exp2FP16(accuracy=p.accuracy),
+    build=lambda p: Exp2FP16(accuracy=p.accuracy, stages=p.stages),
     stimulus=lambda p, seed: _every_code("fp16", seed),
     golden=lambda p, x: [int(v) for v in exp2_fp16_model.exp2_fp16(np.asarray(x), p.accuracy)],
-    module_name=lambda p: f"exp2_fp16_{p.accuracy}",
+    module_name=lambda p: f"exp2_fp16_{p.accuracy}{_stages_suffix(p)}",
     role=lambda p: f"FP16 baseline ({p.accuracy})",
     in_format=lambda p: "fp16",
     out_format=lambda p: "fp16",
-    regress=tuple({"accuracy": a} for a in ACCURACY.choices),
+    regress=tuple({"accuracy": a} for a in ACCURACY.choices)
+    + ({"accuracy": "correct", "stages": 3}, {"accuracy": "faithful", "stages": 1}),
     area=tuple({"accuracy": a} for a in ACCURACY.choices),
     exhaustive=True,
     baseline=True,

@@ -8,17 +8,21 @@ from ..golden.baps import SCORE_FORMAT
 from ..golden.formats import get_format
 from .baps_layouts import prob_beat, score_beat
 from .link import MatrixVectorLink
-from .pipeline import discard
+from .pipeline import discard, stages_param
 from .rescale import Rescale
 from .softmax_lanes import SoftmaxLanes
 
-__all__ = ["BapsDatapath"]
+__all__ = ["BapsDatapath", "STAGES"]
+
+STAGES = stages_param(max((Rescale.CUTS, SoftmaxLanes.CUTS), key=len))
 
 
 class BapsDatapath(wiring.Component):
     """FP32 scores in (``lanes`` per beat, block-major, framed by row and first/last block), P codes
     (``p_format``) out with l (FP32) at each row's end. The link carries ``lanes`` score codes
-    (``score_format``, HiF8: 8·lanes bits) per beat. Parameters are validated at construction (``ValueError`` names the value)."""
+    (``score_format``, HiF8: 8·lanes bits) per beat. ``stages``: each block's optional register
+    cuts (``Rescale.CUTS``, ``SoftmaxLanes.CUTS``), min(stages, what the block has). Parameters
+    are validated at construction (``ValueError`` names the value)."""
 
     latency = None          # not a fixed-latency unit: see ``timing``
     timing = ("streaming, no fixed latency: a row of a block leaves Rescale once its bc scores "
@@ -28,8 +32,10 @@ class BapsDatapath(wiring.Component):
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, link_width: int | None = None,
                  m_width: int = 16, l_int_bits: int = 16, link_depth: int = 0,
-                 impl: str = "table", score_format: str = "hif8", p_format: str = "hif8"):
+                 impl: str = "table", score_format: str = "hif8", p_format: str = "hif8",
+                 stages: int = 0):
         try:
+            STAGES.check(stages)
             SCORE_FORMAT.check(score_format)
             bits = get_format(score_format).width
             link_width = bits * lanes if link_width is None else link_width
@@ -38,12 +44,14 @@ class BapsDatapath(wiring.Component):
                                  f"{score_format} codes per beat; allowed: {bits}·lanes = "
                                  f"{bits * lanes}")
             self.rescale = Rescale(br=br, bc=bc, lanes=lanes, m_width=m_width,
-                                   score_format=score_format)
+                                   score_format=score_format,
+                                   stages=min(stages, len(Rescale.CUTS)))
             self.link = MatrixVectorLink(width=link_width, element=score_format, br=br,
                                          m_width=m_width, depth=link_depth)
             self.lanes_unit = SoftmaxLanes(br=br, bc=bc, lanes=lanes, m_width=m_width,
                                            l_int_bits=l_int_bits, impl=impl,
-                                           score_format=score_format, p_format=p_format)
+                                           score_format=score_format, p_format=p_format,
+                                           stages=min(stages, len(SoftmaxLanes.CUTS)))
         except (ValueError, TypeError):
             discard(self, *(getattr(self, n) for n in ("rescale", "link", "lanes_unit")
                              if hasattr(self, n)))

@@ -25,6 +25,7 @@ from amaranth.lib import data
 from ..golden.formats import E4M3Format, HiF8Format, IEEEFormat, NumberFormat
 
 __all__ = ["fields_layout", "decode", "fixed_layout", "to_fixed", "leading_one", "round_fixed",
+           "normalize", "round_normalized",
            "cast", "round_at", "apply_sign", "ieee_code", "magnitude_at_least", "mantissa_width"]
 
 
@@ -204,6 +205,25 @@ def round_at(m: Module, value, drop, ties: str, *, sticky=0):
     return out
 
 
+def _no_cuts(name, *values):
+    return values
+
+
+def normalize(m: Module, mag, frac_bits: int) -> tuple:
+    """The first half of ``round_fixed``: (``mag`` shifted so its leading one is on top, its
+    binade e = leading one − ``frac_bits``, ``mag`` == 0). A pipeline may cut between the
+    halves."""
+    width = len(mag)
+    p = leading_one(m, mag)
+    e = Signal(signed(max(width, frac_bits + 1).bit_length() + 2), name="binade")
+    m.d.comb += e.eq(p - frac_bits)
+    norm = Signal(width, name="normalized")
+    amount = Signal(range(max(width, 2)), name="normalize")
+    zero = Signal(name="mag_zero")
+    m.d.comb += [amount.eq(width - 1 - p), norm.eq(mag << amount), zero.eq(mag == 0)]
+    return norm, e, zero
+
+
 def round_fixed(m: Module, fmt: NumberFormat, mag, frac_bits: int, *, sticky=0,
                 saturate: bool = False) -> Signal:
     """The positive code of (mag + ε)·2^−frac_bits rounded once to ``fmt`` (its tie rule),
@@ -211,18 +231,20 @@ def round_fixed(m: Module, fmt: NumberFormat, mag, frac_bits: int, *, sticky=0,
     the format has no Inf. ``sticky`` matters only for ties: every rounding boundary of ``fmt``
     within the range of ``mag`` must be a multiple of 2^−frac_bits.
 
-    The leading one of ``mag`` gives the binade e; ``mag`` is normalized (leading one on top); for
-    each mantissa width w the format uses, the top bits are rounded at w (guard bit, sticky OR,
-    ties away or to even); a per-binade table from ``fmt.binade`` picks the width and the code.
+    The leading one of ``mag`` gives the binade e; ``mag`` is normalized (leading one on top,
+    ``normalize``); for each mantissa width w the format uses, the top bits are rounded at w
+    (guard bit, sticky OR, ties away or to even); a per-binade table from ``fmt.binade`` picks
+    the width and the code (``round_normalized``).
     """
-    width = len(mag)
+    return round_normalized(m, fmt, *normalize(m, mag, frac_bits), frac_bits, sticky=sticky,
+                            saturate=saturate)
+
+
+def round_normalized(m: Module, fmt: NumberFormat, norm, e, zero, frac_bits: int, *, sticky=0,
+                     saturate: bool = False) -> Signal:
+    """The second half of ``round_fixed``, from ``normalize``'s outputs."""
+    width = len(norm)
     lo, hi = fmt.binade_range
-    p = leading_one(m, mag)
-    e = Signal(signed(max(width, frac_bits + 1).bit_length() + 2), name="binade")
-    m.d.comb += e.eq(p - frac_bits)
-    norm = Signal(width, name="normalized")
-    amount = Signal(range(max(width, 2)), name="normalize")
-    m.d.comb += [amount.eq(width - 1 - p), norm.eq(mag << amount)]
     overflow = fmt.overflow_code(saturate)
     code = Signal(fmt.width, name=f"{fmt.name}_rounded")
 
@@ -262,29 +284,39 @@ def round_fixed(m: Module, fmt: NumberFormat, mag, frac_bits: int, *, sticky=0,
         with m.Default():
             m.d.comb += code.eq(Mux(e > hi, overflow, 0))
     out = Signal(fmt.width, name=f"{fmt.name}_code")
-    m.d.comb += out.eq(Mux(mag == 0, 0, code))
+    m.d.comb += out.eq(Mux(zero, 0, code))
     return out
 
 
-def cast(m: Module, src: NumberFormat, dst: NumberFormat, code) -> Signal:
+def cast(m: Module, src: NumberFormat, dst: NumberFormat, code, cuts=None) -> Signal:
     """The ``dst`` code of the ``src`` value ``code``, rounded once with ``dst``'s tie rule (golden:
     ``dst.encode(src.decode(code))``): NaN → ``dst``'s NaN, ±Inf and overflow → ±Inf (or ±max
     for a format without Inf), −0 and negative underflow → ``dst``'s −0 where it has one.
 
     |value| goes to fixed point at ``dst``'s finest rounding boundary (every tie of ``dst`` is a
     multiple of it; the bits below become the sticky flag) with one integer bit above ``dst``'s
-    top binade, so larger magnitudes are flagged huge before any wrap."""
+    top binade, so larger magnitudes are flagged huge before any wrap. ``cuts``
+    (``pipeline.Cuts``): optional register cuts ``fixed`` (after the fixed point) and
+    ``normalize`` (after ``normalize``)."""
+    if cuts is None:
+        cuts = _no_cuts
     f = decode(m, src, code)
     frac = -dst.finest_boundary
     int_bits = max(dst.binade_range[1], 0) + 2
     fixed = to_fixed(m, src, f, frac, int_bits)
     mag = Signal(int_bits + frac, name="cast_mag")    # floor(|value|·2^frac): t floors toward −∞
-    m.d.comb += mag.eq(Mux(f.sign, -fixed.t - fixed.inexact, fixed.t))
-    rounded = round_fixed(m, dst, mag, frac, sticky=fixed.inexact)
+    huge = Signal(name="cast_huge")
+    m.d.comb += [mag.eq(Mux(f.sign, -fixed.t - fixed.inexact, fixed.t)),
+                 huge.eq(fixed.pos_huge | fixed.neg_huge)]
+    sign, nan, sticky = f.sign, f.nan, fixed.inexact
+    mag, sign, nan, huge, sticky = cuts("fixed", mag, sign, nan, huge, sticky)
+    norm, e, zero = normalize(m, mag, frac)
+    norm, e, zero, sign, nan, huge, sticky = cuts("normalize", norm, e, zero, sign, nan, huge,
+                                                  sticky)
+    rounded = round_normalized(m, dst, norm, e, zero, frac, sticky=sticky)
     out = Signal(dst.width, name=f"{dst.name}_cast")
-    m.d.comb += out.eq(Mux(f.nan, dst.nan_code,
-                           apply_sign(dst, f.sign, Mux(fixed.pos_huge | fixed.neg_huge,
-                                                       dst.overflow_code(), rounded))))
+    m.d.comb += out.eq(Mux(nan, dst.nan_code,
+                           apply_sign(dst, sign, Mux(huge, dst.overflow_code(), rounded))))
     return out
 
 

@@ -8,9 +8,9 @@ from ..golden import exp2_fp16_model as model
 from ..golden.formats import FP16
 from ..golden.params import ChoiceParam
 from . import codec
-from .pipeline import StreamPipeline
+from .pipeline import NO_CUTS, Cuts, StreamPipeline, stages_param
 
-__all__ = ["Exp2FP16", "exp2_fp16_logic", "ACCURACY", "ACCURACIES"]
+__all__ = ["Exp2FP16", "exp2_fp16_logic", "ACCURACY", "ACCURACIES", "STAGES"]
 
 ACCURACY = ChoiceParam("accuracy", tuple(model.DESIGNS),
                        "correctly rounded (RNE) or faithful (within 1 ulp)")
@@ -27,18 +27,22 @@ class Exp2FP16(StreamPipeline):
 
     Stage 1: specials, x → M = floor(|x|·2^f) (one left shift), ones' complement for x < 0.
     Stage 2: the segment tables, the truncated multiplier and C0 in one sum, rounding and packing.
-    Streams: one FP16 code per beat in and out; latency 2 cycles, one result per cycle.
+    Streams: one FP16 code per beat in and out; latency 2 cycles + ``stages``, one result per
+    cycle. Optional register cuts in stage 2, in the order ``stages`` enables them:
+    ``product`` (after y = C0 + product), ``lookup`` (after the segment tables, before the
+    multiplier), ``round`` (after rounding, before packing).
     """
 
     latency = 2
+    CUTS = ("product", "lookup", "round")
 
-    def __init__(self, *, accuracy: str = "correct"):
+    def __init__(self, *, accuracy: str = "correct", stages: int = 0):
         try:
             ACCURACY.check(accuracy)
         except ValueError as exc:
             self.reject(str(exc))
         self._design = model.DESIGNS[accuracy]
-        super().__init__(unsigned(16), unsigned(16))
+        super().__init__(unsigned(16), unsigned(16), stages=stages)
 
     @classmethod
     def _with_design(cls, design: model.Exp2FP16Design) -> "Exp2FP16":
@@ -53,12 +57,17 @@ class Exp2FP16(StreamPipeline):
         return self._design.name
 
     def datapath(self, m, x, reg):
-        return exp2_fp16_logic(m, x, self._design, reg)
+        return exp2_fp16_logic(m, x, self._design, reg, self.cuts)
 
 
-def exp2_fp16_logic(m, x, design: model.Exp2FP16Design, reg=lambda value: value) -> Value:
+STAGES = stages_param(Exp2FP16.CUTS)
+
+
+def exp2_fp16_logic(m, x, design: model.Exp2FP16Design, reg=lambda value: value,
+                    cuts: Cuts = NO_CUTS) -> Value:
     """The 2^x of ``Exp2FP16`` for the FP16 code ``x``: combinational with the default ``reg``
-    (the FP16 datapath's lanes), or with the unit's stage register where ``reg`` makes one."""
+    (the FP16 datapath's lanes), or with the unit's stage register where ``reg`` makes one;
+    ``cuts``: the optional register cuts of ``Exp2FP16.CUTS``."""
     d = design
     f = codec.decode(m, FP16, x)
     special = Signal()
@@ -108,6 +117,8 @@ def exp2_fp16_logic(m, x, design: model.Exp2FP16Design, reg=lambda value: value)
         for i in range(1 << d.seg_bits):
             with m.Case(i):
                 m.d.comb += [c0.eq(d.c0[i]), c1.eq(d.c1[i >> group])]
+    c0, c1, r, n, neg, special, special_code = cuts("lookup", c0, c1, r, n, neg, special,
+                                                    special_code)
     rows = []
     for j in range(d.r_bits):
         keep = max(d.dropped_columns - j, 0)
@@ -120,6 +131,7 @@ def exp2_fp16_logic(m, x, design: model.Exp2FP16Design, reg=lambda value: value)
         product = product + row
     y = Signal(d.p + 2)
     m.d.comb += y.eq(c0 + (product >> d.product_shift))
+    y, n, special, special_code = cuts("product", y, n, special, special_code)
 
     emin, mw = FP16.emin, FP16.man_bits
     normal = n >= emin
@@ -137,6 +149,7 @@ def exp2_fp16_logic(m, x, design: model.Exp2FP16Design, reg=lambda value: value)
         drop = Signal(5)
         m.d.comb += drop.eq(d.p - mw + sub)
         k = codec.round_at(m, y, drop, "even")
+    k, n, normal, special, special_code = cuts("round", k, n, normal, special, special_code)
     exponent = Signal(6)
     m.d.comb += exponent.eq(n + FP16.bias + k[mw + 1])   # a carry to 2.0 moves it
     code = Signal(16)

@@ -8,9 +8,10 @@ from ..golden.exp2 import exp2_reference
 from ..golden.exp2_tables import exp2_groups
 from ..golden.formats import get_format
 from ..golden.params import ChoiceParam
-from .pipeline import StreamPipeline
+from .pipeline import StreamPipeline, stages_param
 
-__all__ = ["Exp2HiF8", "exp2_hif8_logic", "OUT_FORMATS", "IMPLS", "IMPL", "OUT_FORMAT"]
+__all__ = ["Exp2HiF8", "exp2_hif8_logic", "OUT_FORMATS", "IMPLS", "IMPL", "OUT_FORMAT",
+           "STAGES"]
 
 IMPL = ChoiceParam("impl", ("table", "split"), "truth table left to synthesis, or structured")
 OUT_FORMAT = ChoiceParam("out_format", ("fp16", "hif8"), "format of 2^x (FP16 RNE, HiF8 TA)")
@@ -29,11 +30,15 @@ class Exp2HiF8(StreamPipeline):
     mantissa M; a group's 2^x is a constant, a power-of-two step in M (wiring: integer x gives
     bare powers of two), or a table on M alone; identical groups share one case and 1.0 (tiny
     |x|) is the default (``golden.exp2_tables.exp2_groups``).
+
+    ``stages`` = 1 adds the one optional register cut, ``input`` (the code registered before
+    the table; latency 2): the table is a few levels of logic, so there is nothing to split.
     """
 
     latency = 1
+    CUTS = ("input",)
 
-    def __init__(self, *, out_format: str = "fp16", impl: str = "table"):
+    def __init__(self, *, out_format: str = "fp16", impl: str = "table", stages: int = 0):
         for param, value in ((OUT_FORMAT, out_format), (IMPL, impl)):
             try:
                 param.check(value)
@@ -41,7 +46,7 @@ class Exp2HiF8(StreamPipeline):
                 self.reject(str(exc))
         self._out_format = out_format
         self._impl = impl
-        super().__init__(unsigned(8), unsigned(get_format(out_format).width))
+        super().__init__(unsigned(8), unsigned(get_format(out_format).width), stages=stages)
 
     @property
     def out_format(self) -> str:
@@ -52,7 +57,11 @@ class Exp2HiF8(StreamPipeline):
         return self._impl
 
     def datapath(self, m, payload, reg):
+        (payload,) = self.cuts("input", payload)
         return reg(exp2_hif8_logic(m, payload, out_format=self._out_format, impl=self._impl))
+
+
+STAGES = stages_param(Exp2HiF8.CUTS)
 
 
 def exp2_hif8_logic(m: Module, code, *, out_format: str, impl: str) -> Signal:

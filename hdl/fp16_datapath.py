@@ -2,7 +2,7 @@
 compared against: ``Fp16Cast`` (matrix side) → ``MatrixVectorLink`` (16-bit codes, no side band)
 → ``Fp16SoftmaxLanes`` (vector side). Bit-exact with ``golden.fp16_datapath``."""
 
-from amaranth import Array, Module, Mux, Signal
+from amaranth import Array, Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -14,11 +14,13 @@ from .baps_layouts import code_beat, prob_beat, row_bits, score_beat
 from .exp2_fp16 import exp2_fp16_logic
 from .fp32_arith import add_fp32, mul_fp32
 from .link import MatrixVectorLink
-from .pipeline import discard
-from .rescale import check_tile_params
+from .pipeline import (NO_CUTS, Cuts, StagedLogic, StreamPipeline, check_stages, discard,
+                       stages_param)
+from .rescale import check_tile_params, max_tree
 from .row_buffer import ping_pong_buffer
+from .softmax_lanes import adder_tree
 
-__all__ = ["Fp16Cast", "Fp16SoftmaxLanes", "Fp16Datapath", "fp16_difference"]
+__all__ = ["Fp16Cast", "Fp16SoftmaxLanes", "Fp16Datapath", "fp16_difference", "STAGES"]
 
 NEG_INF = 0xFC00
 
@@ -32,39 +34,47 @@ def _check(br, bc, lanes, accuracy):
     EXP2_ACCURACY.check(accuracy)
 
 
-class Fp16Cast(wiring.Component):
+def _framing(br: int):
+    return data.StructLayout({"row": row_bits(br), "first_block": 1, "last_block": 1,
+                              "first_beat": 1, "last_beat": 1})
+
+
+class Fp16Cast(StreamPipeline):
     """FP32 scores in (``score_beat``), FP16 codes out (RNE, ``codec.cast``), with the beat
     framing the vector side needs (first/last beat of the row's block). Latency 1 cycle (a
-    registered output), one beat per cycle."""
+    registered output) + ``stages``, one beat per cycle. Optional register cuts, in the order
+    ``stages`` enables them: ``normalize`` (inside the rounding), ``fixed`` (after the fixed
+    point of |t|)."""
 
     latency = 1
+    CUTS = ("normalize", "fixed")
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8):
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, stages: int = 0):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes)
-        except ValueError:
-            discard(self)
-            raise
+        except ValueError as exc:
+            self.reject(str(exc))
         self.br, self.bc, self.lanes = br, bc, lanes
-        super().__init__({"i": In(stream.Signature(score_beat(lanes, br))),
-                          "o": Out(stream.Signature(_link_beat(lanes, br)))})
+        super().__init__(score_beat(lanes, br), _link_beat(lanes, br), stages=stages)
 
-    def elaborate(self, platform):
-        m = Module()
+    def datapath(self, m, i, reg):
         beats = self.bc // self.lanes
-        advance = Signal()
-        beat = Signal(range(beats))
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
-        i, o = self.i.payload, self.o.payload
-        with m.If(advance):
-            m.d.sync += [self.o.valid.eq(self.i.valid), o.row.eq(i.row),
-                         o.first_block.eq(i.first_block), o.last_block.eq(i.last_block),
-                         o.first_beat.eq(beat == 0), o.last_beat.eq(beat == beats - 1)]
-            m.d.sync += [o.codes[k].eq(codec.cast(m, FP32, FP16, i.scores[k]))
-                         for k in range(self.lanes)]
-            with m.If(self.i.valid):
-                m.d.sync += beat.eq(Mux(beat == beats - 1, 0, beat + 1))
-        return m
+        beat = Signal(range(beats), name="beat")
+        with m.If(self.i.valid & self.i.ready):
+            m.d.sync += beat.eq(Mux(beat == beats - 1, 0, beat + 1))
+        side = Signal(_framing(self.br), name="framing")
+        m.d.comb += [side.row.eq(i.row), side.first_block.eq(i.first_block),
+                     side.last_block.eq(i.last_block), side.first_beat.eq(beat == 0),
+                     side.last_beat.eq(beat == beats - 1)]
+        codes = [codec.cast(m, FP32, FP16, i.scores[k], cuts=self.cuts) for k in range(self.lanes)]
+        for name in reversed(self.CUTS):          # the framing crosses every cut beside the codes
+            (side,) = self.cuts(name, side)
+        o = Signal(_link_beat(self.lanes, self.br), name="cast")
+        m.d.comb += [o.codes[k].eq(codes[k]) for k in range(self.lanes)]
+        m.d.comb += [o.row.eq(side.row), o.first_block.eq(side.first_block),
+                     o.last_block.eq(side.last_block), o.first_beat.eq(side.first_beat),
+                     o.last_beat.eq(side.last_beat)]
+        return reg(o)
 
 
 def _order_key(code):
@@ -72,79 +82,189 @@ def _order_key(code):
     return Mux(code[15], ~code, code | 0x8000)
 
 
+def _greater(a, b):
+    return _order_key(a) > _order_key(b)
+
+
 def _is_nan(code):
     return (code[10:15] == 0x1F) & (code[:10] != 0)
 
 
-def fp16_difference(m: Module, a, b) -> Signal:
+def fp16_difference(m: Module, a, b, cuts=NO_CUTS) -> Signal:
     """FP16_RNE(a − b) for FP16 codes with a ≤ b (a score and the running max, or the old and
     the new max), rounded once from the exact difference (both are multiples of 2^−24): NaN when
     a is NaN or both are +Inf; −Inf when a = −Inf (a masked key, even below a −Inf max) or
-    b = +Inf; +0 when equal."""
+    b = +Inf; +0 when equal. ``cuts``: an optional register cut ``normalize`` (inside the
+    rounding)."""
     fa, fb = codec.decode(m, FP16, a), codec.decode(m, FP16, b)
     frac, int_bits = -FP16.finest_boundary, FP16.binade_range[1] + 2
     ta = codec.to_fixed(m, FP16, fa, frac, int_bits)
     tb = codec.to_fixed(m, FP16, fb, frac, int_bits)
     mag = Signal(int_bits + frac + 1, name="difference_mag")
     m.d.comb += mag.eq(tb.t - ta.t)
-    rounded = codec.round_fixed(m, FP16, mag, frac)
+    nan, neg_inf = Signal(name="difference_nan"), Signal(name="difference_neg_inf")
+    m.d.comb += [nan.eq(fa.nan | (fa.inf & fb.inf & ~fa.sign & ~fb.sign)),
+                 neg_inf.eq((fa.inf & fa.sign) | (fb.inf & ~fb.sign))]
+    norm, e, zero = codec.normalize(m, mag, frac)
+    norm, e, zero, nan, neg_inf = cuts("normalize", norm, e, zero, nan, neg_inf)
+    rounded = codec.round_normalized(m, FP16, norm, e, zero, frac)
     out = Signal(16, name="difference")
-    with m.If(fa.nan | (fa.inf & fb.inf & ~fa.sign & ~fb.sign)):
+    with m.If(nan):
         m.d.comb += out.eq(FP16.nan_code)
-    with m.Elif((fa.inf & fa.sign) | (fb.inf & ~fb.sign)):
+    with m.Elif(neg_inf):
         m.d.comb += out.eq(NEG_INF)
     with m.Else():
-        m.d.comb += out.eq(codec.apply_sign(FP16, mag != 0, rounded))
+        m.d.comb += out.eq(codec.apply_sign(FP16, ~zero, rounded))
     return out
+
+
+def _prefixed(cuts: Cuts, prefix: str):
+    return lambda name, *values: cuts(f"{prefix}.{name}", *values)
 
 
 class Fp16SoftmaxLanes(wiring.Component):
     """FP16 scores in (``lanes`` per beat, framed), P = EXP2_FP16(FP16(s − m)) out (FP16), l
     (FP32) at each row's end.
 
-    Fill: each row's block goes into one half of a ``Memory`` (two ping-pong halves of bc/lanes
-    words of 16·lanes bits, synchronous read) while its max b (NaN ignored) is kept; at the last
-    beat m_new = max(m_old, b) per row (FP16, exact; m_old = −Inf on the first block). Drain: a
-    read stage (the word and its side band), then per lane x = ``fp16_difference``(s, m_new) and
-    p = the FP16 EXP2 (``accuracy``, combinational), α = EXP2(``fp16_difference``(m_old, m_new))
-    once per row and block, the block sum S of p exact in fixed point, and at the block's last
-    beat l = FP32(FP32(α·l) + FP32(S)) per row (NaN when any p or α is NaN); an output register.
-    Streaming: a beat leaves bc/lanes + 2 cycles after its row's last beat arrived at the
-    earliest; one beat per cycle in steady state.
+    Fill: ``fill`` (stateless: the beat's max, NaN ignored, a balanced tree); each row's block goes
+    into one half of a ``Memory`` (two ping-pong halves of bc/lanes words of 16·lanes bits,
+    synchronous read) while its max b is kept; at the last beat m_new = max(m_old, b) per row
+    (FP16, exact; m_old = −Inf on the first block). Drain: a read stage, then ``lanes``
+    (stateless: per lane x = ``fp16_difference``(s, m_new) and p = the FP16 EXP2 (``accuracy``),
+    α = EXP2(``fp16_difference``(m_old, m_new)), the beat sum of p exact in fixed point); the
+    block sum S (an accumulator register, with the row's l and NaN flag read beside it); then
+    ``update`` (stateless: at the block's last beat l = FP32(FP32(α·l) + FP32(S)), NaN when any
+    p or α is NaN), written back as the beat leaves. A block end whose row still has an l update
+    in flight waits (a bubble), so any ``stages`` is exact for every tile shape; it costs cycles
+    only when br·bc/lanes is smaller than the update's depth.
+
+    ``stages`` enables optional register cuts in the order of ``CUTS``. With ``stages`` = 0 a beat
+    leaves bc/lanes + 2 cycles after its row's last beat arrived at the earliest; each cut on the
+    drain side adds a cycle.
     """
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, accuracy: str = "correct"):
+    CUTS = ("lanes.exp2.product", "update.mul.product", "lanes.diff.normalize",
+            "update.add.align", "lanes.sum", "update.block", "lanes.exp2.lookup",
+            "lanes.exp2.round", "fill.max")
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, accuracy: str = "correct",
+                 stages: int = 0):
         try:
             _check(br, bc, lanes, accuracy)
+            enabled = Cuts(check_stages(stages, self.CUTS))
         except ValueError:
             discard(self)
             raise
-        self.br, self.bc, self.lanes, self.accuracy = br, bc, lanes, accuracy
-        super().__init__({"i": In(stream.Signature(_link_beat(lanes, br))),
+        self.br, self.bc, self.lanes, self.accuracy, self.stages = br, bc, lanes, accuracy, stages
+        self.design = exp2_fp16_model.DESIGNS[accuracy]
+        in_beat = _link_beat(lanes, br)
+        self.sum_bits = 25 + (bc // lanes * lanes).bit_length()
+        meta = _meta_layout(br)
+        self._filled = data.StructLayout({"beat": in_beat, "beat_max": 16})
+        self._read = data.StructLayout({"codes": data.ArrayLayout(16, lanes), "meta": meta,
+                                        "first_beat": 1, "last_beat": 1})
+        beat_sum_bits = 25 + (lanes - 1).bit_length()
+        self._lanes_out = data.StructLayout({
+            "p": data.ArrayLayout(16, lanes), "meta": meta, "first_beat": 1, "last_beat": 1,
+            "sum": beat_sum_bits, "nan": 1, "alpha": 16})
+        self._update_in = data.StructLayout({
+            "p": data.ArrayLayout(16, lanes), "row": row_bits(br), "first_block": 1,
+            "last_block": 1, "last_beat": 1, "total": self.sum_bits, "nan": 1, "alpha": 16,
+            "l_old": 32})
+        self._update_out = data.StructLayout({"beat": prob_beat(lanes, br, FP16.width),
+                                              "l": 32, "nan": 1})
+        self.fill = StagedLogic(in_beat, self._filled, self._fill_logic, enabled.sub("fill"))
+        self.drain = StagedLogic(self._read, self._lanes_out, self._lanes_logic,
+                                 enabled.sub("lanes"))
+        self.update = StagedLogic(self._update_in, self._update_out, self._update_logic,
+                                  enabled.sub("update"))
+        super().__init__({"i": In(stream.Signature(in_beat)),
                           "o": Out(stream.Signature(prob_beat(lanes, br, FP16.width)))})
+
+    # -- the stateless parts --------------------------------------------------------------------
+
+    def _fill_logic(self, m, i, cuts):
+        codes = [Mux(_is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
+        best = Signal(16, name="beat_max")
+        m.d.comb += best.eq(max_tree(codes, _greater))
+        beat, best = cuts("max", i.as_value(), best)
+        out = Signal(self._filled, name="filled")
+        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
+        return out
+
+    def _lanes_logic(self, m, d, cuts):
+        diff_cuts, exp_cuts = _prefixed(cuts, "diff"), _prefixed(cuts, "exp2")
+        exp2 = lambda x: exp2_fp16_logic(m, x, self.design, cuts=exp_cuts)
+        p_codes = [exp2(fp16_difference(m, d.codes[k], d.meta.m_new, diff_cuts))
+                   for k in range(self.lanes)]
+        alpha = exp2(fp16_difference(m, d.meta.m_old, d.meta.m_new, diff_cuts))
+        side = Cat(d.meta.as_value(), d.first_beat, d.last_beat)
+        for name in ("diff.normalize", "exp2.lookup", "exp2.product", "exp2.round"):
+            (side,) = cuts(name, side)
+        values, nans = [], []
+        for p in p_codes:
+            f = codec.decode(m, FP16, p)
+            value = codec.to_fixed(m, FP16, f, -FP16.binade_range[0], 1)   # p·2^24, p ≤ 1
+            values.append(Mux(f.nan, 0, value.t))
+            nans.append(f.nan)
+        o = Signal(self._lanes_out, name="lanes_out")
+        width = len(d.meta.as_value())
+        m.d.comb += [o.p[k].eq(p_codes[k]) for k in range(self.lanes)]
+        m.d.comb += [o.meta.eq(side[:width]), o.first_beat.eq(side[width]),
+                     o.last_beat.eq(side[width + 1]), o.sum.eq(adder_tree(values)),
+                     o.nan.eq(Cat(*nans).any()), o.alpha.eq(alpha)]
+        (out,) = cuts("sum", o.as_value())
+        res = Signal(self._lanes_out, name="lanes_sum")
+        m.d.comb += res.eq(out)
+        return res
+
+    def _update_logic(self, m, u, cuts):
+        block32 = codec.round_fixed(m, FP32, u.total, -FP16.binade_range[0])
+        rest = u.as_value()
+        block32, rest = cuts("block", block32, rest)
+        v = Signal(self._update_in, name="update_in")
+        m.d.comb += v.eq(rest)
+        fa = codec.decode(m, FP16, v.alpha)
+        product = mul_fp32(m, fa, codec.decode(m, FP32, v.l_old), _prefixed(cuts, "mul"))
+        block32, rest = cuts("mul.product", block32, rest)
+        l_new = add_fp32(m, product, block32, _prefixed(cuts, "add"))
+        (rest,) = cuts("add.align", rest)
+        w = Signal(self._update_in, name="update_rest")
+        m.d.comb += w.eq(rest)
+        l_nan = w.nan
+        o = Signal(self._update_out, name="updated")
+        end = w.last_block & w.last_beat
+        b = o.beat
+        m.d.comb += [b.p.eq(w.p), b.row.eq(w.row), b.first_block.eq(w.first_block),
+                     b.last_block.eq(w.last_block), b.last_beat.eq(w.last_beat),
+                     b.end_of_row.eq(end), b.l.eq(Mux(end, Mux(l_nan, FP32.nan_code, l_new), 0)),
+                     o.l.eq(l_new), o.nan.eq(l_nan)]
+        return o
+
+    # -- the stateful parts ---------------------------------------------------------------------
 
     def elaborate(self, platform):
         m = Module()
         lanes, beats = self.lanes, self.bc // self.lanes
-        design = exp2_fp16_model.DESIGNS[self.accuracy]
-        i = self.i.payload
+        m.submodules.fill = self.fill
+        m.submodules.drain = self.drain
+        m.submodules.update = self.update
+        wiring.connect(m, wiring.flipped(self.i), self.fill.i)
 
+        # Fill side: the block max over the beats, the row's new max at its last beat.
         m_reg = Array(Signal(16, name=f"m{r}", init=NEG_INF) for r in range(self.br))
-
-        # Fill side: block max over lanes and beats, the row's new max.
-        accepted = self.i.valid & self.i.ready
+        f = self.fill.o
+        i = f.payload.beat
+        accepted = f.valid & f.ready
         cmax = Signal(16, name="block_max")
-        acc = Mux(i.first_beat, NEG_INF, cmax)
-        for k in range(lanes):
-            code = Mux(_is_nan(i.codes[k]), NEG_INF, i.codes[k])
-            step = Signal(16, name=f"max{k}")
-            m.d.comb += step.eq(Mux(_order_key(code) > _order_key(acc), code, acc))
-            acc = step
+        acc = Signal(16, name="running_block_max")
+        b = f.payload.beat_max
+        m.d.comb += acc.eq(Mux(i.first_beat | _greater(b, cmax), b, cmax))
         m_old = Signal(16, name="m_old")
         m_new = Signal(16, name="m_new")
         meta_in = Signal(_meta_layout(self.br), name="meta_in")
         m.d.comb += [m_old.eq(Mux(i.first_block, NEG_INF, m_reg[i.row])),
-                     m_new.eq(Mux(_order_key(acc) > _order_key(m_old), acc, m_old)),
+                     m_new.eq(Mux(_greater(acc, m_old), acc, m_old)),
                      meta_in.m_new.eq(m_new), meta_in.m_old.eq(m_old), meta_in.row.eq(i.row),
                      meta_in.first.eq(i.first_block), meta_in.last.eq(i.last_block)]
         with m.If(accepted):
@@ -152,54 +272,59 @@ class Fp16SoftmaxLanes(wiring.Component):
             with m.If(i.last_beat):
                 m.d.sync += m_reg[i.row].eq(m_new)
 
-        # The row buffer and its read stage (the word and its side band).
-        advance = Signal()
+        # The row buffer and its read stage, into ``drain``.
+        take = Signal()
         ready, d = ping_pong_buffer(
             m, width=FP16.width * lanes, beats=beats, meta_layout=_meta_layout(self.br),
             write_en=accepted, write_index=_beat_index(m, i, beats, accepted),
             write_last=i.last_beat, write_data=i.codes.as_value(), meta_in=meta_in,
-            read_en=advance)
-        m.d.comb += [self.i.ready.eq(ready), advance.eq(~self.o.valid | self.o.ready)]
+            read_en=take)
+        r = self.drain.i
+        m.d.comb += [f.ready.eq(ready), take.eq(~d.valid | r.ready), r.valid.eq(d.valid),
+                     r.payload.codes.eq(d.data), r.payload.meta.eq(d.meta),
+                     r.payload.first_beat.eq(d.first_beat), r.payload.last_beat.eq(d.last_beat)]
 
-        # Lanes: x, p, the block sum; α and l at the block's last beat.
-        p_codes, beat_sum, beat_nan = [], 0, 0
-        for k in range(lanes):
-            s = d.data[FP16.width * k:FP16.width * (k + 1)]
-            p = exp2_fp16_logic(m, fp16_difference(m, s, d.meta.m_new), design)
-            p_codes.append(p)
-            f = codec.decode(m, FP16, p)
-            value = codec.to_fixed(m, FP16, f, -FP16.binade_range[0], 1)   # p·2^24, p ≤ 1
-            beat_sum = beat_sum + Mux(f.nan, 0, value.t)
-            beat_nan = beat_nan | f.nan
-        sum_bits = 25 + (beats * lanes).bit_length()
-        block, block_nan = Signal(sum_bits, name="block_sum"), Signal(name="block_nan")
-        total, total_nan = Signal(sum_bits, name="block_total"), Signal(name="block_total_nan")
-        m.d.comb += [total.eq(Mux(d.first_beat, 0, block) + beat_sum),
-                     total_nan.eq(Mux(d.first_beat, 0, block_nan) | beat_nan)]
-        alpha = exp2_fp16_logic(m, fp16_difference(m, d.meta.m_old, d.meta.m_new), design)
-        row_l = Array(Signal(32, name=f"l{r}") for r in range(self.br))
-        row_nan = Array(Signal(name=f"nan{r}") for r in range(self.br))
-        l_old = Signal(32, name="l_old")
-        m.d.comb += l_old.eq(Mux(d.meta.first, 0, row_l[d.meta.row]))
-        fa = codec.decode(m, FP16, alpha)
-        block32 = codec.round_fixed(m, FP32, total, -FP16.binade_range[0])
-        l_new = add_fp32(m, mul_fp32(m, fa, codec.decode(m, FP32, l_old)), block32)
-        l_nan = Signal(name="l_nan")
-        m.d.comb += l_nan.eq(total_nan | fa.nan | (~d.meta.first & row_nan[d.meta.row]))
-        with m.If(advance & d.valid):
-            m.d.sync += [block.eq(total), block_nan.eq(total_nan)]
-            with m.If(d.last_beat):
-                m.d.sync += [row_l[d.meta.row].eq(l_new), row_nan[d.meta.row].eq(l_nan)]
-
-        # Output register.
-        o = self.o.payload
-        end = d.meta.last & d.last_beat
+        # The block sum, and the row's l read beside it. A block end whose row has an l update
+        # in flight (in the accumulator register or ``update``) waits: no stale l is read.
+        s, u = self.drain.o, self.update.i
+        a = s.payload
+        advance = u.ready                              # the accumulator register moves
+        block, block_nan = Signal(self.sum_bits, name="block_sum"), Signal(name="block_nan")
+        row_l = Array(Signal(32, name=f"l{k}") for k in range(self.br))
+        row_nan = Array(Signal(name=f"nan{k}") for k in range(self.br))
+        depth = 1 + self.update.latency
+        pending = [Signal(name=f"pending{k}") for k in range(depth)]     # a block end in flight
+        pending_row = [Signal(row_bits(self.br), name=f"pending_row{k}") for k in range(depth)]
+        hazard = Signal()
+        m.d.comb += hazard.eq(a.last_beat & Cat(*[p & (pr == a.meta.row)
+                                                  for p, pr in zip(pending, pending_row)]).any())
+        go = Signal()
+        m.d.comb += [go.eq(s.valid & ~hazard), s.ready.eq(advance & ~hazard)]
+        total, total_nan = Signal(self.sum_bits), Signal()
+        m.d.comb += [total.eq(Mux(a.first_beat, 0, block) + a.sum),
+                     total_nan.eq(Mux(a.first_beat, 0, block_nan) | a.nan)]
+        q = u.payload
         with m.If(advance):
-            m.d.sync += [self.o.valid.eq(d.valid), o.row.eq(d.meta.row),
-                         o.first_block.eq(d.meta.first), o.last_block.eq(d.meta.last),
-                         o.last_beat.eq(d.last_beat), o.end_of_row.eq(end),
-                         o.l.eq(Mux(end, Mux(l_nan, FP32.nan_code, l_new), 0))]
-            m.d.sync += [o.p[k].eq(p_codes[k]) for k in range(lanes)]
+            m.d.sync += [u.valid.eq(go), pending[0].eq(go & a.last_beat),
+                         pending_row[0].eq(a.meta.row)]
+            m.d.sync += [pending[k].eq(pending[k - 1]) for k in range(1, depth)]
+            m.d.sync += [pending_row[k].eq(pending_row[k - 1]) for k in range(1, depth)]
+            m.d.sync += [q.p.eq(a.p), q.row.eq(a.meta.row), q.first_block.eq(a.meta.first),
+                         q.last_block.eq(a.meta.last), q.last_beat.eq(a.last_beat),
+                         q.total.eq(total), q.alpha.eq(a.alpha),
+                         q.nan.eq(total_nan | _is_nan(a.alpha)
+                                  | (~a.meta.first & row_nan[a.meta.row])),
+                         q.l_old.eq(Mux(a.meta.first, 0, row_l[a.meta.row]))]
+            with m.If(go):
+                m.d.sync += [block.eq(total), block_nan.eq(total_nan)]
+
+        # Out: the beat; at a block end its l is written back as it leaves.
+        done = self.update.o
+        m.d.comb += [self.o.valid.eq(done.valid), self.o.payload.eq(done.payload.beat),
+                     done.ready.eq(self.o.ready)]
+        w = done.payload.beat
+        with m.If(done.valid & done.ready & w.last_beat):
+            m.d.sync += [row_l[w.row].eq(done.payload.l), row_nan[w.row].eq(done.payload.nan)]
         return m
 
 
@@ -222,21 +347,27 @@ def _beat_index(m: Module, payload, beats: int, accepted) -> Signal:
 class Fp16Datapath(wiring.Component):
     """FP32 scores in (``score_beat``), P (FP16) out with l (FP32) at each row's end: the FP16
     online-softmax baseline. The link carries ``lanes`` FP16 codes (16·lanes bits) per beat plus
-    the framing, no side band. Parameters are validated at construction."""
+    the framing, no side band. ``stages``: each block's optional register cuts
+    (``Fp16Cast.CUTS``, ``Fp16SoftmaxLanes.CUTS``), min(stages, what the block has).
+    Parameters are validated at construction."""
 
     latency = None
-    timing = ("streaming, no fixed latency: a beat is cast in 1 cycle, crosses the link FIFO "
-              "(link_depth beats), and leaves the vector side bc / lanes + 2 cycles after its "
-              "row's block is in; up to one beat per cycle in steady state")
+    timing = ("streaming, no fixed latency: a beat is cast in 1 cycle (+ its stages), crosses "
+              "the link FIFO (link_depth beats), and leaves the vector side bc / lanes + 2 "
+              "cycles (+ its stages) after its row's block is in; up to one beat per cycle in "
+              "steady state")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, link_depth: int = 0,
-                 accuracy: str = "correct"):
+                 accuracy: str = "correct", stages: int = 0):
         try:
             _check(br, bc, lanes, accuracy)
-            self.cast = Fp16Cast(br=br, bc=bc, lanes=lanes)
+            STAGES.check(stages)
+            self.cast = Fp16Cast(br=br, bc=bc, lanes=lanes,
+                                 stages=min(stages, len(Fp16Cast.CUTS)))
             self.link = MatrixVectorLink(width=FP16.width * lanes, element="fp16", br=br,
                                          m_width=None, depth=link_depth)
-            self.lanes_unit = Fp16SoftmaxLanes(br=br, bc=bc, lanes=lanes, accuracy=accuracy)
+            self.lanes_unit = Fp16SoftmaxLanes(br=br, bc=bc, lanes=lanes, accuracy=accuracy,
+                                               stages=min(stages, len(Fp16SoftmaxLanes.CUTS)))
         except (ValueError, TypeError):
             discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
                              if hasattr(self, n)))
@@ -255,3 +386,6 @@ class Fp16Datapath(wiring.Component):
         wiring.connect(m, self.link.o, self.lanes_unit.i)
         wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
         return m
+
+
+STAGES = stages_param(max((Fp16Cast.CUTS, Fp16SoftmaxLanes.CUTS), key=len))

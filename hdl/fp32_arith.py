@@ -1,7 +1,7 @@
 """FP32 multiply and add for the FP16 baseline's row sum l = FP32(FP32(α·l) + S), each rounded
 once (RNE), for non-negative finite operands whose results stay in FP32's normal range (the
-caller's contract: α ∈ [0, 1] in FP16, l ∈ {0} ∪ [1, 2^64), S ∈ {0} ∪ [2^−24, 2^13)). Combinational;
-the fields come from ``codec.decode``.
+caller's contract: α ∈ [0, 1] in FP16, l ∈ {0} ∪ [1, 2^64), S ∈ {0} ∪ [2^−24, 2^13)). Combinational
+with optional register cuts (a ``pipeline.Cuts``); the fields come from ``codec.decode``.
 """
 
 from __future__ import annotations
@@ -26,28 +26,36 @@ def _pack(m: Module, exponent, rounded, name: str) -> Signal:
     return code
 
 
-def mul_fp32(m: Module, fa, fb) -> Signal:
+def _no_cuts(name, *values):
+    return values
+
+
+def mul_fp32(m: Module, fa, fb, cuts=_no_cuts) -> Signal:
     """FP32_RNE(a·b) for decoded non-negative finite ``fa`` (any format with at most 24
     significand bits) and normal-or-zero FP32 ``fb``: the exact product of the significands,
     normalized by its leading one (b's significand is at least 2^23, so at most 11 bits drop),
-    rounded once."""
+    rounded once. ``cuts``: an optional register cut ``product`` (after the product)."""
     wa = len(fa.sig)
     product = Signal(wa + _SIG, name="mul_product")
     m.d.comb += product.eq(fa.sig * fb.sig)
+    exp_a, exp_b = fa.exponent, fb.exponent
+    zero = Signal(name="mul_zero")
+    m.d.comb += zero.eq(fa.zero | fb.zero)
+    product, exp_a, exp_b, zero = cuts("product", product, exp_a, exp_b, zero)
     top = codec.leading_one(m, product)
     drop = Signal(range(wa + 1), name="mul_drop")          # bits below the kept 24
     m.d.comb += drop.eq(Mux(top >= _SIG - 1, top - (_SIG - 1), 0))
     rounded = codec.round_at(m, Cat(C(0, 1), product), drop + 1, "even")
     exponent = Signal(signed(FP32.exp_bits + 4), name="mul_exponent")
-    m.d.comb += exponent.eq(fa.exponent - (wa - 1) + fb.exponent + drop)
-    zero = fa.zero | fb.zero
+    m.d.comb += exponent.eq(exp_a - (wa - 1) + exp_b + drop)
     return _pack(m, exponent, Mux(zero, 0, rounded[:_SIG + 1]), "mul_fp32")
 
 
-def add_fp32(m: Module, a, b) -> Signal:
+def add_fp32(m: Module, a, b, cuts=_no_cuts) -> Signal:
     """FP32_RNE(a + b) for non-negative finite FP32 codes ``a`` and ``b`` (normal or zero): the
     smaller aligned to the larger with three guard bits and a sticky bit, added, normalized by
-    one bit on a carry, rounded once."""
+    one bit on a carry, rounded once. ``cuts``: an optional register cut ``align`` (after the
+    alignment)."""
     swap = Signal(name="add_swap")
     m.d.comb += swap.eq(b > a)                # non-negative codes order as their values
     big, small = Signal(32, name="add_big"), Signal(32, name="add_small")
@@ -65,8 +73,10 @@ def add_fp32(m: Module, a, b) -> Signal:
     lost = Signal(name="add_lost")
     m.d.comb += [aligned.eq(wide >> shift),
                  lost.eq((wide & ((C(1, span + 1) << shift) - 1)).any())]
+    big_sig, big_exp = fb.sig, fb.exponent
+    aligned, lost, big_sig, big_exp = cuts("align", aligned, lost, big_sig, big_exp)
     total = Signal(span + 1, name="add_total")
-    m.d.comb += total.eq((fb.sig << guard) + aligned)
+    m.d.comb += total.eq((big_sig << guard) + aligned)
     carry = total[span]
     kept = Signal(span, name="add_kept")
     sticky = Signal(name="add_sticky")
@@ -74,5 +84,5 @@ def add_fp32(m: Module, a, b) -> Signal:
                  sticky.eq(lost | (carry & total[0]))]
     rounded = codec.round_at(m, kept, guard, "even", sticky=sticky)
     exponent = Signal(signed(FP32.exp_bits + 3), name="add_exponent")
-    m.d.comb += exponent.eq(fb.exponent + carry)
+    m.d.comb += exponent.eq(big_exp + carry)
     return _pack(m, exponent, Mux(total == 0, 0, rounded[:_SIG + 1]), "add_fp32")

@@ -6,7 +6,67 @@ from amaranth import Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["StreamPipeline", "discard"]
+from ..golden.params import IntParam
+
+__all__ = ["StreamPipeline", "StagedLogic", "Cuts", "NO_CUTS", "stages_param", "check_stages",
+           "discard"]
+
+
+def stages_param(cuts: tuple[str, ...]) -> IntParam:
+    """The ``stages`` parameter of a block whose optional register cuts are ``cuts``."""
+    return IntParam("stages", 0, len(cuts),
+                    "optional register cuts, enabled in the order " + ", ".join(cuts))
+
+
+def check_stages(stages, cuts: tuple[str, ...]) -> tuple[str, ...]:
+    """The enabled cuts (the first ``stages`` of ``cuts``), or ``ValueError`` naming the bad
+    value and the allowed range."""
+    stages_param(cuts).check(stages)
+    return tuple(cuts[:stages])
+
+
+class Cuts:
+    """Optional register cuts at named points of combinational logic.
+
+    ``cuts(name, *values)`` returns ``values`` (a tuple) unchanged, or registered by ``reg``
+    when ``name`` is enabled; integers pass through (constants need no register), lists and
+    tuples are registered element by element. A name is one register stage however many times it
+    is reached (the lanes of a beat each pass it); every value that crosses the point must pass
+    through it. Every enabled name must be reached (``check_used``), so a cut that the logic
+    never passes cannot silently shorten a pipeline.
+    A name may carry a prefix (``"fill.ceil"``): ``sub(prefix)`` gives the cuts of one part.
+    """
+
+    def __init__(self, enabled=(), reg=None):
+        self.enabled = tuple(enabled)
+        self.reg = reg
+        self.used: list[str] = []
+
+    def __call__(self, name: str, *values):
+        if name not in self.enabled:
+            return values
+        if name not in self.used:
+            self.used.append(name)
+        return tuple(self._register(v) for v in values)
+
+    def _register(self, value):
+        if isinstance(value, int):
+            return value
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._register(v) for v in value)
+        return self.reg(value)
+
+    def sub(self, prefix: str) -> tuple[str, ...]:
+        """The enabled names under ``prefix.`` with the prefix removed."""
+        return tuple(n[len(prefix) + 1:] for n in self.enabled if n.startswith(prefix + "."))
+
+    def check_used(self) -> None:
+        missing = [n for n in self.enabled if n not in self.used]
+        if missing:
+            raise AssertionError(f"register cuts never reached: {', '.join(missing)}")
+
+
+NO_CUTS = Cuts()
 
 
 def discard(*components) -> None:
@@ -27,11 +87,22 @@ class StreamPipeline(wiring.Component):
     Subclasses set ``latency`` and implement ``datapath(m, payload, reg)``, returning the output
     payload; ``reg(value)`` is a register enabled by ``advance``, to be used exactly ``latency``
     times along every path.
+
+    Optional register cuts: ``CUTS`` names them in the order ``stages`` enables them; the
+    datapath passes its values through ``self.cuts(reg)(name, ...)`` at each point, and the
+    latency is ``latency`` + ``stages``.
     """
 
     latency: int = 1
+    CUTS: tuple[str, ...] = ()
 
-    def __init__(self, in_shape, out_shape):
+    def __init__(self, in_shape, out_shape, *, stages: int = 0):
+        try:
+            self.enabled_cuts = check_stages(stages, self.CUTS)
+        except ValueError as exc:
+            self.reject(str(exc))
+        self.stages = stages
+        self.latency = type(self).latency + stages
         super().__init__({
             "i": In(stream.Signature(in_shape)),
             "o": Out(stream.Signature(out_shape)),
@@ -79,9 +150,31 @@ class StreamPipeline(wiring.Component):
             valid = v
             stages.append(v)
         if self._in_flight is not None:
-            m.d.comb += self._in_flight.eq(sum(stages))
+            m.d.comb += self._in_flight.eq(sum(stages) if stages else 0)
+        self._cuts = Cuts(self.enabled_cuts, reg)
         m.d.comb += [
             self.o.valid.eq(valid),
             self.o.payload.eq(self.datapath(m, self.i.payload, reg)),
         ]
+        self._cuts.check_used()
         return m
+
+    @property
+    def cuts(self) -> Cuts:
+        """The optional cuts of this elaboration (inside ``datapath``)."""
+        return self._cuts
+
+
+class StagedLogic(StreamPipeline):
+    """A stateless stream stage of a larger block: ``logic(m, payload, cuts)`` returns the output
+    payload; ``cuts`` names the enabled register cuts (latency = their number, 0: a wire)."""
+
+    latency = 0
+
+    def __init__(self, in_shape, out_shape, logic, cuts: tuple[str, ...] = ()):
+        self.CUTS = tuple(cuts)
+        self._logic = logic
+        super().__init__(in_shape, out_shape, stages=len(self.CUTS))
+
+    def datapath(self, m, payload, reg):
+        return self._logic(m, payload, self.cuts)

@@ -8,11 +8,11 @@ from ..golden.baps import BC, BR, LANES, M_WIDTH, SCORE_FORMAT
 from ..golden.formats import FP32, NumberFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, score_beat, shift_shape
-from .pipeline import discard
+from .pipeline import NO_CUTS, Cuts, StagedLogic, check_stages, discard, stages_param
 from .row_buffer import ping_pong_buffer
 
 __all__ = ["Rescale", "check_tile_params", "score_fixed_point", "ceil_of_fixed",
-           "code_of_difference"]
+           "code_of_difference", "max_tree", "STAGES"]
 
 
 def check_tile_params(*, br, bc, lanes, m_width=None) -> None:
@@ -55,9 +55,11 @@ def ceil_of_fixed(m: Module, f, frac: int, m_width: int):
     return out
 
 
-def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx):
+def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=None):
     """fmt(t − mx), rounded once from the exact difference, for the fixed-point score ``f`` and
-    the integer ``mx`` (bit-exact with ``golden.baps.code_of_difference``)."""
+    the integer ``mx`` (bit-exact with ``golden.baps.code_of_difference``). ``cuts``: optional
+    register cuts ``difference`` (after |t − mx|) and ``normalize`` (inside the rounding)."""
+    cuts = cuts or NO_CUTS
     big_m = Signal(signed(len(f.t) + 1))
     m.d.comb += big_m.eq(mx << frac)
     positive = Signal()
@@ -66,18 +68,33 @@ def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx):
         positive.eq((f.t > big_m) | ((f.t == big_m) & f.inexact)),
         a.eq(Mux(positive, f.t - big_m, big_m - f.t - f.inexact)),
     ]
-    mag = codec.round_fixed(m, fmt, a, frac, sticky=f.inexact)
+    flags = (f.nan, f.pos_huge, f.neg_huge, f.inexact)
+    a, positive, flags = cuts("difference", a, positive, flags)
+    norm, e, zero = codec.normalize(m, a, frac)
+    norm, e, zero, positive, flags = cuts("normalize", norm, e, zero, positive, flags)
+    nan, pos_huge, neg_huge, inexact = flags
+    mag = codec.round_normalized(m, fmt, norm, e, zero, frac, sticky=inexact)
     overflow = fmt.overflow_code()
     code = Signal(fmt.width, name=f"x_{fmt.name}")
-    with m.If(f.nan):
+    with m.If(nan):
         m.d.comb += code.eq(fmt.nan_code)
-    with m.Elif(f.pos_huge):
+    with m.Elif(pos_huge):
         m.d.comb += code.eq(overflow)
-    with m.Elif(f.neg_huge):
+    with m.Elif(neg_huge):
         m.d.comb += code.eq(codec.apply_sign(fmt, 1, overflow))
     with m.Else():
         m.d.comb += code.eq(codec.apply_sign(fmt, ~positive, mag))
     return code
+
+
+def max_tree(values, greater):
+    """The maximum of ``values`` by ``greater(a, b)`` (a > b), as a balanced tree of
+    compare-and-select steps: log2(n) levels, not a chain of n."""
+    values = list(values)
+    while len(values) > 1:
+        pairs = [Mux(greater(b, a), b, a) for a, b in zip(values[::2], values[1::2])]
+        values = pairs + values[len(pairs) * 2:]
+    return values[0]
 
 
 class Rescale(wiring.Component):
@@ -91,57 +108,107 @@ class Rescale(wiring.Component):
     ``golden.baps``. The row's ``bc`` scores are buffered (two ping-pong halves of one
     ``Memory`` of 2·bc/lanes words of 32·lanes bits, synchronous read: block RAM on an FPGA)
     because m_new is needed before the first subtraction; while one row drains the next fills,
-    so the steady state is ``lanes`` scores per cycle. A beat leaves ``bc / lanes`` + 1 cycles
-    after its row's last beat arrived at the earliest (the read takes a cycle; the output stage
-    holds the word and its side band while the consumer stalls).
+    so the steady state is ``lanes`` scores per cycle.
+
+    Three parts in a stream: ``fill`` (stateless: the lanes' ceilings and their max, a balanced
+    tree), the row buffer with the per-row max, and ``code`` (stateless: the codes of t − m).
+    ``stages`` enables optional register cuts in the order of ``CUTS``: ``code.normalize``
+    (inside the rounding), ``fill.ceil`` (after the ceilings), ``code.difference`` (after
+    |t − m|), ``code.fixed`` (after t's fixed point). With ``stages`` = 0 a beat leaves
+    ``bc / lanes`` + 1 cycles after its row's last beat arrived at the earliest (the read takes
+    a cycle; the read stage holds the word while the consumer stalls); each cut adds a cycle.
     """
 
+    CUTS = ("code.normalize", "fill.ceil", "code.difference", "code.fixed")
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
-                 score_format: str = "hif8"):
+                 score_format: str = "hif8", stages: int = 0):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
             SCORE_FORMAT.check(score_format)
+            enabled = Cuts(check_stages(stages, self.CUTS))
         except ValueError:
             discard(self)
             raise
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
+        self.stages = stages
         self.score_format = get_format(score_format)
         self.frac, self.int_bits = score_fixed_point(self.score_format, m_width)
+        in_beat = score_beat(lanes, br)
+        out_beat = code_beat(lanes, self.score_format.width, br, m_width)
+        self._filled = data.StructLayout({"beat": in_beat, "beat_max": signed(m_width)})
+        self._drained = data.StructLayout({
+            "scores": data.ArrayLayout(FP32.width, lanes), "m": signed(m_width),
+            "shift": shift_shape(m_width), "row": in_beat["row"].shape, "first_block": 1,
+            "last_block": 1, "first_beat": 1, "last_beat": 1})
+        self._side = data.StructLayout({
+            "shift": shift_shape(m_width), "row": in_beat["row"].shape, "first_block": 1,
+            "last_block": 1, "first_beat": 1, "last_beat": 1})
+        self.fill = StagedLogic(in_beat, self._filled, self._fill_logic, enabled.sub("fill"))
+        self.code = StagedLogic(self._drained, out_beat, self._code_logic, enabled.sub("code"))
         super().__init__({
-            "i": In(stream.Signature(score_beat(lanes, br))),
-            "o": Out(stream.Signature(code_beat(lanes, self.score_format.width, br, m_width))),
+            "i": In(stream.Signature(in_beat)),
+            "o": Out(stream.Signature(out_beat)),
         })
 
     def _fixed(self, m, bits):
         return codec.to_fixed(m, FP32, codec.decode(m, FP32, bits), self.frac, self.int_bits)
 
+    def _fill_logic(self, m, i, cuts):
+        """The beat with its lanes' ceilings' max (stateless)."""
+        ceils = [ceil_of_fixed(m, self._fixed(m, i.scores[k]), self.frac, self.m_width)
+                 for k in range(self.lanes)]
+        beat, ceils = cuts("ceil", i.as_value(), ceils)
+        out = Signal(self._filled, name="filled")
+        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(max_tree(ceils, lambda a, b: a > b))]
+        return out
+
+    def _code_logic(self, m, d, cuts):
+        """The beat's codes of t − m (stateless). Every lane passes each cut (one register
+        stage for the beat); the side band crosses each cut beside them."""
+        o = Signal(self.code.o.payload.shape(), name="codes")
+        side = Signal(self._side, name="side")
+        m.d.comb += [side.shift.eq(d.shift), side.row.eq(d.row),
+                     side.first_block.eq(d.first_block), side.last_block.eq(d.last_block),
+                     side.first_beat.eq(d.first_beat), side.last_beat.eq(d.last_beat)]
+        fixed = [self._fixed(m, d.scores[k]) for k in range(self.lanes)]
+        fixed, mx, side = cuts("fixed", fixed, d.m, side)
+        codes = [code_of_difference(m, self.score_format, fixed[k], self.frac, mx, cuts)
+                 for k in range(self.lanes)]
+        (side,) = cuts("difference", side)
+        (side,) = cuts("normalize", side)
+        m.d.comb += [o.codes[k].eq(codes[k]) for k in range(self.lanes)]
+        m.d.comb += [o.shift.eq(side.shift), o.row.eq(side.row),
+                     o.first_block.eq(side.first_block), o.last_block.eq(side.last_block),
+                     o.first_beat.eq(side.first_beat), o.last_beat.eq(side.last_beat)]
+        return o
+
     def elaborate(self, platform):
         m = Module()
+        m.submodules.fill = self.fill
+        m.submodules.code = self.code
+        wiring.connect(m, wiring.flipped(self.i), self.fill.i)
+        wiring.connect(m, self.code.o, wiring.flipped(self.o))
         lanes, beats = self.lanes, self.bc // self.lanes
-        lo = -(1 << (self.m_width - 1))
 
         m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
         meta_layout = data.StructLayout({"m": signed(self.m_width),
                                          "shift": shift_shape(self.m_width),
                                          "row": self.i.payload.row.shape(), "first": 1, "last": 1})
 
-        # Fill side: buffer the row's beats, running max of the lanes' ceilings.
-        i = self.i.payload
-        accepted = self.i.valid & self.i.ready
+        # The row's running max over its beats, and the row's new max at its last beat.
+        filled = self.fill.o
+        i = filled.payload.beat
+        accepted = filled.valid & filled.ready
         fill_beat = Signal(range(beats))
         cmax = Signal(signed(self.m_width))
         beat_max = Signal(signed(self.m_width))
-        ceils = [ceil_of_fixed(m, self._fixed(m, i.scores[k]), self.frac, self.m_width)
-                 for k in range(lanes)]
-        acc = Mux(fill_beat == 0, lo, cmax)
-        for k, c in enumerate(ceils):        # a chain of signals: nested Muxes would repeat `acc`
-            step = Signal(signed(self.m_width), name=f"max{k}")
-            m.d.comb += step.eq(Mux(c > acc, c, acc))
-            acc = step
+        b = filled.payload.beat_max
+        m.d.comb += beat_max.eq(Mux((fill_beat == 0) | (b > cmax), b, cmax))
         m_old = Signal(signed(self.m_width))          # (ArrayProxy reads go through signals:
         m_new = Signal(signed(self.m_width), name="m_new")   # each use would copy the mux)
         meta_in = Signal(meta_layout, name="meta_in")
-        m.d.comb += [beat_max.eq(acc), m_old.eq(m_reg[i.row]),
+        m.d.comb += [m_old.eq(m_reg[i.row]),
                      m_new.eq(Mux(i.first_block | (beat_max > m_old), beat_max, m_old)),
                      meta_in.m.eq(m_new), meta_in.shift.eq(Mux(i.first_block, 0, m_old - m_new)),
                      meta_in.row.eq(i.row), meta_in.first.eq(i.first_block),
@@ -152,26 +219,20 @@ class Rescale(wiring.Component):
             with m.Else():
                 m.d.sync += [fill_beat.eq(fill_beat + 1), cmax.eq(beat_max)]
 
-        # The row buffer; its read stage is the output stage (held while the consumer stalls):
-        # x = HiF8(t − m_new) for its ``lanes`` scores.
-        take = Signal()                                # the output stage is free this cycle
+        # The row buffer; its read stage feeds ``code`` (held while it stalls).
+        take = Signal()
         ready, out = ping_pong_buffer(
             m, width=FP32.width * lanes, beats=beats, meta_layout=meta_layout,
             write_en=accepted, write_index=fill_beat, write_last=fill_beat == beats - 1,
             write_data=i.scores.as_value(), meta_in=meta_in, read_en=take)
-        m.d.comb += [self.i.ready.eq(ready), take.eq(~out.valid | self.o.ready)]
-        o = self.o.payload
-        for k in range(lanes):
-            f = self._fixed(m, out.data[FP32.width * k:FP32.width * (k + 1)])
-            m.d.comb += o.codes[k].eq(code_of_difference(m, self.score_format, f, self.frac,
-                                                         out.meta.m))
-        m.d.comb += [
-            self.o.valid.eq(out.valid),
-            o.row.eq(out.meta.row),
-            o.shift.eq(out.meta.shift),
-            o.first_block.eq(out.meta.first),
-            o.last_block.eq(out.meta.last),
-            o.first_beat.eq(out.first_beat),
-            o.last_beat.eq(out.last_beat),
-        ]
+        d = self.code.i.payload
+        m.d.comb += [filled.ready.eq(ready), take.eq(~out.valid | self.code.i.ready),
+                     self.code.i.valid.eq(out.valid),
+                     d.scores.eq(out.data), d.m.eq(out.meta.m), d.shift.eq(out.meta.shift),
+                     d.row.eq(out.meta.row), d.first_block.eq(out.meta.first),
+                     d.last_block.eq(out.meta.last), d.first_beat.eq(out.first_beat),
+                     d.last_beat.eq(out.last_beat)]
         return m
+
+
+STAGES = stages_param(Rescale.CUTS)

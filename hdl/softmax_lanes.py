@@ -1,7 +1,7 @@
 """``SoftmaxLanes``: the vector-side EXP2 lanes and per-row running sums (``baps.md`` block 4)."""
 
-from amaranth import Array, Module, Mux, Signal
-from amaranth.lib import stream, wiring
+from amaranth import Array, Cat, Module, Mux, Signal
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..golden.baps import L_INT_BITS, P_FORMAT, SCORE_FORMAT, BapsConfig
@@ -9,10 +9,10 @@ from ..golden.formats import FP32, NumberFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, prob_beat
 from .exp2_hif8 import IMPL, exp2_hif8_logic
-from .pipeline import discard
+from .pipeline import Cuts, StagedLogic, check_stages, discard, stages_param
 from .rescale import check_tile_params
 
-__all__ = ["SoftmaxLanes"]
+__all__ = ["SoftmaxLanes", "adder_tree", "STAGES"]
 
 
 def _p_fixed(m: Module, fmt: NumberFormat, code, frac: int):
@@ -29,15 +29,6 @@ def _p_fixed(m: Module, fmt: NumberFormat, code, frac: int):
     return value, special, f.nan
 
 
-def _fixed_to_fp32(m: Module, l, frac: int, nan, inf):
-    """FP32 (RNE, rounded once) of l·2^−frac for an unsigned fixed-point ``l``; NaN and +Inf
-    flags win."""
-    code = codec.round_fixed(m, FP32, l, frac)
-    out = Signal(FP32.width, name="l_fp32")
-    m.d.comb += out.eq(Mux(nan, FP32.nan_code, Mux(inf, FP32.inf_code, code)))
-    return out
-
-
 class SoftmaxLanes(wiring.Component):
     """x codes in (``score_format``, ``lanes`` per beat with the side band), P = 2^x out
     (``p_format``), l at row ends.
@@ -47,58 +38,107 @@ class SoftmaxLanes(wiring.Component):
     (every P in (0, 1] is a multiple of 2^−F: 22 for HiF8) and ``l_int_bits`` integer bits (a
     shift, no multiplier; the shift truncates; the sum saturates), restarted on the row's first
     block. At the last beat of the row's last block the beat also carries l as FP32 (RNE; NaN/+Inf
-    when a P was NaN/+Inf or > 1). Bit-exact with ``golden.baps``. Latency 2 cycles, one beat per cycle, global stall.
+    when a P was NaN/+Inf or > 1). Bit-exact with ``golden.baps``.
+
+    Three parts in a stream: ``front`` (stateless: the EXP2 lanes, a register, the P values in
+    fixed point and their beat sum, a balanced adder tree), the running sums with an output
+    register, and ``tail`` (stateless: l to FP32). Latency 2 cycles + ``stages``, one beat per
+    cycle, global stall. ``stages`` enables optional register cuts in the order of ``CUTS``:
+    ``front.sum`` (after the beat sum), ``tail.normalize`` (inside l's rounding to FP32).
     """
 
-    latency = 2
+    CUTS = ("front.sum", "tail.normalize")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  l_int_bits: int = 16, impl: str = "table", score_format: str = "hif8",
-                 p_format: str = "hif8"):
+                 p_format: str = "hif8", stages: int = 0):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
             for param, value in ((IMPL, impl), (L_INT_BITS, l_int_bits),
                                  (SCORE_FORMAT, score_format), (P_FORMAT, p_format)):
                 param.check(value)
+            enabled = Cuts(check_stages(stages, self.CUTS))
         except ValueError:
             discard(self)
             raise
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
-        self.l_int_bits, self.impl = l_int_bits, impl
+        self.l_int_bits, self.impl, self.stages = l_int_bits, impl, stages
+        self.latency = 2 + stages
         self.score_format, self.p_format = get_format(score_format), get_format(p_format)
         self.l_frac = BapsConfig(p_format=p_format).l_frac_bits
-        super().__init__({
-            "i": In(stream.Signature(code_beat(lanes, self.score_format.width, br, m_width))),
-            "o": Out(stream.Signature(prob_beat(lanes, br, self.p_format.width))),
-        })
+        self.l_width = l_int_bits + self.l_frac
+        in_beat = code_beat(lanes, self.score_format.width, br, m_width)
+        out_beat = prob_beat(lanes, br, self.p_format.width)
+        sum_width = self.l_frac + 1 + (lanes - 1).bit_length()
+        self._summed = data.StructLayout({
+            "p": data.ArrayLayout(self.p_format.width, lanes), "row": in_beat["row"].shape,
+            "shift": in_beat["shift"].shape, "first_block": 1, "last_block": 1,
+            "first_beat": 1, "last_beat": 1, "sum": sum_width, "special": 1, "nan": 1})
+        self._summed_row = data.StructLayout({
+            "p": data.ArrayLayout(self.p_format.width, lanes), "row": in_beat["row"].shape,
+            "first_block": 1, "last_block": 1, "last_beat": 1, "end": 1, "l": self.l_width,
+            "l_nan": 1, "l_inf": 1})
+        self.front = StagedLogic(in_beat, self._summed, self._front_logic,
+                                 ("exp2",) + enabled.sub("front"))
+        self.tail = StagedLogic(self._summed_row, out_beat, self._tail_logic, enabled.sub("tail"))
+        super().__init__({"i": In(stream.Signature(in_beat)), "o": Out(stream.Signature(out_beat))})
+
+    def _front_logic(self, m, i, cuts):
+        """P codes of the beat (registered: the cut ``exp2`` is always on) and their sum."""
+        o = Signal(self._summed, name="summed")
+        p_codes = [exp2_hif8_logic(m, i.codes[k], out_format=self.p_format.name, impl=self.impl)
+                   for k in range(self.lanes)]
+        side = i.as_value()
+        p_codes, side = cuts("exp2", p_codes, side)
+        a = Signal.like(i, name="side")
+        m.d.comb += a.eq(side)
+        values, specials, nans = [], [], []
+        for k in range(self.lanes):
+            value, special, nan = _p_fixed(m, self.p_format, p_codes[k], self.l_frac)
+            values.append(value)
+            specials.append(special)
+            nans.append(nan)
+        total = adder_tree(values)
+        m.d.comb += [o.p[k].eq(p_codes[k]) for k in range(self.lanes)]
+        m.d.comb += [o.row.eq(a.row), o.shift.eq(a.shift), o.first_block.eq(a.first_block),
+                     o.last_block.eq(a.last_block), o.first_beat.eq(a.first_beat),
+                     o.last_beat.eq(a.last_beat), o.sum.eq(total),
+                     o.special.eq(Cat(*specials).any()), o.nan.eq(Cat(*nans).any())]
+        (o_cut,) = cuts("sum", o.as_value())
+        out = Signal(self._summed, name="summed_out")
+        m.d.comb += out.eq(o_cut)
+        return out
+
+    def _tail_logic(self, m, r, cuts):
+        """l to FP32 at the row's end (RNE; NaN and +Inf flags win)."""
+        o = Signal(self.tail.o.payload.shape(), name="probs")
+        norm, e, zero = codec.normalize(m, r.l, self.l_frac)
+        rest = r.as_value()
+        norm, e, zero, rest = cuts("normalize", norm, e, zero, rest)
+        q = Signal(self._summed_row, name="row_out")
+        m.d.comb += q.eq(rest)
+        code = codec.round_normalized(m, FP32, norm, e, zero, self.l_frac)
+        m.d.comb += [o.p.eq(q.p), o.row.eq(q.row), o.first_block.eq(q.first_block),
+                     o.last_block.eq(q.last_block), o.last_beat.eq(q.last_beat),
+                     o.end_of_row.eq(q.end),
+                     o.l.eq(Mux(q.end, Mux(q.l_nan, FP32.nan_code,
+                                           Mux(q.l_inf, FP32.inf_code, code)), 0))]
+        return o
 
     def elaborate(self, platform):
         m = Module()
-        lanes = self.lanes
-        l_width = self.l_int_bits + self.l_frac
+        m.submodules.front = self.front
+        m.submodules.tail = self.tail
+        wiring.connect(m, wiring.flipped(self.i), self.front.i)
+        wiring.connect(m, self.tail.o, wiring.flipped(self.o))
+        l_width = self.l_width
         l_max = (1 << l_width) - 1
         advance = Signal()
-        m.d.comb += [advance.eq(~self.o.valid | self.o.ready), self.i.ready.eq(advance)]
+        src, dst = self.front.o, self.tail.i
+        m.d.comb += [advance.eq(~dst.valid | dst.ready), src.ready.eq(advance)]
+        a = src.payload
 
-        # Stage A: the EXP2 lanes, registered with the side band.
-        a = Signal.like(self.i.payload, name="a")
-        a_valid = Signal()
-        a_p = Signal.like(self.o.payload.p, name="a_p")
-        p_codes = [exp2_hif8_logic(m, self.i.payload.codes[k], out_format=self.p_format.name,
-                                   impl=self.impl) for k in range(lanes)]
-        with m.If(advance):
-            m.d.sync += [a_valid.eq(self.i.valid), a.eq(self.i.payload)]
-            m.d.sync += [a_p[k].eq(p_codes[k]) for k in range(lanes)]
-
-        # Running sums: beat sum of P, rescale on the row's first beat, write back on its last.
-        beat_sum = 0
-        beat_special = 0
-        beat_nan = 0
-        for k in range(lanes):
-            value, special, nan = _p_fixed(m, self.p_format, a_p[k], self.l_frac)
-            beat_sum = beat_sum + value
-            beat_special = beat_special | special
-            beat_nan = beat_nan | nan
+        # Running sums: rescale on the row's first beat, write back on its last.
         row_l = Array(Signal(l_width, name=f"l{r}") for r in range(self.br))
         row_inf = Array(Signal(name=f"inf{r}") for r in range(self.br))
         row_nan = Array(Signal(name=f"nan{r}") for r in range(self.br))
@@ -115,29 +155,40 @@ class SoftmaxLanes(wiring.Component):
         total = Signal(l_width + 1)
         new_l, new_inf, new_nan = Signal(l_width), Signal(), Signal()
         m.d.comb += [
-            total.eq(base + beat_sum),
+            total.eq(base + a.sum),
             new_l.eq(Mux(total > l_max, l_max, total)),
-            new_inf.eq(base_inf | (beat_special & ~beat_nan)),
-            new_nan.eq(base_nan | beat_nan),
+            new_inf.eq(base_inf | (a.special & ~a.nan)),
+            new_nan.eq(base_nan | a.nan),
         ]
-        with m.If(advance & a_valid):
+        with m.If(advance & src.valid):
             m.d.sync += [acc.eq(new_l), acc_inf.eq(new_inf), acc_nan.eq(new_nan)]
             with m.If(a.last_beat):
                 m.d.sync += [row_l[a.row].eq(new_l), row_inf[a.row].eq(new_inf),
                              row_nan[a.row].eq(new_nan)]
 
-        # Stage B: the output register.
-        o = self.o.payload
-        end = a.last_block & a.last_beat
+        # The output register (l in fixed point; ``tail`` rounds it to FP32).
+        o = dst.payload
         with m.If(advance):
             m.d.sync += [
-                self.o.valid.eq(a_valid),
-                o.p.eq(a_p),
+                dst.valid.eq(src.valid),
+                o.p.eq(a.p),
                 o.row.eq(a.row),
                 o.first_block.eq(a.first_block),
                 o.last_block.eq(a.last_block),
                 o.last_beat.eq(a.last_beat),
-                o.end_of_row.eq(end),
-                o.l.eq(Mux(end, _fixed_to_fp32(m, new_l, self.l_frac, new_nan, new_inf), 0)),
+                o.end.eq(a.last_block & a.last_beat),
+                o.l.eq(new_l), o.l_nan.eq(new_nan), o.l_inf.eq(new_inf),
             ]
         return m
+
+
+def adder_tree(values):
+    """The sum of ``values`` as a balanced tree of two-input adders (log2(n) levels)."""
+    values = list(values)
+    while len(values) > 1:
+        pairs = [a + b for a, b in zip(values[::2], values[1::2])]
+        values = pairs + values[len(pairs) * 2:]
+    return values[0]
+
+
+STAGES = stages_param(SoftmaxLanes.CUTS)

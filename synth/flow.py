@@ -3,6 +3,7 @@ each netlist by simulation when asked, write the report, and check the area boun
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,12 +11,47 @@ from ..designs.registry import Config
 from ..designs.schedule import run_longest_first
 from .bounds import check_bounds, load_bounds
 from .gate_level import check_netlist, gate_level_simulator
-from .libraries import get_library
+from ..designs.errors import UsageError
+from .libraries import CellLibrary, get_library
 from .report import write_outputs
+from .sta import sta_available
 from .stats import AreaResult
 from .synthesize import synthesize, with_baselines
 
-__all__ = ["AreaRun", "area_flow"]
+__all__ = ["AreaRun", "area_flow", "synthesize_for_period", "check_period"]
+
+
+def check_period(period_ns, lib: CellLibrary) -> None:
+    """``UsageError`` unless ``period_ns`` is a positive number and ``lib`` can be timed."""
+    if not isinstance(period_ns, (int, float)) or not 0 < period_ns <= 1000:
+        raise UsageError(f"--period {period_ns!r} is not allowed; allowed: a clock period in ns, "
+                         "0 < NS ≤ 1000")
+    if lib.name != "osu018":
+        raise UsageError(f"--period needs a library with timing; {lib.name!r} has none; "
+                         "allowed: --lib osu018")
+    if not sta_available():
+        raise UsageError("--period needs OpenSTA (`sta`), which is not installed; "
+                         "install it with `make system-extras`")
+
+
+def synthesize_for_period(config: Config, lib: CellLibrary, outdir: Path,
+                          period_ns: float) -> list[AreaResult]:
+    """The fewest ``stages`` (from the configuration's own value up) whose synthesis, mapped for
+    ``period_ns``, meets it in OpenSTA: that synthesis's rows, or the most stages' rows when
+    none meets it (their ``delay_ns`` says by how much). A design without a ``stages``
+    parameter is synthesized once."""
+    spec = config.design.params.SPEC.get("stages")
+    first = getattr(config.params, "stages", 0)
+    last = spec.hi if spec is not None else first
+    rows: list[AreaResult] = []
+    for stages in range(first, last + 1):
+        trial = (config if spec is None else
+                 Config(config.design, dataclasses.replace(config.params, stages=stages)))
+        rows = synthesize(trial, lib, outdir, period_ns=period_ns)
+        [whole] = [r for r in rows if r.block is None]
+        if whole.delay_ns is not None and whole.delay_ns <= period_ns:
+            break
+    return rows
 
 
 @dataclass
@@ -28,12 +64,17 @@ class AreaRun:
 
 
 def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int = 2,
-              check_netlists: bool = False) -> AreaRun:
+              check_netlists: bool = False, period_ns: float | None = None) -> AreaRun:
     """Synthesize ``configs`` and the FP16 baselines with ``lib_name``; with ``check_netlists``,
     simulate each whole-design netlist right after its synthesis (one job per configuration,
-    longest first, so simulations overlap the remaining syntheses)."""
+    longest first, so simulations overlap the remaining syntheses). ``period_ns``: every row
+    mapped for that period, each design with the fewest stages that meet it
+    (``synthesize_for_period``), written under ``outdir/<lib>-<period>ns``."""
     outdir = Path(outdir)
     lib = get_library(lib_name, outdir / "cells")
+    if period_ns is not None:
+        check_period(period_ns, lib)
+    libdir = outdir / (lib.name if period_ns is None else f"{lib.name}-{period_ns:g}ns")
     sim, note = None, ""
     if check_netlists:
         sim = gate_level_simulator(lib)
@@ -42,10 +83,13 @@ def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int =
                     f"{' or '.join(lib.gate_simulators)} (make system-extras)")
 
     def one(config: Config) -> tuple[list[AreaResult], bool]:
-        rows = synthesize(config, lib, outdir / lib.name)
+        rows = (synthesize(config, lib, libdir) if period_ns is None
+                else synthesize_for_period(config, lib, libdir, period_ns))
         if sim is None:
             return rows, True
         [whole] = [r for r in rows if r.block is None]
+        if whole.stages is not None and whole.stages != getattr(config.params, "stages", None):
+            config = Config(config.design, dataclasses.replace(config.params, stages=whole.stages))
         run = check_netlist(config, lib, whole, outdir / "gate-level", sim)
         whole.gate_level = f"{'pass' if run.passed else 'FAIL'} {run.checked}/{run.vectors} ({sim})"
         return rows, run.passed
@@ -53,6 +97,6 @@ def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int =
     done = run_longest_first(with_baselines(configs), one, jobs)
     results = [r for rows, _ in done for r in rows]
     failures = sum(not passed for _, passed in done)
-    paths = write_outputs(results, outdir / lib.name)
+    paths = write_outputs(results, libdir)
     problems = check_bounds(results, load_bounds()) if lib.name == "generic" else []
     return AreaRun(results, paths, problems, failures, note)

@@ -22,28 +22,44 @@ def markdown_table(results: list[AreaResult]) -> str:
     um2 = lib.area_unit == "um2"
     timing = "delay (ns)" if any(r.delay_ns is not None for r in results) else "depth (cells)"
     gate = any(r.gate_level for r in results)
+    storage = any(r.storage_bits for r in results)
+    period = lib.period_target_ns
     head = ["design", "role", "total GE"] + (["µm²"] if um2 else []) + [
-        "registers GE", "logic GE", "× FP16 total", "× FP16 logic", "cells", "transistors",
-        "logic transistors",
-        timing] + (["netlist sim"] if gate else [])
+        "registers GE", "logic GE"] + (["storage bits"] if storage else []) + [
+        "× FP16 total", "× FP16 logic", "cells", "transistors", "logic transistors",
+        timing] + (["stages", f"meets {period:g} ns"] if period else []) + (
+        ["netlist sim"] if gate else [])
     lines = [f"Library {lib.library} ({'OSU 0.18 µm, GE = µm² / 24' if um2 else 'generic, areas in NAND2 equivalents'}). "
              f"Ratios against the smaller FP16 baseline: total {total_base.module}, "
              f"logic {comb_base.module}.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in sorted(results, key=lambda r: (not r.baseline, r.module)):
         row = [r.module, r.role, f"{r.area_ge:.1f}"] + ([f"{r.area:.0f}"] if um2 else []) + [
-            f"{r.sequential_ge:.1f}", f"{r.combinational_ge:.1f}",
+            f"{r.sequential_ge:.1f}", f"{r.combinational_ge:.1f}"] + (
+            [str(r.storage_bits)] if storage else []) + [
             f"{r.area_ge / total_base.area_ge:.3f}",
             f"{r.combinational_ge / comb_base.combinational_ge:.3f}",
             str(r.num_cells), str(r.transistors), str(r.logic_transistors),
             f"{r.delay_ns:.3f}" if r.delay_ns is not None else str(r.depth)] + (
-            [r.gate_level or "not run"] if gate else [])
+            ["" if r.stages is None else str(r.stages),
+             "yes" if r.delay_ns is not None and r.delay_ns <= period else "NO"]
+            if period else []) + ([r.gate_level or "not run"] if gate else [])
         lines.append("| " + " | ".join(row) + " |")
     if any(r.delay_ns is not None for r in results):
-        lines += ["", f"Timing: {STA_SETUP}. Not sign-off figures."]
+        setup = STA_SETUP.replace("no buffer insertion", "buffers and sizing by ABC") if period \
+            else STA_SETUP
+        lines += ["", f"Timing: {setup}. Not sign-off figures."]
     else:
         lines += ["", "Depth: cells on the longest path between registers and ports (no STA run). "
                       "Open-library numbers are for comparing designs, not sign-off figures."]
+    if period:
+        lines += ["", f"Every row mapped for a {period:g} ns period (ABC `-D`, buffering and gate "
+                      "sizing, inputs driven by BUFX2, outputs loaded by 0.01 pF) with the fewest "
+                      "`stages` that meet it, or the most the design has when none does."]
+    if storage:
+        lines += ["", "Storage bits: the designs' memories (row buffers, link FIFO), counted "
+                      "before synthesis maps them to flip-flops (their flip-flops are in the "
+                      "registers column)."]
     return "\n".join(lines)
 
 
@@ -77,7 +93,8 @@ def write_outputs(results: list[AreaResult], outdir: Path) -> dict[str, Path]:
     paths = {k: outdir / f"area.{k}" for k in ("json", "csv", "md", "png")}
     paths["json"].write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     cols = ["module", "block", "design", "role", "library", "area", "area_unit", "area_ge", "sequential_ge",
-            "combinational_ge", "num_cells", "transistors", "logic_transistors", "depth", "delay_ns", "gate_level"]
+            "combinational_ge", "storage_bits", "num_cells", "transistors", "logic_transistors", "depth",
+            "delay_ns", "period_target_ns", "stages", "gate_level"]
     with open(paths["csv"], "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)

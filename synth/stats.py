@@ -42,9 +42,13 @@ class AreaResult:
     block: str | None = None      # a submodule of a hierarchical design (None: the whole design)
     baseline: bool = False        # an FP16 EXP2 baseline (the denominator of every ratio)
     gate_level: str | None = None   # outcome of the netlist simulation, when run
+    storage_bits: int = 0         # bits of the design's memories (mapped to flip-flops here)
+    period_target_ns: float | None = None   # the clock period ABC mapped for (None: area)
+    stages: int | None = None     # the design's ``stages`` parameter, when it has one
 
 
 def _row(config: Config, lib: CellLibrary, stat: dict, module: str, **extra) -> AreaResult:
+    extra.setdefault("stages", getattr(config.params, "stages", None))
     if stat.get("area", 0) <= 0:
         raise SynthesisError(f"{module} synthesized to zero cells with {lib.name}: the logic was "
                              "optimized away, which is a bug for this design")
@@ -61,6 +65,17 @@ def _transistors(stat: dict) -> int:
     return int(str(stat.get("estimated_num_transistors", 0)).rstrip("+"))
 
 
+def _storage_bits(work: Path) -> dict[tuple, int]:
+    """Memory bits per module path (``storage.json``: the design as read, before mapping)."""
+    modules = json.loads((work / "storage.json").read_text())["modules"]
+    return {tuple(name.lstrip("\\").split(".")): int(s.get("num_memory_bits", 0))
+            for name, s in modules.items()}
+
+
+def _storage_under(storage: dict[tuple, int], path: tuple) -> int:
+    return sum(bits for p, bits in storage.items() if p[:len(path)] == path)
+
+
 def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> AreaResult:
     """The row of a flattened synthesis in ``work`` (area.json, cmos.json, netlist.json)."""
     stat = json.loads((work / "area.json").read_text())
@@ -71,7 +86,8 @@ def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> Ar
     row = _row(config, lib, design, config.module_name, transistors=_transistors(cmos),
                logic_transistors=_transistors(logic), depth=0,
                delay_ns=delay, yosys=stat.get("creator", ""), script=script,
-               netlist=str(work / "netlist.v"))
+               netlist=str(work / "netlist.v"),
+               storage_bits=_storage_under(_storage_bits(work), (config.module_name,)))
     row.depth = logic_depth(work / "netlist.json", config.module_name, sequential)
     return row
 
@@ -87,6 +103,7 @@ def read_hierarchy(config: Config, lib: CellLibrary, work: Path, delay, script) 
     modules = {".".join(p) for p in paths.values()}      # instance "cells" of a submodule
     sequential = {t for t in stat["design"].get("num_cells_by_type", {})
                   if t.startswith(("DFF", "LATCH"))}
+    storage = _storage_bits(work)
     rows = []
     for name, path in paths.items():
         if len(path) > 2:
@@ -107,7 +124,8 @@ def read_hierarchy(config: Config, lib: CellLibrary, work: Path, delay, script) 
                          logic_transistors=_transistors(logic[name]),
                          depth=depth, delay_ns=delay if block is None else None,
                          yosys=stat.get("creator", ""), script=script,
-                         netlist=str(work / "netlist.v"), block=block))
+                         netlist=str(work / "netlist.v"), block=block,
+                         storage_bits=_storage_under(storage, path)))
     return sorted(rows, key=lambda r: (r.block is None, r.block or ""))
 
 

@@ -16,23 +16,29 @@ from .yosys_flow import run_in_subprocess, script
 __all__ = ["synthesize", "synthesize_all", "with_baselines"]
 
 
-def synthesize(config: Config, lib: CellLibrary, outdir: Path) -> list[AreaResult]:
+def synthesize(config: Config, lib: CellLibrary, outdir: Path,
+               period_ns: float | None = None) -> list[AreaResult]:
     """Synthesize one configuration into ``outdir/<module>``: one row, or for a hierarchical design
-    one row per block and one for the top (``SynthesisError`` when the tool fails)."""
+    one row per block and one for the top (``SynthesisError`` when the tool fails).
+    ``period_ns``: map for that clock period (``yosys_flow.script``; a library with timing)."""
     work = Path(outdir).resolve() / config.module_name
     vpath, _ = generate(config, work)
     flatten = not config.design.hierarchical
-    proc = run_in_subprocess(vpath, config.module_name, lib.liberty, work, flatten=flatten)
+    proc = run_in_subprocess(vpath, config.module_name, lib.liberty, work, flatten=flatten,
+                             period_ns=period_ns)
     if proc.returncode != 0 or not (work / "area.json").exists():
         raise SynthesisError(f"{config.module_name} failed to synthesize with {lib.name} "
                              f"(exit {proc.returncode}); see {work / 'yosys.log'}")
     delay = None
     if lib.name == "osu018" and sta_available():
         delay = critical_path_ns(work / "netlist.v", config.module_name, lib.liberty, work)
-    commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten)
-    if flatten:
-        return [read_flat(config, lib, work, delay, commands)]
-    return read_hierarchy(config, lib, work, delay, commands)
+    commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten,
+                      period_ns=period_ns)
+    rows = ([read_flat(config, lib, work, delay, commands)] if flatten
+            else read_hierarchy(config, lib, work, delay, commands))
+    for row in rows:
+        row.period_target_ns = period_ns
+    return rows
 
 
 def with_baselines(configs: list[Config]) -> list[Config]:

@@ -1,8 +1,9 @@
 """One synthesis run in its own process (Yosys keeps state between designs in one process).
 
-    python -m baps_rtl.synth.yosys_flow VERILOG TOP LIBERTY OUTDIR [--hierarchy]
+    python -m baps_rtl.synth.yosys_flow VERILOG TOP LIBERTY OUTDIR [--hierarchy] [--period NS]
 
-Writes ``OUTDIR/area.json`` (``stat -json -liberty``), ``OUTDIR/cmos.json`` (``stat -json -tech
+Writes ``OUTDIR/storage.json`` (``stat -json`` of the design as read: its memories, counted in
+bits before they are mapped to flip-flops), ``OUTDIR/area.json`` (``stat -json -liberty``), ``OUTDIR/cmos.json`` (``stat -json -tech
 cmos`` after ``abc -g cmos2``), ``OUTDIR/cmos_logic.json`` (the same without the flip-flops), ``OUTDIR/netlist.v`` and ``OUTDIR/netlist.json`` (the mapped
 netlist), ``OUTDIR/script.ys`` (the exact script) and ``OUTDIR/yosys.log``.
 """
@@ -16,17 +17,29 @@ from pathlib import Path
 __all__ = ["script", "run_in_subprocess", "run_commands"]
 
 
-def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool = True) -> list[str]:
+TIMING_DRIVER = "BUFX2"        # the cell ABC assumes drives every input when it sizes for a period
+TIMING_LOAD_PF = 0.01         # and the load on every output
+
+
+def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool = True,
+           period_ns: float | None = None) -> list[str]:
     """The exact Yosys commands of the flow (``flatten=False`` keeps the module hierarchy and
     reports every module's area including its submodules; it also writes the mapped netlist
-    flattened, ``netlist_flat.json``, for the logic depth)."""
+    flattened, ``netlist_flat.json``, for the logic depth). ``period_ns`` (a library with
+    timing, OSU018): ABC maps for that delay target and buffers and sizes gates
+    (``abc -D -constr``: every input driven by ``TIMING_DRIVER``, every output loaded by
+    ``TIMING_LOAD_PF``); without it ABC maps for area and inserts no buffers."""
+    abc = (f"abc -D {round(period_ns * 1000)} -constr {outdir / 'abc.constr'} -liberty {liberty}"
+           if period_ns else f"abc -liberty {liberty}")
     return [
         f"read_liberty -lib {liberty}",
         f"read_verilog {verilog}",
+        f"hierarchy -top {top}",
+        f"tee -q -o {outdir / 'storage.json'} stat -json",
         f"synth -flatten -top {top}" if flatten else f"synth -top {top}",
         "design -save synthesized",
         f"dfflibmap -liberty {liberty}",
-        f"abc -liberty {liberty}",
+        abc,
         "opt_clean",
         f"tee -q -o {outdir / 'area.json'} stat -json -liberty {liberty}"
         + ("" if flatten else f" -top {top}"),
@@ -46,9 +59,13 @@ def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool =
     ]
 
 
-def _run(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool) -> None:
+def _run(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool,
+         period_ns: float | None) -> None:
     from pyosys import libyosys as ys
-    commands = script(verilog, top, liberty, outdir, flatten)
+    commands = script(verilog, top, liberty, outdir, flatten, period_ns)
+    if period_ns:
+        (outdir / "abc.constr").write_text(f"set_driving_cell {TIMING_DRIVER}\n"
+                                           f"set_load {TIMING_LOAD_PF}\n")
     (outdir / "script.ys").write_text("\n".join(commands) + "\n")
     design = ys.Design()
     for command in commands:
@@ -66,15 +83,19 @@ def run_commands(commands: list[str], log: Path, cwd: Path | None = None) -> int
 
 
 def run_in_subprocess(verilog: Path, top: str, liberty: Path, outdir: Path,
-                      flatten: bool = True) -> subprocess.CompletedProcess:
+                      flatten: bool = True,
+                      period_ns: float | None = None) -> subprocess.CompletedProcess:
     outdir.mkdir(parents=True, exist_ok=True)
     with open(outdir / "yosys.log", "w") as log:
         return subprocess.run([sys.executable, "-m", "baps_rtl.synth.yosys_flow", str(verilog), top,
-                               str(liberty), str(outdir)] + ([] if flatten else ["--hierarchy"]),
+                               str(liberty), str(outdir)] + ([] if flatten else ["--hierarchy"])
+                              + ([f"--period={period_ns}"] if period_ns else []),
                               stdout=log, stderr=subprocess.STDOUT)
 
 
 if __name__ == "__main__":
     v, t, lib, out = sys.argv[1:5]
+    options = sys.argv[5:]
+    period = next((float(o.split("=", 1)[1]) for o in options if o.startswith("--period=")), None)
     _run(Path(v).resolve(), t, Path(lib).resolve(), Path(out).resolve(),
-         flatten="--hierarchy" not in sys.argv[5:])
+         flatten="--hierarchy" not in options, period_ns=period)
