@@ -93,6 +93,16 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="map every row for this clock period (--lib osu018, OpenSTA) with the "
                    "fewest `stages` that meet it")
 
+    p = sub.add_parser("compare", help="BAPS vs the FP16 datapath at one clock period (OSU018, "
+                       "OpenSTA, Icarus): logic area per block, storage bits, scores per cycle, "
+                       "power and energy per score; compare.json, compare.md, compare.png")
+    p.add_argument("-o", "--output", type=Path, default=Path("build/compare"), metavar="DIR")
+    p.add_argument("--period", type=float, default=5.0, metavar="NS",
+                   help="clock period in ns (default 5)")
+    p.add_argument("--lanes", type=int, default=4, metavar="N",
+                   help="BAPS lanes; FP16 at N (equal lanes) and N/2 (equal link width)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+
     p = sub.add_parser("fpga", help="FPGA resources (LUT, FF, carry, DSP, BRAM) and, for ice40 and "
                        "ecp5 with `make fpga-extra`, fmax and utilisation after place and route")
     _add_design_args(p, many=True)
@@ -271,6 +281,22 @@ def _cmd_area(args):
     return 1 if run.netlist_failures or run.bound_problems else 0
 
 
+def _cmd_compare(args):
+    from .synth.compare import run_compare
+    from .synth.gate_level import gate_level_simulator
+    from .synth.libraries import get_library
+    if gate_level_simulator(get_library("osu018", args.output / "cells")) is None:
+        raise UsageError("compare needs Icarus Verilog for the gate-level power simulation; "
+                         "install it with `make system-extras`")
+    result = run_compare(args.output, args.period, args.lanes, _jobs(args.jobs))
+    print((args.output / "compare.md").read_text(), end="")
+    print(f"(written: {', '.join(str(args.output / f) for f in ('compare.json', 'compare.md', 'compare.png'))})")
+    failed = [r["design"] for r in result["rows"] if not r["netlist_matches_golden"]]
+    if failed:
+        print(f"gate-level simulation did not match the golden model: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
 def _cmd_fpga(args):
     from .synth.fpga import fpga_run
     configs = _configs(args.designs, args.param, "area")
@@ -319,7 +345,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     handler = {"list": _cmd_list, "generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress,
-               "coverage": _cmd_coverage, "area": _cmd_area,
+               "coverage": _cmd_coverage, "area": _cmd_area, "compare": _cmd_compare,
                "accuracy": _cmd_accuracy, "bench": _cmd_bench, "prove": _cmd_prove,
                "fpga": _cmd_fpga,
                "hif8": _cmd_hif8, "report": _cmd_report}[args.command]

@@ -171,12 +171,20 @@ def to_fixed(m: Module, fmt: NumberFormat, f, frac_bits: int, int_bits: int, *,
 
 
 def leading_one(m: Module, value) -> Signal:
-    """Index of the highest set bit of ``value`` (0 when ``value`` is 0)."""
+    """Index of the highest set bit of ``value`` (0 when ``value`` is 0): a balanced tree (the
+    upper half's index when it has a one, else the lower half's), log2(width) multiplexer
+    levels rather than a priority chain of ``width``."""
+    def tree(lo: int, n: int):
+        if n == 1:
+            return value[lo], C(0, 1)
+        half = 1 << ((n - 1).bit_length() - 1)          # the largest power of two below n
+        any_lo, index_lo = tree(lo, half)
+        any_hi, index_hi = tree(lo + half, n - half)
+        return any_lo | any_hi, Mux(any_hi, half + index_hi, index_lo)
+
     width = len(value)
     p = Signal(range(max(width, 2)), name="leading_one")
-    for i in range(width):
-        with m.If(value[i]):
-            m.d.comb += p.eq(i)
+    m.d.comb += p.eq(tree(0, width)[1])
     return p
 
 

@@ -144,8 +144,9 @@ class Fp16SoftmaxLanes(wiring.Component):
     """
 
     CUTS = ("lanes.exp2.product", "update.mul.product", "lanes.diff.normalize",
-            "update.add.align", "lanes.sum", "update.block", "lanes.exp2.lookup",
-            "lanes.exp2.round", "fill.max")
+            "update.add.align", "lanes.sum", "update.block", "update.mul.normalize",
+            "update.add.order", "update.add.sum", "lanes.exp2.lookup", "lanes.exp2.round",
+            "fill.max")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, accuracy: str = "correct",
                  stages: int = 0):
@@ -226,9 +227,11 @@ class Fp16SoftmaxLanes(wiring.Component):
         m.d.comb += v.eq(rest)
         fa = codec.decode(m, FP16, v.alpha)
         product = mul_fp32(m, fa, codec.decode(m, FP32, v.l_old), _prefixed(cuts, "mul"))
-        block32, rest = cuts("mul.product", block32, rest)
+        for name in ("mul.product", "mul.normalize"):
+            block32, rest = cuts(name, block32, rest)
         l_new = add_fp32(m, product, block32, _prefixed(cuts, "add"))
-        (rest,) = cuts("add.align", rest)
+        for name in ("add.order", "add.align", "add.sum"):
+            (rest,) = cuts(name, rest)
         w = Signal(self._update_in, name="update_rest")
         m.d.comb += w.eq(rest)
         l_nan = w.nan

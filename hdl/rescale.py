@@ -113,13 +113,14 @@ class Rescale(wiring.Component):
     Three parts in a stream: ``fill`` (stateless: the lanes' ceilings and their max, a balanced
     tree), the row buffer with the per-row max, and ``code`` (stateless: the codes of t − m).
     ``stages`` enables optional register cuts in the order of ``CUTS``: ``code.normalize``
-    (inside the rounding), ``fill.ceil`` (after the ceilings), ``code.difference`` (after
-    |t − m|), ``code.fixed`` (after t's fixed point). With ``stages`` = 0 a beat leaves
+    (inside the rounding), ``fill.ceil`` (after the ceilings), ``fill.max`` (after their max),
+    ``code.difference`` (after |t − m|), ``code.fixed`` (after t's fixed point). The shift
+    m_old − m_new is computed on the code side (the buffer keeps both maxima). With ``stages`` = 0 a beat leaves
     ``bc / lanes`` + 1 cycles after its row's last beat arrived at the earliest (the read takes
     a cycle; the read stage holds the word while the consumer stalls); each cut adds a cycle.
     """
 
-    CUTS = ("code.normalize", "fill.ceil", "code.difference", "code.fixed")
+    CUTS = ("code.normalize", "fill.ceil", "fill.max", "code.difference", "code.fixed")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  score_format: str = "hif8", stages: int = 0):
@@ -139,7 +140,7 @@ class Rescale(wiring.Component):
         self._filled = data.StructLayout({"beat": in_beat, "beat_max": signed(m_width)})
         self._drained = data.StructLayout({
             "scores": data.ArrayLayout(FP32.width, lanes), "m": signed(m_width),
-            "shift": shift_shape(m_width), "row": in_beat["row"].shape, "first_block": 1,
+            "m_old": signed(m_width), "row": in_beat["row"].shape, "first_block": 1,
             "last_block": 1, "first_beat": 1, "last_beat": 1})
         self._side = data.StructLayout({
             "shift": shift_shape(m_width), "row": in_beat["row"].shape, "first_block": 1,
@@ -159,8 +160,11 @@ class Rescale(wiring.Component):
         ceils = [ceil_of_fixed(m, self._fixed(m, i.scores[k]), self.frac, self.m_width)
                  for k in range(self.lanes)]
         beat, ceils = cuts("ceil", i.as_value(), ceils)
+        best = Signal(signed(self.m_width), name="beat_max")
+        m.d.comb += best.eq(max_tree(ceils, lambda a, b: a > b))
+        beat, best = cuts("max", beat, best)
         out = Signal(self._filled, name="filled")
-        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(max_tree(ceils, lambda a, b: a > b))]
+        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
         return out
 
     def _code_logic(self, m, d, cuts):
@@ -168,7 +172,7 @@ class Rescale(wiring.Component):
         stage for the beat); the side band crosses each cut beside them."""
         o = Signal(self.code.o.payload.shape(), name="codes")
         side = Signal(self._side, name="side")
-        m.d.comb += [side.shift.eq(d.shift), side.row.eq(d.row),
+        m.d.comb += [side.shift.eq(Mux(d.first_block, 0, d.m_old - d.m)), side.row.eq(d.row),
                      side.first_block.eq(d.first_block), side.last_block.eq(d.last_block),
                      side.first_beat.eq(d.first_beat), side.last_beat.eq(d.last_beat)]
         fixed = [self._fixed(m, d.scores[k]) for k in range(self.lanes)]
@@ -193,7 +197,7 @@ class Rescale(wiring.Component):
 
         m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
         meta_layout = data.StructLayout({"m": signed(self.m_width),
-                                         "shift": shift_shape(self.m_width),
+                                         "m_old": signed(self.m_width),
                                          "row": self.i.payload.row.shape(), "first": 1, "last": 1})
 
         # The row's running max over its beats, and the row's new max at its last beat.
@@ -210,7 +214,7 @@ class Rescale(wiring.Component):
         meta_in = Signal(meta_layout, name="meta_in")
         m.d.comb += [m_old.eq(m_reg[i.row]),
                      m_new.eq(Mux(i.first_block | (beat_max > m_old), beat_max, m_old)),
-                     meta_in.m.eq(m_new), meta_in.shift.eq(Mux(i.first_block, 0, m_old - m_new)),
+                     meta_in.m.eq(m_new), meta_in.m_old.eq(m_old),
                      meta_in.row.eq(i.row), meta_in.first.eq(i.first_block),
                      meta_in.last.eq(i.last_block)]
         with m.If(accepted):
@@ -228,7 +232,7 @@ class Rescale(wiring.Component):
         d = self.code.i.payload
         m.d.comb += [filled.ready.eq(ready), take.eq(~out.valid | self.code.i.ready),
                      self.code.i.valid.eq(out.valid),
-                     d.scores.eq(out.data), d.m.eq(out.meta.m), d.shift.eq(out.meta.shift),
+                     d.scores.eq(out.data), d.m.eq(out.meta.m), d.m_old.eq(out.meta.m_old),
                      d.row.eq(out.meta.row), d.first_block.eq(out.meta.first),
                      d.last_block.eq(out.meta.last), d.first_beat.eq(out.first_beat),
                      d.last_beat.eq(out.last_beat)]

@@ -44,10 +44,13 @@ class SoftmaxLanes(wiring.Component):
     fixed point and their beat sum, a balanced adder tree), the running sums with an output
     register, and ``tail`` (stateless: l to FP32). Latency 2 cycles + ``stages``, one beat per
     cycle, global stall. ``stages`` enables optional register cuts in the order of ``CUTS``:
-    ``front.sum`` (after the beat sum), ``tail.normalize`` (inside l's rounding to FP32).
+    ``core.rescale`` (the row's l read and shifted a cycle before the accumulation: a row's
+    first beat that follows its own previous block's last beat waits one cycle, which happens
+    only with br = 1), ``front.sum`` (after the beat sum), ``tail.normalize`` (inside l's
+    rounding to FP32).
     """
 
-    CUTS = ("front.sum", "tail.normalize")
+    CUTS = ("core.rescale", "front.sum", "tail.normalize")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  l_int_bits: int = 16, impl: str = "table", score_format: str = "hif8",
@@ -64,6 +67,7 @@ class SoftmaxLanes(wiring.Component):
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         self.l_int_bits, self.impl, self.stages = l_int_bits, impl, stages
         self.latency = 2 + stages
+        self._split = "core.rescale" in enabled.enabled
         self.score_format, self.p_format = get_format(score_format), get_format(p_format)
         self.l_frac = BapsConfig(p_format=p_format).l_frac_bits
         self.l_width = l_int_bits + self.l_frac
@@ -135,48 +139,67 @@ class SoftmaxLanes(wiring.Component):
         l_max = (1 << l_width) - 1
         advance = Signal()
         src, dst = self.front.o, self.tail.i
-        m.d.comb += [advance.eq(~dst.valid | dst.ready), src.ready.eq(advance)]
+        m.d.comb += advance.eq(~dst.valid | dst.ready)
         a = src.payload
 
-        # Running sums: rescale on the row's first beat, write back on its last.
+        # The row's old l, rescaled for its first beat (a register stage with core.rescale).
         row_l = Array(Signal(l_width, name=f"l{r}") for r in range(self.br))
         row_inf = Array(Signal(name=f"inf{r}") for r in range(self.br))
         row_nan = Array(Signal(name=f"nan{r}") for r in range(self.br))
-        acc, acc_inf, acc_nan = Signal(l_width), Signal(), Signal()
         distance = Signal(range(1 << (self.m_width + 1)))
         m.d.comb += distance.eq(-a.shift)
         old_l, old_inf, old_nan = Signal(l_width), Signal(), Signal()
         m.d.comb += [old_l.eq(row_l[a.row]), old_inf.eq(row_inf[a.row]),
                      old_nan.eq(row_nan[a.row])]
-        rescaled = Mux(distance >= l_width, 0, old_l >> distance)
-        base = Mux(a.first_beat, Mux(a.first_block, 0, rescaled), acc)
-        base_inf = Mux(a.first_beat, ~a.first_block & old_inf, acc_inf)
-        base_nan = Mux(a.first_beat, ~a.first_block & old_nan, acc_nan)
+        first_l = Signal(l_width, name="first_l")
+        first_inf, first_nan = Signal(name="first_inf"), Signal(name="first_nan")
+        m.d.comb += [first_l.eq(Mux(a.first_block | (distance >= l_width), 0, old_l >> distance)),
+                     first_inf.eq(~a.first_block & old_inf),
+                     first_nan.eq(~a.first_block & old_nan)]
+        if self._split:
+            b = Signal(self._summed, name="rescaled_beat")
+            b_valid = Signal(name="rescaled_valid")
+            b_l, b_inf, b_nan = Signal(l_width, name="b_l"), Signal(), Signal()
+            hazard = Signal()
+            m.d.comb += [hazard.eq(b_valid & b.last_beat & (b.row == a.row) & a.first_beat),
+                         src.ready.eq(advance & ~hazard)]
+            with m.If(advance):
+                m.d.sync += [b_valid.eq(src.valid & ~hazard), b.eq(a), b_l.eq(first_l),
+                             b_inf.eq(first_inf), b_nan.eq(first_nan)]
+        else:
+            b, b_valid, b_l, b_inf, b_nan = a, src.valid, first_l, first_inf, first_nan
+            m.d.comb += src.ready.eq(advance)
+
+        # Running sums: the rescaled l on the row's first beat, write back on its last.
+        acc, acc_inf, acc_nan = Signal(l_width), Signal(), Signal()
+        base = Mux(b.first_beat, b_l, acc)
+        base_inf = Mux(b.first_beat, b_inf, acc_inf)
+        base_nan = Mux(b.first_beat, b_nan, acc_nan)
         total = Signal(l_width + 1)
         new_l, new_inf, new_nan = Signal(l_width), Signal(), Signal()
         m.d.comb += [
-            total.eq(base + a.sum),
-            new_l.eq(Mux(total > l_max, l_max, total)),
-            new_inf.eq(base_inf | (a.special & ~a.nan)),
-            new_nan.eq(base_nan | a.nan),
+            total.eq(base + b.sum),
+            new_l.eq(Mux(total[l_width], l_max, total)),          # saturate on the carry
+            new_inf.eq(base_inf | (b.special & ~b.nan)),
+            new_nan.eq(base_nan | b.nan),
         ]
-        with m.If(advance & src.valid):
+        with m.If(advance & b_valid):
             m.d.sync += [acc.eq(new_l), acc_inf.eq(new_inf), acc_nan.eq(new_nan)]
-            with m.If(a.last_beat):
-                m.d.sync += [row_l[a.row].eq(new_l), row_inf[a.row].eq(new_inf),
-                             row_nan[a.row].eq(new_nan)]
+            with m.If(b.last_beat):
+                m.d.sync += [row_l[b.row].eq(new_l), row_inf[b.row].eq(new_inf),
+                             row_nan[b.row].eq(new_nan)]
 
         # The output register (l in fixed point; ``tail`` rounds it to FP32).
         o = dst.payload
         with m.If(advance):
             m.d.sync += [
-                dst.valid.eq(src.valid),
-                o.p.eq(a.p),
-                o.row.eq(a.row),
-                o.first_block.eq(a.first_block),
-                o.last_block.eq(a.last_block),
-                o.last_beat.eq(a.last_beat),
-                o.end.eq(a.last_block & a.last_beat),
+                dst.valid.eq(b_valid),
+                o.p.eq(b.p),
+                o.row.eq(b.row),
+                o.first_block.eq(b.first_block),
+                o.last_block.eq(b.last_block),
+                o.last_beat.eq(b.last_beat),
+                o.end.eq(b.last_block & b.last_beat),
                 o.l.eq(new_l), o.l_nan.eq(new_nan), o.l_inf.eq(new_inf),
             ]
         return m

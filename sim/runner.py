@@ -83,6 +83,7 @@ class RunResult:
     run_seconds: float
     note: str = ""
     coverage_file: str = ""       # Verilator coverage data of this run (run with coverage=True)
+    span_cycles: int = 0          # first input transfer to last output transfer, inclusive
 
 
 def vector_header(config: Config) -> dict:
@@ -94,14 +95,17 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
                stall: float = 0.2, corrupt_index: int | None = None,
                waves: bool | None = None, netlist: tuple[Path, ...] | None = None,
                variant: str = "rtl", sources: list[Path] | None = None,
-               coverage: bool = False) -> RunResult:
+               coverage: bool = False, inputs: list[int] | None = None,
+               vcd: Path | None = None) -> RunResult:
     """Generate, build (one directory per parameter set and simulator) and run the stream test
     of ``config`` on its golden stimulus (every input code, or the design's tiles). ``corrupt_index`` flips one expected value (checker self-test).
     ``netlist``: simulate these sources (a mapped netlist and its cell models) instead of the
     generated RTL; ``variant`` names the build directory (for example ``gl-generic``).
     ``sources``: this configuration's Verilog, already generated (default: generate it).
     ``coverage``: a Verilator build with line and toggle coverage (its own build directory);
-    the result names the coverage file (``sim.coverage`` reads it)."""
+    the result names the coverage file (``sim.coverage`` reads it). ``inputs``: this stimulus
+    instead of the design's. ``vcd`` (Icarus): dump every signal of the design to this VCD file
+    (the switching activity of ``synth.power``)."""
     suffix = ("" if variant == "rtl" else f"-{variant}") + ("-cov" if coverage else "")
     build_dir = Path(build_root).resolve() / f"{config.module_name}-{sim}{suffix}"
     if netlist is not None:
@@ -110,18 +114,19 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
         sources = [generate(config, build_dir / "rtl")[0]]
     else:
         sources = [Path(p).resolve() for p in sources]
-    inputs = config.stimulus(seed)
+    inputs = config.stimulus(seed) if inputs is None else list(inputs)
     expected = config.expected(inputs)
     return run_vectors(config.module_name, sources, sim, build_dir, vector_header(config),
                        inputs, expected, seed=seed, idle=idle, stall=stall,
                        corrupt_index=corrupt_index, waves=waves, variant=variant,
-                       coverage=coverage)
+                       coverage=coverage, vcd=vcd)
 
 
 def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, inputs, expected,
                 *, seed: int = 1, idle: float = 0.1, stall: float = 0.2,
                 corrupt_index: int | None = None, waves: bool | None = None,
-                variant: str = "rtl", coverage: bool = False) -> RunResult:
+                variant: str = "rtl", coverage: bool = False,
+                vcd: Path | None = None) -> RunResult:
     """Build ``sources`` (top ``module``) in ``build_dir`` and run the stream testbench on
     ``inputs`` → ``expected`` (integers: codes or packed beats). ``coverage`` (Verilator only):
     instrument for line and toggle coverage, written to ``<tag>-coverage.dat``."""
@@ -132,6 +137,8 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     check_simulator(sim)
     if coverage and sim != "verilator":
         raise UsageError(f"coverage needs Verilator; simulator {sim!r} does not collect it")
+    if vcd is not None and sim != "icarus":
+        raise UsageError(f"a VCD dump needs Icarus; simulator {sim!r} is not supported for it")
     if waves is None:
         waves = os.environ.get("WAVES") == "1"
     expected = list(expected)
@@ -160,7 +167,16 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
             build_args += ["--coverage-line", "--coverage-toggle"]
     cov_file = build_dir / f"{tag}-coverage.dat"
     cov_file.unlink(missing_ok=True)
-    runner = CachingVerilator() if sim == "verilator" else get_runner(sim)
+    if vcd is not None:
+        dump = build_dir / "vcd_dump.v"
+        dump.parent.mkdir(parents=True, exist_ok=True)
+        dump.write_text(f"module baps_vcd_dump();\ninitial begin\n"
+                        f'    $dumpfile("{Path(vcd).resolve()}");\n    $dumpvars(0, {module});\n'
+                        f"end\nendmodule\n")
+        sources = [*sources, dump]
+        build_args = ["-s", "baps_vcd_dump"]
+    runner = (CachingVerilator() if sim == "verilator" else
+              _VcdIcarus() if vcd is not None else get_runner(sim))
     runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
                  timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
                  log_file=build_dir / "build.log")
@@ -192,4 +208,22 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
                      checked=s["checked"], mismatches=s["mismatches"], missing=s["missing"],
                      extra=s["extra"], cycles=s["cycles"], passed=passed,
                      build_seconds=t1 - t0, run_seconds=t2 - t1,
-                     coverage_file=str(cov_file) if cov_file.exists() else "")
+                     coverage_file=str(cov_file) if cov_file.exists() else "",
+                     span_cycles=s.get("span_cycles", 0))
+
+
+def _vcd_icarus():
+    from cocotb_tools.runner import Icarus
+
+    class VcdIcarus(Icarus):
+        """Icarus with VCD dumping on (cocotb's runner turns dumps off with ``-none``, or
+        writes FST when asked for waves)."""
+
+        def _test_command(self):
+            return [[("-vcd" if arg == "-none" else arg) for arg in cmd]
+                    for cmd in super()._test_command()]
+
+    return VcdIcarus()
+
+
+_VcdIcarus = _vcd_icarus

@@ -140,6 +140,7 @@ async def stream_vectors(dut):
     stuck_limit = 1000                 # cycles without any transfer: a hang ends the run
     drain = 32                         # cycles with ready high after the last expected output
     cycles = quiet = 0
+    first_input = last_output = None
     while quiet < stuck_limit and drain > 0:
         draining = driver.done and checker.missing == 0
         driver.drive()
@@ -158,14 +159,19 @@ async def stream_vectors(dut):
         quiet = 0 if (took_input or gave_output) else quiet + 1
         if took_input:
             driver.transferred()
+            first_input = cycles if first_input is None else first_input
         if gave_output:
             checker.check(actual)
+            last_output = cycles
         if draining:
             drain -= 1
 
     summary = {"vectors": count, "checked": checker.checked, "mismatches": checker.mismatches,
                "missing": checker.missing, "extra": checker.extra, "cycles": cycles,
-               "sent": driver.sent}
+               "sent": driver.sent,
+               # from the first input transfer to the last output transfer, both included
+               "span_cycles": (last_output - first_input + 1
+                               if first_input is not None and last_output is not None else 0)}
     if "BAPS_SUMMARY" in os.environ:
         with open(os.environ["BAPS_SUMMARY"], "w") as fh:
             json.dump(summary, fh)

@@ -21,14 +21,22 @@ TIMING_DRIVER = "BUFX2"        # the cell ABC assumes drives every input when it
 TIMING_LOAD_PF = 0.01         # and the load on every output
 
 
+def _synth(top: str, flatten: bool, fast_adders: bool) -> list[str]:
+    """Yosys ``synth``; with ``fast_adders`` carry chains map to Kogge-Stone prefix adders
+    (``-extra-map +/choices/kogge-stone.v``) instead of the default Brent-Kung."""
+    return [f"synth {'-flatten ' if flatten else ''}-top {top}"
+            + (" -extra-map +/choices/kogge-stone.v" if fast_adders else "")]
+
+
 def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool = True,
            period_ns: float | None = None) -> list[str]:
     """The exact Yosys commands of the flow (``flatten=False`` keeps the module hierarchy and
     reports every module's area including its submodules; it also writes the mapped netlist
     flattened, ``netlist_flat.json``, for the logic depth). ``period_ns`` (a library with
-    timing, OSU018): ABC maps for that delay target and buffers and sizes gates
-    (``abc -D -constr``: every input driven by ``TIMING_DRIVER``, every output loaded by
-    ``TIMING_LOAD_PF``); without it ABC maps for area and inserts no buffers."""
+    timing, OSU018): carry chains become Kogge-Stone adders, and ABC maps for that delay
+    target and buffers and sizes gates (``abc -D -constr``: every input driven by
+    ``TIMING_DRIVER``, every output loaded by ``TIMING_LOAD_PF``); without it the adders are
+    Yosys's default and ABC maps for area and inserts no buffers."""
     abc = (f"abc -D {round(period_ns * 1000)} -constr {outdir / 'abc.constr'} -liberty {liberty}"
            if period_ns else f"abc -liberty {liberty}")
     return [
@@ -36,7 +44,7 @@ def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool =
         f"read_verilog {verilog}",
         f"hierarchy -top {top}",
         f"tee -q -o {outdir / 'storage.json'} stat -json",
-        f"synth -flatten -top {top}" if flatten else f"synth -top {top}",
+        *_synth(top, flatten, fast_adders=bool(period_ns)),
         "design -save synthesized",
         f"dfflibmap -liberty {liberty}",
         abc,

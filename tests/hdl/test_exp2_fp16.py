@@ -60,3 +60,15 @@ def test_a_searched_candidate_is_bit_exact_with_its_model(change):
     expected = model.datapath(np.arange(1 << 16), design)
     bad = np.flatnonzero(np.array(run.outputs) != expected)
     assert len(run.outputs) == 1 << 16 and len(bad) == 0, [hex(c) for c in bad[:5]]
+
+
+@pytest.mark.parametrize("accuracy", ACCURACIES)
+@pytest.mark.parametrize("stages", [1, 2, 3])
+def test_pipelined_units_are_bit_exact_with_one_more_cycle_each(accuracy, stages):
+    codes = np.arange(0, 1 << 16, 5)             # every fifth code; cocotb runs them all
+    run = run_stream(Exp2FP16(accuracy=accuracy, stages=stages), codes, seed=stages,
+                     idle=0.05, stall=0.1)
+    assert run.outputs == [int(v) for v in exp2_fp16(codes, accuracy)]
+    steady = run_stream(Exp2FP16(accuracy=accuracy, stages=stages), [0x3C00, 0x4000],
+                        idle=0.0, stall=0.0, drain=8)
+    assert [o - i for i, o in zip(steady.input_cycles, steady.output_cycles)] == [2 + stages] * 2

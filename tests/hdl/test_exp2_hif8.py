@@ -45,3 +45,12 @@ def test_bad_parameters_name_the_value_and_the_choices():
         Exp2HiF8(impl="rom")
     with pytest.raises(ValueError, match=r"out_format='fp32' is not allowed; allowed: fp16, hif8"):
         Exp2HiF8(out_format="fp32")
+
+
+@pytest.mark.parametrize("impl,out_format", CONFIGS)
+def test_input_cut_is_exhaustively_exact_one_cycle_later(impl, out_format):
+    run = run_stream(Exp2HiF8(impl=impl, out_format=out_format, stages=1), np.arange(256),
+                     seed=6, idle=0.1, stall=0.2)
+    assert run.outputs == [int(v) for v in exp2_reference("hif8", out_format)]
+    steady = run_stream(Exp2HiF8(impl=impl, stages=1), [0, 1, 2], idle=0.0, stall=0.0, drain=6)
+    assert [o - i for i, o in zip(steady.input_cycles, steady.output_cycles)] == [2, 2, 2]

@@ -108,3 +108,17 @@ def test_random_accepted_parameters_are_bit_exact(seed):
     assert len(run.outputs) == len(inputs)
     assert [pack(p.layouts()[1], o) for o in run.outputs] == tile_golden(p, inputs), \
         config.module_name
+
+
+@pytest.mark.parametrize("stages", range(13))
+def test_every_stages_value_is_bit_exact(stages):
+    """Every accepted ``stages`` gives the same beats, also where a row's next block end arrives
+    while its l update is still in flight (br = 1, one beat per block: the bubble case)."""
+    for shape in (SHAPES[1], TileShape(br=1, bc=4, lanes=2, blocks=6)):
+        for case in ("wide", "edges"):
+            t = tile_scores(case, shape, 3)
+            res = fp16_softmax(t, Fp16DatapathConfig(bc=shape.bc, accuracy="correct"))
+            dut = Fp16Datapath(br=shape.br, bc=shape.bc, lanes=shape.lanes, stages=stages)
+            run = run_stream(dut, score_beats(t, shape), seed=stages, idle=0.15, stall=0.25,
+                             drain=100)
+            assert run.outputs == expected_prob_beats(res, shape), (shape, case, stages)

@@ -185,3 +185,60 @@ def test_datapath_blocks_add_up_to_the_top(tmp_path):
     table = block_table(rows)
     assert f"| {config.module_name} | top |" in table and "100.0%" in table
     assert check_bounds(rows, load_bounds()) == []
+
+
+def test_storage_bits_are_the_memories_before_mapping(tmp_path):
+    lib = get_library("generic", tmp_path / "cells")
+    [config] = all_configs(["baps_datapath"], which="area")
+    by = {r.block: r for r in synthesize(config, lib, tmp_path)}
+    p = config.params
+    assert by["rescale"].storage_bits == 2 * p.bc * 32        # two halves of bc FP32 scores
+    assert by["lanes"].storage_bits == 0                        # per-row sums are registers
+    assert by["link"].storage_bits > 0                          # the FIFO's memory
+    assert by[None].storage_bits == sum(by[b].storage_bits for b in ("rescale", "link", "lanes"))
+
+
+def test_period_script_maps_for_the_period_with_fast_adders(tmp_path):
+    from baps_rtl.synth.yosys_flow import script
+    timed = script(tmp_path / "a.v", "top", tmp_path / "lib", tmp_path, period_ns=4.5)
+    plain = script(tmp_path / "a.v", "top", tmp_path / "lib", tmp_path)
+    assert "synth -flatten -top top -extra-map +/choices/kogge-stone.v" in timed
+    assert any(c.startswith("abc -D 4500 -constr ") for c in timed)
+    assert "synth -flatten -top top" in plain
+    assert not any("-D" in c or "kogge" in c for c in plain)
+
+
+def test_period_needs_a_timed_library_and_a_positive_value(tmp_path):
+    from baps_rtl.synth.flow import area_flow
+    with pytest.raises(UsageError, match=r"--period needs a library with timing; 'generic' has "
+                                         r"none; allowed: --lib osu018"):
+        area_flow([], "generic", tmp_path, period_ns=5.0)
+    with pytest.raises(UsageError, match=r"--period -1 is not allowed; allowed: a clock period"):
+        area_flow([], "generic", tmp_path, period_ns=-1)
+
+
+def _osu018_with_sta():
+    import os
+
+    from baps_rtl.synth.libraries import osu018_dir
+    from baps_rtl.synth.sta import sta_available
+    if osu018_dir() is None or not sta_available():
+        if os.environ.get("BAPS_REQUIRE_OSU018") == "1" or os.environ.get("BAPS_REQUIRE_STA") == "1":
+            pytest.fail("BAPS_REQUIRE_OSU018/STA=1 but OSU018 or OpenSTA is missing")
+        pytest.skip("OSU018 and OpenSTA not installed (make system-extras)")
+
+
+def test_fewest_stages_that_meet_the_period(tmp_path):
+    """The correctly rounded FP16 EXP2 (about 9 ns unpipelined on OSU018) needs cuts for 5 ns;
+    the chosen stages meet it and one fewer does not; an impossible period gets every cut."""
+    _osu018_with_sta()
+    from baps_rtl.synth.flow import synthesize_for_period
+    lib = get_library("osu018", tmp_path / "cells")
+    config = Config.of("exp2_fp16", {"accuracy": "correct"})
+    [row] = synthesize_for_period(config, lib, tmp_path / "p5", 5.0)
+    assert row.stages >= 1 and row.delay_ns <= 5.0 and row.period_target_ns == 5.0
+    [fewer] = synthesize(Config.of("exp2_fp16", {"accuracy": "correct", "stages": row.stages - 1}),
+                         lib, tmp_path / "p5", period_ns=5.0)
+    assert fewer.delay_ns > 5.0
+    [tight] = synthesize_for_period(config, lib, tmp_path / "p1", 1.0)
+    assert tight.stages == 3 and tight.delay_ns > 1.0
