@@ -282,9 +282,13 @@ def _cmd_area(args):
 
 
 def _cmd_compare(args):
-    from .synth.compare import run_compare
+    from .synth.compare import compare_configs, run_compare
     from .synth.gate_level import gate_level_simulator
     from .synth.libraries import get_library
+    compare_configs(args.lanes)                      # bad values first, then missing tools
+    if not 0 < args.period <= 1000:
+        raise UsageError(f"--period {args.period:g} is not allowed; allowed: a clock period in "
+                         "ns, 0 < NS ≤ 1000")
     if gate_level_simulator(get_library("osu018", args.output / "cells")) is None:
         raise UsageError("compare needs Icarus Verilog for the gate-level power simulation; "
                          "install it with `make system-extras`")

@@ -110,7 +110,7 @@ register(Design(
     regress=({"br": 3, "bc": 16, "lanes": 4},
              {"br": 7, "bc": 8, "lanes": 8, "impl": "split", "link_depth": 3},
              {"br": 4, "bc": 64, "lanes": 16, "link_depth": 4},
-             {"br": 1, "bc": 8, "lanes": 2, "link_depth": 3, "stages": 5}),
+             {"br": 1, "bc": 8, "lanes": 2, "link_depth": 3, "stages": 6}),
     area=({"br": 2, "bc": 16, "lanes": 4, "link_depth": 4},),
     hierarchical=True,
 ))

@@ -114,13 +114,15 @@ class Rescale(wiring.Component):
     tree), the row buffer with the per-row max, and ``code`` (stateless: the codes of t − m).
     ``stages`` enables optional register cuts in the order of ``CUTS``: ``code.normalize``
     (inside the rounding), ``fill.ceil`` (after the ceilings), ``fill.max`` (after their max),
-    ``code.difference`` (after |t − m|), ``code.fixed`` (after t's fixed point). The shift
+    ``code.difference`` (after |t − m|), ``code.fixed`` (after t's fixed point),
+    ``fill.fixed`` (after the fixed points of the ceilings' inputs). The shift
     m_old − m_new is computed on the code side (the buffer keeps both maxima). With ``stages`` = 0 a beat leaves
     ``bc / lanes`` + 1 cycles after its row's last beat arrived at the earliest (the read takes
     a cycle; the read stage holds the word while the consumer stalls); each cut adds a cycle.
     """
 
-    CUTS = ("code.normalize", "fill.ceil", "fill.max", "code.difference", "code.fixed")
+    CUTS = ("code.normalize", "fill.ceil", "fill.max", "code.difference", "code.fixed",
+            "fill.fixed")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  score_format: str = "hif8", stages: int = 0):
@@ -157,9 +159,10 @@ class Rescale(wiring.Component):
 
     def _fill_logic(self, m, i, cuts):
         """The beat with its lanes' ceilings' max (stateless)."""
-        ceils = [ceil_of_fixed(m, self._fixed(m, i.scores[k]), self.frac, self.m_width)
-                 for k in range(self.lanes)]
-        beat, ceils = cuts("ceil", i.as_value(), ceils)
+        fixed = [self._fixed(m, i.scores[k]) for k in range(self.lanes)]
+        beat, fixed = cuts("fixed", i.as_value(), fixed)
+        ceils = [ceil_of_fixed(m, f, self.frac, self.m_width) for f in fixed]
+        beat, ceils = cuts("ceil", beat, ceils)
         best = Signal(signed(self.m_width), name="beat_max")
         m.d.comb += best.eq(max_tree(ceils, lambda a, b: a > b))
         beat, best = cuts("max", beat, best)

@@ -54,7 +54,7 @@ def compare_configs(lanes: int) -> list[ComparedDesign]:
     ]
 
 
-def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib) -> dict:
+def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int) -> dict:
     rows = synthesize_for_period(item.config, lib, outdir / "synth", period_ns)
     [top] = [r for r in rows if r.block is None]
     by_block = {r.block: r for r in rows if r.block}
@@ -65,7 +65,7 @@ def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib) -> dict:
     else:
         config = item.config
     p = config.params
-    beats = tile_stimulus(p, seed=1, cases=(POWER_CASE,), blocks=POWER_BLOCKS)
+    beats = tile_stimulus(p, seed=1, cases=(POWER_CASE,), blocks=blocks)
     scores = len(beats) * p.lanes
     power = power_of_netlist(config, lib, top, period_ns, beats, scores,
                              outdir / "power" / config.module_name)
@@ -99,18 +99,22 @@ def _dff_ge(lib) -> float:
     return float(m.group(1)) / lib.nand2_area if m else 0.0
 
 
-def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int = 2) -> dict:
+def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int = 2,
+                blocks: int = POWER_BLOCKS) -> dict:
+    """Synthesize, simulate and measure the three designs of ``compare_configs``; write
+    ``compare.json``, ``compare.md`` and ``compare.png`` in ``outdir``; return the JSON data.
+    ``blocks``: key blocks of the power stream."""
     outdir = Path(outdir)
     lib = get_library("osu018", outdir / "cells")
     check_period(period_ns, lib)
     items = compare_configs(lanes)
     rows = run_longest_first([i.config for i in items],
                              lambda c: _row(next(i for i in items if i.config == c), period_ns,
-                                            outdir, lib), jobs)
+                                            outdir, lib, blocks), jobs)
     result = {"period_ns": period_ns, "lanes": lanes, "library": lib.name,
               "timing": STA_SETUP.replace("no buffer insertion", "buffers and sizing by ABC"),
               "power": POWER_SETUP,
-              "stimulus": f"{POWER_BLOCKS} key blocks of `{POWER_CASE}` tiles, seed 1",
+              "stimulus": f"{blocks} key blocks of `{POWER_CASE}` tiles, seed 1",
               "rows": rows}
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "compare.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -120,3 +120,20 @@ def test_console_script_is_installed():
     bad = subprocess.run([script, "generate", "nope", "-o", "x"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--lanes", "3"], "--lanes 3 is not allowed; allowed: even integers 2..32"),
+    (["--lanes", "0"], "--lanes 0 is not allowed; allowed: even integers 2..32"),
+    (["--period", "0"], "--period 0 is not allowed; allowed: a clock period in ns"),
+    (["--period", "-2.5"], "--period -2.5 is not allowed; allowed: a clock period in ns"),
+])
+def test_compare_rejects_bad_values_by_name(tmp_path, capsys, argv, message):
+    code, out, err = run(capsys, "compare", "-o", str(tmp_path), *argv)
+    assert code == 2 and message in err and out == ""
+
+
+def test_area_period_needs_osu018(tmp_path, capsys):
+    code, _, err = run(capsys, "area", "exp2_hif8", "--period", "5", "-o", str(tmp_path))
+    assert code == 2
+    assert "--period needs a library with timing; 'generic' has none; allowed: --lib osu018" in err

@@ -106,9 +106,9 @@ def test_datapath_moves_a_beat_on_every_ready_cycle_under_backpressure(link_dept
     assert len(run.outputs) == len(ready), (len(run.outputs), len(ready))
 
 
-@pytest.mark.parametrize("stages", range(6))
+@pytest.mark.parametrize("stages", range(7))
 def test_every_stages_value_is_bit_exact(stages):
-    """Every accepted ``stages`` (Rescale's five cuts, SoftmaxLanes' three) gives the same
+    """Every accepted ``stages`` (Rescale's six cuts, SoftmaxLanes' three) gives the same
     beats, also with br = 1, where a row's next block follows its last beat at once (the
     one-cycle wait of ``core.rescale``)."""
     for shape in (SHAPES[2], TileShape(br=1, bc=4, lanes=2, blocks=6)):
@@ -121,13 +121,13 @@ def test_every_stages_value_is_bit_exact(stages):
 
 
 def test_each_cut_adds_one_cycle_of_latency():
-    """stages = s puts min(s, 5) cuts in Rescale and min(s, 2) in SoftmaxLanes."""
+    """stages = s puts min(s, 6) cuts in Rescale and min(s, 3) in SoftmaxLanes."""
     shape = SHAPES[0]
     t, _ = golden("medium", shape)
     first = []
-    for stages in range(6):
+    for stages in range(7):
         run = run_stream(BapsDatapath(br=shape.br, bc=shape.bc, lanes=shape.lanes, stages=stages),
                          score_beats(t, shape), idle=0.0, stall=0.0, drain=64)
         first.append(run.output_cycles[0] - run.input_cycles[0])
-    cuts = [min(s, len(Rescale.CUTS)) + min(s, len(SoftmaxLanes.CUTS)) for s in range(6)]
-    assert [f - c for f, c in zip(first, cuts)] == [first[0]] * 6, first
+    cuts = [min(s, len(Rescale.CUTS)) + min(s, len(SoftmaxLanes.CUTS)) for s in range(7)]
+    assert [f - c for f, c in zip(first, cuts)] == [first[0]] * 7, first

@@ -1,0 +1,56 @@
+"""``baps-rtl compare`` end to end (OSU018, OpenSTA, Icarus): three designs mapped for one
+period, their gate-level netlists simulated against the golden model, power from the measured
+activity, and the report's figures consistent with each other."""
+
+import json
+import os
+
+import pytest
+
+from baps_rtl.synth.compare import compare_configs, run_compare
+
+
+def _tools_or_skip():
+    from baps_rtl.sim.runner import simulator_available
+    from baps_rtl.synth.libraries import osu018_dir
+    from baps_rtl.synth.sta import sta_available
+    missing = [name for name, ok in (("OSU018", osu018_dir() is not None),
+                                     ("OpenSTA", sta_available()),
+                                     ("Icarus", simulator_available("icarus"))) if not ok]
+    if missing:
+        if os.environ.get("BAPS_REQUIRE_STA") == "1":
+            pytest.fail(f"BAPS_REQUIRE_STA=1 but {', '.join(missing)} missing")
+        pytest.skip(f"{', '.join(missing)} not installed (make system-extras)")
+
+
+def test_the_three_designs_of_a_comparison():
+    items = compare_configs(4)
+    assert [(i.config.name, i.config.params.lanes) for i in items] == [
+        ("baps_datapath", 4), ("fp16_datapath", 4), ("fp16_datapath", 2)]
+    assert {i.config.params.bc for i in items} == {16}
+
+
+@pytest.mark.slow
+def test_compare_end_to_end(tmp_path):
+    _tools_or_skip()
+    result = run_compare(tmp_path, period_ns=8.0, lanes=2, jobs=2, blocks=12)
+    rows = result["rows"]
+    assert [r["link_bits"] for r in rows] == [16, 32, 16]
+    for r in rows:
+        assert r["netlist_matches_golden"], r["design"]
+        assert 0.7 * r["lanes"] < r["scores_per_cycle"] <= r["lanes"]
+        assert r["power_mw"] > 0 and r["pj_per_score"] > 0 and r["power"]["annotated_pins"] > 1000
+        # energy per score = power × period × simulated cycles / scores
+        p = r["power"]
+        assert r["pj_per_score"] == pytest.approx(
+            p["power_mw"] * 1e-3 * 8.0e-9 * p["cycles"] / p["scores"] * 1e12, rel=1e-3)
+        assert r["logic_ge"] == pytest.approx(sum(r["blocks_logic_ge"].values()), abs=2)
+        if r["meets_period"]:
+            assert r["delay_ns"] <= 8.0
+    # the row buffers: BAPS keeps two blocks of bc FP32 scores, FP16 two of bc FP16 codes
+    bc = rows[0]["params"]["bc"]
+    assert rows[0]["storage_bits"] > 2 * bc * 32 and rows[1]["storage_bits"] > 2 * bc * 16
+    assert json.loads((tmp_path / "compare.json").read_text())["rows"][0]["design"] == rows[0]["design"]
+    md = (tmp_path / "compare.md").read_text()
+    assert all(f"| {r['design']} |" in md for r in rows)
+    assert (tmp_path / "compare.png").stat().st_size > 10_000
