@@ -136,18 +136,19 @@ class Fp16SoftmaxLanes(wiring.Component):
     α = EXP2(``fp16_difference``(m_old, m_new)), the beat sum of p exact in fixed point); the
     block sum S (an accumulator register, with the row's l and NaN flag read beside it); then
     ``update`` (stateless: at the block's last beat l = FP32(FP32(α·l) + FP32(S)), NaN when any
-    p or α is NaN), written back as the beat leaves. A block end whose row still has an l update
+    p or α is NaN; then the output register), written back as the beat leaves. A block end whose row still has an l update
     in flight waits (a bubble), so any ``stages`` is exact for every tile shape; it costs cycles
     only when br·bc/lanes is smaller than the update's depth.
 
     ``stages`` enables optional register cuts in the order of ``CUTS``. With ``stages`` = 0 a beat
-    leaves bc/lanes + 2 cycles after its row's last beat arrived at the earliest; each cut on the
+    leaves bc/lanes + 3 cycles after its row's last beat arrived at the earliest; each cut on the
     drain side adds a cycle.
     """
 
     CUTS = ("lanes.exp2.product", "update.mul.product", "lanes.diff.normalize",
             "update.add.align", "lanes.sum", "update.block", "update.mul.normalize",
-            "update.add.order", "update.add.sum", "lanes.diff.fixed", "lanes.diff.subtract",
+            "update.add.order", "update.add.sum", "update.mul.round", "update.mul.out",
+            "lanes.diff.fixed", "lanes.diff.subtract",
             "lanes.exp2.lookup", "lanes.exp2.round", "fill.max")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, accuracy: str = "correct",
@@ -180,7 +181,7 @@ class Fp16SoftmaxLanes(wiring.Component):
         self.drain = StagedLogic(self._read, self._lanes_out, self._lanes_logic,
                                  enabled.sub("lanes"))
         self.update = StagedLogic(self._update_in, self._update_out, self._update_logic,
-                                  enabled.sub("update"))
+                                  enabled.sub("update") + ("out",))
         super().__init__({"i": In(stream.Signature(in_beat)),
                           "o": Out(stream.Signature(prob_beat(lanes, br, FP16.width)))})
 
@@ -230,8 +231,9 @@ class Fp16SoftmaxLanes(wiring.Component):
         m.d.comb += v.eq(rest)
         fa = codec.decode(m, FP16, v.alpha)
         product = mul_fp32(m, fa, codec.decode(m, FP32, v.l_old), _prefixed(cuts, "mul"))
-        for name in ("mul.product", "mul.normalize"):
+        for name in ("mul.product", "mul.normalize", "mul.round"):
             block32, rest = cuts(name, block32, rest)
+        product, block32, rest = cuts("mul.out", product, block32, rest)
         l_new = add_fp32(m, product, block32, _prefixed(cuts, "add"))
         for name in ("add.order", "add.align", "add.sum"):
             (rest,) = cuts(name, rest)
@@ -245,7 +247,10 @@ class Fp16SoftmaxLanes(wiring.Component):
                      b.last_block.eq(w.last_block), b.last_beat.eq(w.last_beat),
                      b.end_of_row.eq(end), b.l.eq(Mux(end, Mux(l_nan, FP32.nan_code, l_new), 0)),
                      o.l.eq(l_new), o.nan.eq(l_nan)]
-        return o
+        (registered,) = cuts("out", o.as_value())       # always on: a registered output
+        out = Signal(self._update_out, name="update_out")
+        m.d.comb += out.eq(registered)
+        return out
 
     # -- the stateful parts ---------------------------------------------------------------------
 
@@ -359,7 +364,7 @@ class Fp16Datapath(wiring.Component):
 
     latency = None
     timing = ("streaming, no fixed latency: a beat is cast in 1 cycle (+ its stages), crosses "
-              "the link FIFO (link_depth beats), and leaves the vector side bc / lanes + 2 "
+              "the link FIFO (link_depth beats), and leaves the vector side bc / lanes + 3 "
               "cycles (+ its stages) after its row's block is in; up to one beat per cycle in "
               "steady state")
 

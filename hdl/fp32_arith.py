@@ -34,8 +34,8 @@ def mul_fp32(m: Module, fa, fb, cuts=_no_cuts) -> Signal:
     """FP32_RNE(a·b) for decoded non-negative finite ``fa`` (any format with at most 24
     significand bits) and normal-or-zero FP32 ``fb``: the exact product of the significands,
     normalized by its leading one (b's significand is at least 2^23, so at most 11 bits drop),
-    rounded once. ``cuts``: optional register cuts ``product`` (after the product) and
-    ``normalize`` (after its leading one)."""
+    rounded once. ``cuts``: optional register cuts ``product`` (after the product),
+    ``normalize`` (after its leading one) and ``round`` (after the rounding)."""
     wa = len(fa.sig)
     product = Signal(wa + _SIG, name="mul_product")
     m.d.comb += product.eq(fa.sig * fb.sig)
@@ -50,6 +50,7 @@ def mul_fp32(m: Module, fa, fb, cuts=_no_cuts) -> Signal:
     rounded = codec.round_at(m, Cat(C(0, 1), product), drop + 1, "even")
     exponent = Signal(signed(FP32.exp_bits + 4), name="mul_exponent")
     m.d.comb += exponent.eq(exp_a - (wa - 1) + exp_b + drop)
+    rounded, exponent, zero = cuts("round", rounded, exponent, zero)
     return _pack(m, exponent, Mux(zero, 0, rounded[:_SIG + 1]), "mul_fp32")
 
 

@@ -46,11 +46,11 @@ class SoftmaxLanes(wiring.Component):
     cycle, global stall. ``stages`` enables optional register cuts in the order of ``CUTS``:
     ``core.rescale`` (the row's l read and shifted a cycle before the accumulation: a row's
     first beat that follows its own previous block's last beat waits one cycle, which happens
-    only with br = 1), ``front.sum`` (after the beat sum), ``tail.normalize`` (inside l's
-    rounding to FP32).
+    only with br = 1), ``front.sum`` (after the beat sum), ``front.fixed`` (after the P values
+    in fixed point), ``tail.normalize`` (inside l's rounding to FP32).
     """
 
-    CUTS = ("core.rescale", "front.sum", "tail.normalize")
+    CUTS = ("core.rescale", "front.sum", "front.fixed", "tail.normalize")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  l_int_bits: int = 16, impl: str = "table", score_format: str = "hif8",
@@ -94,14 +94,16 @@ class SoftmaxLanes(wiring.Component):
                    for k in range(self.lanes)]
         side = i.as_value()
         p_codes, side = cuts("exp2", p_codes, side)
-        a = Signal.like(i, name="side")
-        m.d.comb += a.eq(side)
         values, specials, nans = [], [], []
         for k in range(self.lanes):
             value, special, nan = _p_fixed(m, self.p_format, p_codes[k], self.l_frac)
             values.append(value)
             specials.append(special)
             nans.append(nan)
+        p_codes, side, values, specials, nans = cuts("fixed", p_codes, side, values, specials,
+                                                     nans)
+        a = Signal.like(i, name="side")
+        m.d.comb += a.eq(side)
         total = adder_tree(values)
         m.d.comb += [o.p[k].eq(p_codes[k]) for k in range(self.lanes)]
         m.d.comb += [o.row.eq(a.row), o.shift.eq(a.shift), o.first_block.eq(a.first_block),

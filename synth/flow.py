@@ -9,9 +9,9 @@ from pathlib import Path
 
 from ..designs.registry import Config
 from ..designs.schedule import run_longest_first
+from ..designs.errors import UsageError
 from .bounds import check_bounds, load_bounds
 from .gate_level import check_netlist, gate_level_simulator
-from ..designs.errors import UsageError
 from .libraries import CellLibrary, get_library
 from .report import write_outputs
 from .sta import sta_available
@@ -63,6 +63,15 @@ def synthesize_for_period(config: Config, lib: CellLibrary, outdir: Path,
         else:
             lo = mid + 1
     return tried[hi]
+
+
+@dataclass
+class AreaRun:
+    results: list[AreaResult]
+    paths: dict
+    bound_problems: list[str]
+    netlist_failures: int
+    note: str = ""
 
 
 def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int = 2,

@@ -26,7 +26,7 @@ def test_generate_writes_verilog_and_sidecar(tmp_path, capsys):
     v = tmp_path / "exp2_hif8_split_hif8.v"
     meta = json.loads((tmp_path / "exp2_hif8_split_hif8.json").read_text())
     assert "module exp2_hif8_split_hif8(" in v.read_text()
-    assert meta["parameters"] == {"impl": "split", "out_format": "hif8"}
+    assert meta["parameters"] == {"impl": "split", "out_format": "hif8", "stages": 0}
     assert meta["latency"] == 1
     ports = {p["name"]: (p["width"], p["direction"]) for p in meta["ports"]}
     assert ports["i__payload"] == (8, "input") and ports["o__payload"] == (8, "output")

@@ -202,7 +202,8 @@ def test_period_script_maps_for_the_period_with_fast_adders(tmp_path):
     from baps_rtl.synth.yosys_flow import script
     timed = script(tmp_path / "a.v", "top", tmp_path / "lib", tmp_path, period_ns=4.5)
     plain = script(tmp_path / "a.v", "top", tmp_path / "lib", tmp_path)
-    assert "synth -flatten -top top -extra-map +/choices/kogge-stone.v" in timed
+    assert ("synth -flatten -top top -booth -extra-map +/choices/kogge-stone.v"
+            in timed)
     assert any(c.startswith("abc -D 4500 -constr ") for c in timed)
     assert "synth -flatten -top top" in plain
     assert not any("-D" in c or "kogge" in c for c in plain)
