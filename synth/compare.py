@@ -38,12 +38,13 @@ class ComparedDesign:
 
 def compare_configs(lanes: int) -> list[ComparedDesign]:
     """BAPS with ``lanes`` lanes; FP16 with ``lanes`` lanes (equal scores per cycle, twice the
-    link) and with ``lanes`` / 2 (equal link width). One tile shape: br = 2, bc = 4·lanes, a
+    link) and with ``lanes`` / 2 (equal link width). One tile shape: br = 2, bc = 8·lanes (so a
+    row's next block end comes 16 beats later, beyond the FP16 l update's depth: no waits), a
     link FIFO of depth 4."""
     if not isinstance(lanes, int) or lanes < 2 or lanes % 2 or lanes > 32:
         raise UsageError(f"--lanes {lanes!r} is not allowed; allowed: even integers 2..32 "
                          "(FP16 at equal link width has lanes / 2)")
-    shape = {"br": 2, "bc": 4 * lanes, "link_depth": 4}
+    shape = {"br": 2, "bc": 8 * lanes, "link_depth": 4}
     return [
         ComparedDesign("BAPS (HiF8 link)", "reference", Config.of("baps_datapath",
                                                                   {**shape, "lanes": lanes})),

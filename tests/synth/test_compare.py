@@ -27,7 +27,7 @@ def test_the_three_designs_of_a_comparison():
     items = compare_configs(4)
     assert [(i.config.name, i.config.params.lanes) for i in items] == [
         ("baps_datapath", 4), ("fp16_datapath", 4), ("fp16_datapath", 2)]
-    assert {i.config.params.bc for i in items} == {16}
+    assert {i.config.params.bc for i in items} == {32}
 
 
 @pytest.mark.slow
