@@ -89,8 +89,8 @@ class StreamPipeline(wiring.Component):
     times along every path.
 
     Optional register cuts: ``CUTS`` names them in the order ``stages`` enables them; the
-    datapath passes its values through ``self.cuts(reg)(name, ...)`` at each point, and the
-    latency is ``latency`` + ``stages``.
+    datapath passes its values through ``self.cuts(name, ...)`` at each point, and the latency
+    is ``latency`` + ``stages``.
     """
 
     latency: int = 1

@@ -176,7 +176,7 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
         sources = [*sources, dump]
         build_args = ["-s", "baps_vcd_dump"]
     runner = (CachingVerilator() if sim == "verilator" else
-              _VcdIcarus() if vcd is not None else get_runner(sim))
+              _vcd_icarus() if vcd is not None else get_runner(sim))
     runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
                  timescale=("1ns", "1ps"), build_args=build_args, waves=waves,
                  log_file=build_dir / "build.log")
@@ -213,6 +213,7 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
 
 
 def _vcd_icarus():
+    """A cocotb Icarus runner whose simulation writes VCD (the dump module of ``run_vectors``)."""
     from cocotb_tools.runner import Icarus
 
     class VcdIcarus(Icarus):
@@ -224,6 +225,3 @@ def _vcd_icarus():
                     for cmd in super()._test_command()]
 
     return VcdIcarus()
-
-
-_VcdIcarus = _vcd_icarus

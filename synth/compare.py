@@ -8,6 +8,7 @@ in simulation, and power and energy per score from the gate-level activity of a 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from ..designs.baps import tile_stimulus
 from ..designs.errors import UsageError
 from ..designs.registry import Config
 from ..designs.schedule import run_longest_first
+from ..golden.formats import get_format
 from .flow import check_period, synthesize_for_period
 from .libraries import get_library
 from .power import POWER_SETUP, power_of_netlist
@@ -59,18 +61,14 @@ def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int)
     rows = synthesize_for_period(item.config, lib, outdir / "synth", period_ns)
     [top] = [r for r in rows if r.block is None]
     by_block = {r.block: r for r in rows if r.block}
-    p = item.config.params
-    if top.stages != p.stages:                       # the configuration that met the period
-        import dataclasses
-        config = Config(item.config.design, dataclasses.replace(p, stages=top.stages))
-    else:
-        config = item.config
+    # the configuration that met the period (or the most stages)
+    config = Config(item.config.design, dataclasses.replace(item.config.params, stages=top.stages))
     p = config.params
     beats = tile_stimulus(p, seed=1, cases=(POWER_CASE,), blocks=blocks)
     scores = len(beats) * p.lanes
     power = power_of_netlist(config, lib, top, period_ns, beats, scores,
                              outdir / "power" / config.module_name)
-    code_bits = 8 if config.name == "baps_datapath" else 16
+    code_bits = get_format(getattr(p, "score_format", "fp16")).width     # bits per score
     names = BLOCKS[config.name]
     dff_ge = _dff_ge(lib)
     logic_ge = top.combinational_ge
