@@ -78,7 +78,7 @@ register(Design(
     in_format=lambda p: "fp16",
     out_format=lambda p: "fp16",
     regress=tuple({"accuracy": a} for a in ACCURACY.choices)
-    + ({"accuracy": "correct", "stages": 3}, {"accuracy": "faithful", "stages": 1}),
+    + ({"accuracy": "correct", "stages": 3},),     # every cut; the Amaranth tests run each value
     area=tuple({"accuracy": a} for a in ACCURACY.choices),
     exhaustive=True,
     baseline=True,
