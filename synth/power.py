@@ -21,6 +21,7 @@ from pathlib import Path
 from ..designs.registry import Config
 from ..sim.runner import run_config
 from .libraries import CellLibrary
+from .sta import design_commands
 from .stats import AreaResult
 
 __all__ = ["PowerResult", "vcd_activity", "output_pins", "power_of_netlist", "POWER_SETUP"]
@@ -149,10 +150,7 @@ def _sta_power(netlist: Path, top: str, liberty: Path, period_ns: float, activit
     (work / "activity.tcl").write_text("set activity {\n" + "\n".join(lines) + "\n}\n")
     tcl = work / "power.tcl"
     tcl.write_text("\n".join([
-        f"read_liberty {liberty}",
-        f"read_verilog {netlist}",
-        f"link_design {top}",
-        f"create_clock -name clk -period {period_ns} [get_ports clk]",
+        *design_commands(netlist, top, liberty, period_ns),
         f"set_power_activity -input -activity {input_activity:.6g} -duty 0.5",
         f"source {work / 'activity.tcl'}",
         "set annotated 0",

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-__all__ = ["sta_available", "critical_path_ns", "STA_SETUP"]
+__all__ = ["sta_available", "critical_path_ns", "design_commands", "STA_SETUP"]
 
 STA_SETUP = ("OpenSTA, ideal clock, input delay 0, output delay 0, zero output load, "
              "no wire load, typical corner, reset input a false path, no buffer insertion; "
@@ -28,13 +28,17 @@ def sta_available() -> bool:
     return shutil.which("sta") is not None
 
 
+def design_commands(netlist: Path, top: str, liberty: Path, period_ns: float) -> list[str]:
+    """The OpenSTA commands that load ``netlist`` (top ``top``) on ``liberty`` with a clock of
+    ``period_ns`` on ``clk`` (shared by the timing and the power scripts)."""
+    return [f"read_liberty {liberty}", f"read_verilog {netlist}", f"link_design {top}",
+            f"create_clock -name clk -period {period_ns} [get_ports clk]"]
+
+
 def critical_path_ns(netlist: Path, top: str, liberty: Path, workdir: Path) -> float:
     tcl = workdir / "sta.tcl"
     tcl.write_text("\n".join([
-        f"read_liberty {liberty}",
-        f"read_verilog {netlist}",
-        f"link_design {top}",
-        f"create_clock -name clk -period {PERIOD} [get_ports clk]",
+        *design_commands(netlist, top, liberty, PERIOD),
         "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]",
         "set_output_delay 0 -clock clk [all_outputs]",
         "set_load 0 [all_outputs]",
