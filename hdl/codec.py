@@ -23,6 +23,7 @@ from amaranth import C, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data
 
 from ..golden.formats import E4M3Format, HiF8Format, IEEEFormat, NumberFormat
+from .pipeline import NO_CUTS
 
 __all__ = ["fields_layout", "decode", "fixed_layout", "to_fixed", "leading_one", "round_fixed",
            "normalize", "round_normalized",
@@ -213,10 +214,6 @@ def round_at(m: Module, value, drop, ties: str, *, sticky=0):
     return out
 
 
-def _no_cuts(name, *values):
-    return values
-
-
 def normalize(m: Module, mag, frac_bits: int) -> tuple:
     """The first half of ``round_fixed``: (``mag`` shifted so its leading one is on top, its
     binade e = leading one − ``frac_bits``, ``mag`` == 0). A pipeline may cut between the
@@ -296,7 +293,7 @@ def round_normalized(m: Module, fmt: NumberFormat, norm, e, zero, frac_bits: int
     return out
 
 
-def cast(m: Module, src: NumberFormat, dst: NumberFormat, code, cuts=None) -> Signal:
+def cast(m: Module, src: NumberFormat, dst: NumberFormat, code, cuts=NO_CUTS) -> Signal:
     """The ``dst`` code of the ``src`` value ``code``, rounded once with ``dst``'s tie rule (golden:
     ``dst.encode(src.decode(code))``): NaN → ``dst``'s NaN, ±Inf and overflow → ±Inf (or ±max
     for a format without Inf), −0 and negative underflow → ``dst``'s −0 where it has one.
@@ -306,8 +303,6 @@ def cast(m: Module, src: NumberFormat, dst: NumberFormat, code, cuts=None) -> Si
     top binade, so larger magnitudes are flagged huge before any wrap. ``cuts``
     (``pipeline.Cuts``): optional register cuts ``fixed`` (after the fixed point) and
     ``normalize`` (after ``normalize``)."""
-    if cuts is None:
-        cuts = _no_cuts
     f = decode(m, src, code)
     frac = -dst.finest_boundary
     int_bits = max(dst.binade_range[1], 0) + 2

@@ -10,6 +10,7 @@ from amaranth import C, Cat, Module, Mux, Signal, signed
 
 from ..golden.formats import FP32
 from . import codec
+from .pipeline import NO_CUTS
 
 __all__ = ["mul_fp32", "add_fp32"]
 
@@ -26,11 +27,7 @@ def _pack(m: Module, exponent, rounded, name: str) -> Signal:
     return code
 
 
-def _no_cuts(name, *values):
-    return values
-
-
-def mul_fp32(m: Module, fa, fb, cuts=_no_cuts) -> Signal:
+def mul_fp32(m: Module, fa, fb, cuts=NO_CUTS) -> Signal:
     """FP32_RNE(a·b) for decoded non-negative finite ``fa`` (any format with at most 24
     significand bits) and normal-or-zero FP32 ``fb``: the exact product of the significands,
     normalized by its leading one (b's significand is at least 2^23, so at most 11 bits drop),
@@ -54,7 +51,7 @@ def mul_fp32(m: Module, fa, fb, cuts=_no_cuts) -> Signal:
     return _pack(m, exponent, Mux(zero, 0, rounded[:_SIG + 1]), "mul_fp32")
 
 
-def add_fp32(m: Module, a, b, cuts=_no_cuts) -> Signal:
+def add_fp32(m: Module, a, b, cuts=NO_CUTS) -> Signal:
     """FP32_RNE(a + b) for non-negative finite FP32 codes ``a`` and ``b`` (normal or zero): the
     smaller aligned to the larger with three guard bits and a sticky bit, added, normalized by
     one bit on a carry, rounded once. ``cuts``: optional register cuts ``order`` (after the

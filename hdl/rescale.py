@@ -55,11 +55,10 @@ def ceil_of_fixed(m: Module, f, frac: int, m_width: int):
     return out
 
 
-def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=None):
+def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=NO_CUTS):
     """fmt(t − mx), rounded once from the exact difference, for the fixed-point score ``f`` and
     the integer ``mx`` (bit-exact with ``golden.baps.code_of_difference``). ``cuts``: optional
     register cuts ``difference`` (after |t − mx|) and ``normalize`` (inside the rounding)."""
-    cuts = cuts or NO_CUTS
     big_m = Signal(signed(len(f.t) + 1))
     m.d.comb += big_m.eq(mx << frac)
     positive = Signal()
