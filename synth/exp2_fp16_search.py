@@ -12,8 +12,9 @@ columns of the truncated multiplier, the carry-in row). Every candidate is fitte
 become its patches (stored results, one comparator each), and a candidate needing more than
 ``--patches`` is dropped. Candidates are ranked by a transistor estimate (table bits,
 partial-product bits, shifter, thresholds, patches); the best ``--synthesize`` are synthesized
-with the flow of every other area row (generic library, ``abc -g cmos2``, flip-flops excluded
-from the logic transistors) and the table of all synthesized candidates is written as Markdown.
+with the flow of every other area row (generic library, ``abc -g cmos2`` with the flow's area
+script, flip-flops excluded from the logic transistors) and the table of all synthesized
+candidates is written as Markdown.
 ``--write`` stores the candidate with the fewest logic transistors as the registered design
 (``golden/exp2_fp16_designs.json``).
 """
@@ -143,13 +144,16 @@ def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int,
             float(area["area"]) / lib.nand2_area)
 
 
-def markdown(accuracy: str, rows: list[Candidate], fitted: int, seconds: float) -> str:
+def markdown(accuracy: str, rows: list[Candidate], fitted: int, seconds: float,
+             synthesize: int = 8) -> str:
     lines = [f"# FP16 EXP2 design search: {accuracy}", "",
-             f"`python -m baps_rtl.synth.exp2_fp16_search {accuracy}` ({seconds:.0f} s): "
+             f"`python -m baps_rtl.synth.exp2_fp16_search {accuracy} --synthesize {synthesize}` "
+             f"({seconds:.0f} s): "
              f"{fitted} candidates fitted exactly (each checked on all 65,536 inputs; "
              "\"patches\" are the inputs whose results it stores), the best by the estimate "
-             "synthesized. Logic transistors: Yosys `abc -g cmos2`, flip-flops excluded; GE: "
-             "generic library, flip-flops included.", "",
+             "synthesized. Logic transistors: Yosys `abc -g cmos2` with the flow's area script "
+             "(`synth.yosys_flow.AREA_SCRIPT`), flip-flops excluded; GE: generic library, "
+             "flip-flops included.", "",
              "| candidate | patches | estimate | logic transistors | GE |", "|---|---|---|---|---|"]
     registered = model.DESIGNS[accuracy]
     for c in sorted(rows, key=lambda c: c.logic_transistors):
@@ -201,7 +205,7 @@ def main(argv=None) -> int:
             c.logic_transistors, c.ge = synthesize_candidate(c.design, Path(tmp) / str(k))
             print(f"{describe(c.design)}: {c.patches} patches, estimate {c.estimate:.0f}, "
                   f"{c.logic_transistors} logic transistors, {c.ge:.1f} GE", flush=True)
-    text = markdown(args.accuracy, rows, len(designs), time.monotonic() - t0)
+    text = markdown(args.accuracy, rows, len(designs), time.monotonic() - t0, args.synthesize)
     if args.output:
         args.output.write_text(text)
     print(text)

@@ -72,16 +72,18 @@ def test_dropping_more_partial_product_columns_breaks_the_faithful_design():
     assert len(wrong_inputs(d, model.arithmetic(ALL, d))) > 100
 
 
-def test_small_x_thresholds_step_one_code_at_a_time():
-    d = model.CORRECT
-    pos, neg = model.small_steps(d.small_exp)
+@pytest.mark.parametrize("small_exp,count", [(-6, 33), (-7, 17)])
+def test_small_x_thresholds_step_one_code_at_a_time(small_exp, count):
+    """|x| < 2^small_exp: 2^x moves at most 2^small_exp·ln 2 from 1.0, i.e. up to that over
+    2^-10 codes up and over 2^-11 codes down (11 + 22 at -6, 5.5 + 11 at -7)."""
+    pos, neg = model.small_steps(small_exp)
     ref = exp2_reference("fp16", "fp16").astype(np.int64)
     # each threshold is the first magnitude code of a new result, up from 1.0 (x > 0) or down
     for k, t in enumerate(pos, start=1):
         assert ref[t] == model.ONE + k and ref[t - 1] == model.ONE + k - 1
     for k, t in enumerate(neg, start=1):
         assert ref[t | 0x8000] == model.ONE - k and ref[(t - 1) | 0x8000] == model.ONE - k + 1
-    assert len(pos) + len(neg) == 33 and pos[-1] < int(FP16.encode(2.0 ** d.small_exp))
+    assert len(pos) + len(neg) == count and pos[-1] < int(FP16.encode(2.0 ** small_exp))
 
 
 def test_a_missing_threshold_or_patch_is_caught(monkeypatch):
