@@ -14,7 +14,7 @@ every row alike: ABC's default logic optimization, then ``dc2`` and two ``resyn2
 the structural choices (``&dch``) mapped with the delay target relaxed (``&nf -R 1000``: area
 first, with more area-flow rounds and cuts). ABC's default script maps for the best delay and
 then recovers area; measured on the EXP2 units the area script takes 3–12 % off the FP16
-baselines and 1–9 % off the HiF8 units (README, "Area").
+baselines and 2–8 % off the HiF8 units (README, "Area").
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["script", "run_in_subprocess", "run_commands"]
+__all__ = ["AREA_SCRIPT", "script", "run_in_subprocess", "run_commands"]
 
 
 _RESYN2 = ("balance;rewrite;refactor;balance;rewrite;rewrite,-z;balance;refactor,-z;rewrite,-z;"
