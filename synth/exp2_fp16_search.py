@@ -145,7 +145,7 @@ def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int,
 
 
 def markdown(accuracy: str, rows: list[Candidate], fitted: int, seconds: float,
-             synthesize: int = 8) -> str:
+             synthesize: int) -> str:
     lines = [f"# FP16 EXP2 design search: {accuracy}", "",
              f"`python -m baps_rtl.synth.exp2_fp16_search {accuracy} --synthesize {synthesize}` "
              f"({seconds:.0f} s): "

@@ -9,8 +9,8 @@ bits before they are mapped to flip-flops), ``OUTDIR/area.json`` (``stat -json -
 ``OUTDIR/netlist.json`` (the mapped netlist), ``OUTDIR/script.ys`` (the exact script) and
 ``OUTDIR/yosys.log``.
 
-Every untimed ABC run (the library mapping and the transistor count) uses ``AREA_SCRIPT``, for
-every row alike: ABC's default logic optimization, then ``dc2`` and two ``resyn2`` passes, then
+The library mapping of every untimed run and every transistor count (timed runs included) use
+``AREA_SCRIPT``, for every row alike: ABC's default logic optimization, then ``dc2`` and two ``resyn2`` passes, then
 the structural choices (``&dch``) mapped with the delay target relaxed (``&nf -R 1000``: area
 first, with more area-flow rounds and cuts). ABC's default script maps for the best delay and
 then recovers area; measured on the EXP2 units the area script takes 3–12 % off the FP16
