@@ -11,7 +11,8 @@ from .baps import BapsConfig, BapsResult, baps_softmax
 from .formats import FP32, HIF8
 
 __all__ = ["TileShape", "score_beats", "run_golden", "expected_code_beats", "expected_prob_beats",
-           "TILE_CASES", "tile_scores", "spectrum_blocks", "tiles_from_beats"]
+           "TILE_CASES", "tile_scores", "spectrum_blocks", "tiles_from_beats",
+           "expected_norm_beats", "code_spectrum_tile"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,33 @@ def tiles_from_beats(beats: list[dict], br: int, bc: int, lanes: int) -> list[np
     if chunks:
         raise ValueError(f"the stream ends inside a tile ({len(chunks)} row blocks left over)")
     return tiles
+
+
+def expected_norm_beats(p: np.ndarray, shape: TileShape) -> list[dict]:
+    """The output beats of a row-normalizing datapath (Softermax, HCCS): the P codes ``p``
+    (br × blocks·bc) in the input's block-major order, with its framing."""
+    out = []
+    for j, r, b in _order(shape):
+        col = j * shape.bc + b * shape.lanes
+        last = b == shape.beats_per_row - 1
+        out.append({"p": [int(v) for v in p[r, col:col + shape.lanes]], "row": r,
+                    "first_block": int(j == 0), "last_block": int(j == shape.blocks - 1),
+                    "last_beat": int(last), "end_of_row": int(last and j == shape.blocks - 1)})
+    return out
+
+
+def code_spectrum_tile(shape: TileShape, frac_bits: int, seed: int = 1) -> np.ndarray:
+    """A (br, blocks·bc) FP32 tile whose scores are exactly the int8 codes c·2^−frac_bits, each
+    lane cycling through all 255 codes −127..127 in a seeded order (and −Inf: the mask code),
+    the row's first key at the largest code so that every distance to the max occurs."""
+    rng = np.random.default_rng([seed, 8])
+    values = np.concatenate([np.arange(-127, 128) * 2.0 ** -frac_bits, [-np.inf]])
+    values = values[rng.permutation(len(values))]
+    n = shape.bc * shape.blocks
+    t = np.empty((shape.br, n))
+    for lane in range(shape.lanes):
+        cells = [(r, c) for r in range(shape.br) for c in range(lane, n, shape.lanes)]
+        for k, (r, c) in enumerate(cells):
+            t[r, c] = values[(k + lane) % len(values)]
+    t[:, 0] = 127 * 2.0 ** -frac_bits
+    return t.astype(np.float32)

@@ -7,7 +7,7 @@ tile, the row's ``bc`` scores in ``bc / lanes`` consecutive beats.
 from amaranth import signed, unsigned
 from amaranth.lib import data
 
-__all__ = ["score_beat", "code_beat", "prob_beat", "row_bits", "shift_shape"]
+__all__ = ["score_beat", "code_beat", "prob_beat", "norm_beat", "row_bits", "shift_shape"]
 
 
 def row_bits(br: int) -> int:
@@ -55,4 +55,18 @@ def prob_beat(lanes: int, br: int, p_bits: int = 8) -> data.StructLayout:
         "last_beat": unsigned(1),
         "end_of_row": unsigned(1),       # last beat of the row's last block: ``l`` is valid
         "l": unsigned(32),               # FP32 bit pattern of the row sum
+    })
+
+
+def norm_beat(lanes: int, br: int, p_bits: int = 8) -> data.StructLayout:
+    """Output of the row-normalizing datapaths (Softermax, HCCS): ``lanes`` normalized
+    probabilities (unsigned ``p_bits``-bit fixed point) with the input's framing; no row sum
+    (the outputs are already divided by it)."""
+    return data.StructLayout({
+        "p": data.ArrayLayout(p_bits, lanes),
+        "row": unsigned(row_bits(br)),
+        "first_block": unsigned(1),
+        "last_block": unsigned(1),
+        "last_beat": unsigned(1),
+        "end_of_row": unsigned(1),
     })

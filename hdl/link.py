@@ -36,26 +36,32 @@ LINK_DEPTH = LinkDepthParam("link_depth", 3, 1024, "FIFO depth of the link (0: a
 class MatrixVectorLink(wiring.Component):
     """A valid/ready stream of ``width``-bit beats: ``width / bits(element)`` score codes (W/8
     HiF8 or W/16 FP16) plus framing (row, first/last block, first/last beat) and the side band
-    (shift; none with ``m_width=None``). ``depth`` = 0 is a wire; ``depth`` ≥ 3 inserts a buffered FIFO of that depth
+    (shift; none with ``m_width=None``); or, with ``layout``, beats of that layout (the int8
+    datapaths' ``fixed_link_beat``). ``depth`` = 0 is a wire; ``depth`` ≥ 3 inserts a buffered FIFO of that depth
     (``amaranth.lib.fifo.SyncFIFOBuffered``: registered output, one beat per cycle; depths 1 and
     2 are refused: measured in simulation, they pass only one beat every two cycles)."""
 
     def __init__(self, *, width: int = 64, element: str = "hif8", br: int = 4,
-                 m_width: int | None = 16, depth: int = 0):
+                 m_width: int | None = 16, depth: int = 0, layout=None):
         try:
-            if element not in ELEMENTS:
-                raise ValueError(f"element={element!r} is not allowed; allowed: {', '.join(ELEMENTS)}")
-            bits = ELEMENTS[element]
-            if not isinstance(width, int) or width < bits or width % bits:
-                raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
-                                 f"positive multiples of {bits}")
+            if layout is None:
+                if element not in ELEMENTS:
+                    raise ValueError(f"element={element!r} is not allowed; allowed: "
+                                     f"{', '.join(ELEMENTS)}")
+                bits = ELEMENTS[element]
+                if not isinstance(width, int) or width < bits or width % bits:
+                    raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
+                                     f"positive multiples of {bits}")
+            else:                               # the beat layout of another datapath's link
+                element = None
             LINK_DEPTH.check(depth)
         except ValueError:
             discard(self)
             raise
         self.width, self.element, self.depth = width, element, depth
-        self.elements = width // bits
-        layout = code_beat(self.elements, bits, br, m_width)
+        if layout is None:
+            self.elements = width // bits
+            layout = code_beat(self.elements, bits, br, m_width)
         super().__init__({"i": In(stream.Signature(layout)), "o": Out(stream.Signature(layout))})
         self._in_flight = None
 

@@ -1,0 +1,221 @@
+"""The HCCS datapath (``golden.hccs``): ``FixedScoreCast`` (int8 logits) → ``MatrixVectorLink``
+(8 bits per score, the head's integers beside the framing) → ``HccsLanes``. Bit-exact with
+``golden.hccs``."""
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..golden.fixed_scores import FRAC_BITS, MASK_CODE
+from ..golden.hccs import ONE, RECIPROCAL
+from ..golden.params import IntParam
+from . import codec
+from .baps_layouts import norm_beat, score_beat
+from .fixed_cast import FixedScoreCast, fixed_link_beat
+from .link import LINK_DEPTH, MatrixVectorLink
+from .pipeline import discard
+from .rescale import check_tile_params, max_tree
+from .softmax_lanes import adder_tree
+from .tile_buffer import output_pass, tile_buffer, tile_walk
+
+__all__ = ["HEAD", "HccsLanes", "HccsDatapath", "TILE_BLOCKS"]
+
+HEAD = data.StructLayout({"b": unsigned(15), "s": unsigned(7), "dmax": unsigned(7)})
+TILE_BLOCKS = IntParam("blocks", 1, 64, "key blocks per row the tile buffer holds")
+QUOTIENT_BITS = ONE.bit_length()          # 23: ⌊(255·2^15) / Σ⌋ < 2^23 for Σ ≥ 1
+
+
+def _clipped(m: Module, code, big, head):
+    """s = B − S·min(M − c, Dmax), 0 for a masked code (unsigned, < 2^15)."""
+    dist = Signal(unsigned(8), name="hccs_dist")
+    m.d.comb += dist.eq(big - code)                  # M ≥ c: 0..254
+    delta = Mux(dist > head.dmax, head.dmax, dist)
+    s = Signal(unsigned(15), name="hccs_s")
+    m.d.comb += s.eq(Mux(code == MASK_CODE, 0, head.b - head.s * delta))
+    return s
+
+
+class HccsLanes(wiring.Component):
+    """int8 codes in (``fixed_link_beat`` with the head's B, S, Dmax as side band, read on the
+    tile's first beat), uint8 p out (``norm_beat``) in the same block-major order, a tile after
+    its last beat arrived.
+
+    Fill: every beat of a tile (up to ``blocks`` blocks per row) goes into one half of a
+    ping-pong ``tile_buffer`` while each row's max M is kept. Drain (the other half): a sum pass
+    reads each row's beats (s per lane, Σ in 32 bits), then one reciprocal per row (``exact``: a
+    radix-2 restoring divider, 23 cycles per row; ``pow2``: the leading one of Σ), then the
+    output pass p = min((s·inv) >> 15, 255) or min((255·s) >> k, 255). A tile of T beats thus
+    drains in about 2T (+ 23·br) cycles: HCCS needs the row's max before any score and its sum
+    before any output, two passes over the stored row."""
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
+                 reciprocal: str = "exact"):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            TILE_BLOCKS.check(blocks)
+            RECIPROCAL.check(reciprocal)
+        except ValueError:
+            discard(self)
+            raise
+        self.br, self.bc, self.lanes, self.blocks, self.reciprocal = br, bc, lanes, blocks, reciprocal
+        super().__init__({"i": In(stream.Signature(fixed_link_beat(lanes, br, HEAD))),
+                          "o": Out(stream.Signature(norm_beat(lanes, br)))})
+
+    def elaborate(self, platform):
+        m = Module()
+        br, lanes = self.br, self.lanes
+        beats = self.bc // lanes
+        words = br * self.blocks * beats
+        i = self.i.payload
+        accepted = Signal()
+        tile_start, tile_end = Signal(), Signal()
+        block = Signal(range(self.blocks), name="fill_block")
+        m.d.comb += [tile_start.eq(i.first_block & i.first_beat & (i.row == 0)),
+                     tile_end.eq(i.last_block & i.last_beat & (i.row == br - 1))]
+        buf = tile_buffer(m, width=8 * lanes, words=words, max_blocks=self.blocks,
+                          write_en=accepted, write_data=i.codes.as_value(), tile_end=tile_end,
+                          block_index=block)
+        m.d.comb += [self.i.ready.eq(buf.ready), accepted.eq(self.i.valid & buf.ready)]
+
+        # Fill: each row's max, the head's integers, the block count.
+        m_fill = Array(Signal(signed(8), name=f"max_fill{r}") for r in range(br))
+        m_half = [[Signal(signed(8), name=f"max{k}_{r}") for r in range(br)] for k in range(2)]
+        head_fill = Signal(HEAD, name="head_fill")
+        head_half = [Signal(HEAD, name=f"head{k}") for k in range(2)]
+        beat_max = max_tree(list(i.codes), lambda a, b: a > b)
+        row_max = Signal(signed(8), name="row_max")
+        m.d.comb += row_max.eq(Mux(i.first_block & i.first_beat, beat_max,
+                                   Mux(beat_max > m_fill[i.row], beat_max, m_fill[i.row])))
+        head = Mux(tile_start, i.side.as_value(), head_fill.as_value())
+        with m.If(accepted):
+            m.d.sync += m_fill[i.row].eq(row_max)
+            with m.If(tile_start):
+                m.d.sync += head_fill.eq(i.side)
+            with m.If(i.last_beat & (i.row == br - 1)):
+                m.d.sync += block.eq(Mux(i.last_block, 0, block + 1))
+            with m.If(tile_end):
+                for k in range(2):
+                    with m.If(buf.fill_sel == k):
+                        m.d.sync += head_half[k].eq(head)
+                        m.d.sync += [m_half[k][r].eq(Mux(i.row == r, row_max, m_fill[r]))
+                                     for r in range(br)]
+
+        # Drain: the draining half's maxima and head, the row sums and reciprocals.
+        sel = buf.drain_sel
+        maxima = Array(Mux(sel, m_half[1][r], m_half[0][r]) for r in range(br))
+        hd = Signal(HEAD, name="head_drain")
+        m.d.comb += hd.eq(Mux(sel, head_half[1].as_value(), head_half[0].as_value()))
+        sums = Array(Signal(32, name=f"sum{r}") for r in range(br))
+        inv = Array(Signal(QUOTIENT_BITS, name=f"inv{r}") for r in range(br))
+
+        def lane_values(word, row):
+            codes = data.View(data.ArrayLayout(signed(8), lanes), word)
+            return [_clipped(m, codes[k], maxima[row], hd) for k in range(lanes)]
+
+        walk = tile_walk(m, br=br, beats=beats, max_blocks=self.blocks, words=words,
+                         blocks=buf.blocks, row_major=True, name="sum")
+        sum_v, sum_row, sum_first = Signal(), Signal(range(br)), Signal()
+        div_row = Signal(range(br), name="div_row")
+        div_bit = Signal(range(QUOTIENT_BITS), name="div_bit")
+        rem = Signal(33, name="div_rem")
+        quo = Signal(QUOTIENT_BITS, name="div_quotient")
+        start_out = Signal()
+
+        def compute(m, word, row):
+            s = lane_values(word, row)
+            if self.reciprocal == "exact":
+                scaled = [(v * inv[row]) >> 15 for v in s]
+            else:
+                total = Signal(32, name="out_sum")
+                m.d.comb += total.eq(sums[row])
+                k = codec.leading_one(m, total)
+                scaled = [(v * 255) >> k for v in s]
+            return [Mux(v > 255, 255, v) for v in scaled]
+
+        out_idle, out_issue, out_addr = output_pass(
+            m, buf, br=br, beats=beats, max_blocks=self.blocks, words=words, start=start_out,
+            o=self.o, compute=compute)
+
+        with m.If(sum_v):                                   # the read issued last cycle
+            beat_sum = adder_tree(lane_values(buf.read_data, sum_row))
+            m.d.sync += sums[sum_row].eq(Mux(sum_first, 0, sums[sum_row]) + beat_sum)
+        m.d.sync += sum_v.eq(0)
+        with m.FSM(name="drain"):
+            with m.State("idle"):
+                m.d.comb += walk.restart.eq(1)
+                with m.If(buf.full):
+                    m.next = "sum"
+            with m.State("sum"):
+                m.d.comb += [buf.read_addr.eq(walk.addr), buf.read_en.eq(1), walk.step.eq(1)]
+                m.d.sync += [sum_v.eq(1), sum_row.eq(walk.row),
+                             sum_first.eq((walk.block == 0) & (walk.beat == 0))]
+                with m.If(walk.last):
+                    m.next = "sum_end"
+            with m.State("sum_end"):                        # the last beat sum is added
+                m.d.sync += [div_row.eq(0), div_bit.eq(QUOTIENT_BITS - 1), rem.eq(0)]
+                if self.reciprocal == "exact":
+                    m.next = "divide"
+                else:
+                    m.d.comb += start_out.eq(1)
+                    m.next = "out"
+            if self.reciprocal == "exact":
+                with m.State("divide"):
+                    trial = Cat(Const(ONE, QUOTIENT_BITS).bit_select(div_bit, 1), rem[:32])
+                    take = trial >= sums[div_row]
+                    bit = Signal(name="div_take")
+                    m.d.comb += bit.eq(take)
+                    m.d.sync += [rem.eq(Mux(take, trial - sums[div_row], trial)),
+                                 quo.eq(Cat(bit, quo[:-1])), div_bit.eq(div_bit - 1)]
+                    with m.If(div_bit == 0):
+                        m.d.sync += [inv[div_row].eq(Cat(bit, quo[:-1])), rem.eq(0),
+                                     div_bit.eq(QUOTIENT_BITS - 1), div_row.eq(div_row + 1)]
+                        with m.If(div_row == br - 1):
+                            m.d.comb += start_out.eq(1)
+                            m.next = "out"
+            with m.State("out"):
+                m.d.comb += [buf.read_addr.eq(out_addr), buf.read_en.eq(out_issue)]
+                with m.If(~start_out & out_idle):
+                    m.d.comb += buf.release.eq(1)
+                    m.next = "idle"
+        return m
+
+
+class HccsDatapath(wiring.Component):
+    """FP32 scores in (``score_beat`` plus the head's integers B, S, Dmax, read on each tile's
+    first beat), uint8 p out (``norm_beat``): the HCCS surrogate softmax. The link carries
+    ``lanes`` int8 codes (8·lanes bits) per beat, the framing and the head's 29 bits."""
+
+    latency = None
+    timing = ("tile-buffered, no fixed latency: a tile's beats are cast in 1 cycle and buffered; "
+              "its drain starts after its last beat (a sum pass, 23·br divider cycles with the "
+              "exact reciprocal, then the output pass); the next tile fills the other half")
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
+                 frac_bits: int = 3, reciprocal: str = "exact", link_depth: int = 0):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            FRAC_BITS.check(frac_bits)
+            LINK_DEPTH.check(link_depth)
+            self.cast = FixedScoreCast(br=br, bc=bc, lanes=lanes, frac_bits=frac_bits, side=HEAD)
+            self.link = MatrixVectorLink(layout=fixed_link_beat(lanes, br, HEAD), depth=link_depth)
+            self.lanes_unit = HccsLanes(br=br, bc=bc, lanes=lanes, blocks=blocks,
+                                        reciprocal=reciprocal)
+        except (ValueError, TypeError):
+            discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
+                             if hasattr(self, n)))
+            raise
+        self.br, self.bc, self.lanes = br, bc, lanes
+        in_beat = data.StructLayout({**{n: f.shape for n, f in score_beat(lanes, br)}, "side": HEAD})
+        super().__init__({"i": In(stream.Signature(in_beat)),
+                          "o": Out(stream.Signature(norm_beat(lanes, br)))})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.cast = self.cast
+        m.submodules.link = self.link
+        m.submodules.lanes = self.lanes_unit
+        wiring.connect(m, wiring.flipped(self.i), self.cast.i)
+        wiring.connect(m, self.cast.o, self.link.i)
+        wiring.connect(m, self.link.o, self.lanes_unit.i)
+        wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
+        return m
