@@ -2,9 +2,9 @@
 ``golden.hccs``.
 
 Stimulus: one tile per named case of ``golden.baps_stream`` (without the HiF8 spectrum) and the
-int8 code spectrum, each with ``blocks`` key blocks, and per tile one head's integers (B, S,
-Dmax) from ``HEADS`` in turn: the calibrated-looking default, the extremes (all zero: Σ = 0;
-the largest B, S and Dmax) and seeded random heads. The golden side rebuilds tiles and heads
+int8 code spectrum, each with ``blocks`` key blocks, every case twice, and per tile one head's
+integers (B, S, Dmax): ``HEADS`` (the extremes: all zero, Σ = 0; B = S·Dmax with the largest S
+and Dmax; the largest B) and then seeded random heads with B a little above S·Dmax. The golden side rebuilds tiles and heads
 from the input beats, so a vector file of any tiles in this order can be checked.
 """
 
@@ -30,13 +30,14 @@ from .registry import Design, DesignParams, register
 __all__ = ["HccsDatapathParams", "HEADS", "row_tile_stimulus", "FIXED_CASES"]
 
 FIXED_CASES = tuple(c for c in TILE_CASES if c != "spectrum") + ("codes",)
-HEADS = (HccsHead(320, 8, 40), HccsHead(0, 0, 0), HccsHead(32767, 127, 127),
-         HccsHead(255, 2, 127), HccsHead(4000, 100, 40))
+HEADS = (HccsHead(320, 8, 40), HccsHead(0, 0, 0), HccsHead(16129, 127, 127),
+         HccsHead(255, 2, 127), HccsHead(32767, 1, 127), HccsHead(4000, 100, 40))
 
 
 def _random_head(rng: random.Random) -> HccsHead:
-    s, dmax = rng.randint(0, 127), rng.randint(0, 127)
-    return HccsHead(rng.randint(s * dmax, 32767), s, dmax)
+    """B a little above S·Dmax (the calibrated regime, where the clip shapes the output)."""
+    s, dmax = rng.randint(1, 127), rng.randint(1, 127)
+    return HccsHead(min(s * dmax + rng.randint(0, s * dmax // 4 + 16), 32767), s, dmax)
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,11 @@ def row_tiles(p, inputs):
 
 
 def hccs_stimulus(p, seed: int = 1) -> list[int]:
+    """Every case twice: with a head of ``HEADS`` and with a seeded random one."""
     rng = random.Random(seed)
-    heads = list(HEADS) + [_random_head(rng) for _ in range(len(FIXED_CASES) - len(HEADS))]
-    return row_tile_stimulus(p, seed, FIXED_CASES, p.frac_bits,
-                             lambda k: vars(heads[k % len(heads)]).copy())
+    cases = FIXED_CASES * 2
+    heads = list(HEADS) + [_random_head(rng) for _ in range(len(cases) - len(HEADS))]
+    return row_tile_stimulus(p, seed, cases, p.frac_bits, lambda k: vars(heads[k]).copy())
 
 
 def hccs_golden(p, inputs) -> list[int]:

@@ -136,8 +136,8 @@ class HccsLanes(wiring.Component):
             m, buf, br=br, beats=beats, max_blocks=self.blocks, words=words, start=start_out,
             o=self.o, compute=compute)
 
+        beat_sum = adder_tree(lane_values(buf.read_data, sum_row))
         with m.If(sum_v):                                   # the read issued last cycle
-            beat_sum = adder_tree(lane_values(buf.read_data, sum_row))
             m.d.sync += sums[sum_row].eq(Mux(sum_first, 0, sums[sum_row]) + beat_sum)
         m.d.sync += sum_v.eq(0)
         with m.FSM(name="drain"):

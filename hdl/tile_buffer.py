@@ -136,6 +136,7 @@ def output_pass(m: Module, buf: TileBuffer, *, br: int, beats: int, max_blocks: 
         m.d.sync += busy.eq(1)
     with m.Elif(issue & walk.last):
         m.d.sync += busy.eq(0)
+    p = compute(m, buf.read_data, meta1.row)
     with m.If(advance):
         m.d.sync += [v1.eq(issue), meta1.row.eq(walk.row),
                      meta1.first_block.eq(walk.block == 0),
@@ -143,7 +144,6 @@ def output_pass(m: Module, buf: TileBuffer, *, br: int, beats: int, max_blocks: 
                      meta1.last_beat.eq(walk.beat == beats - 1),
                      meta1.end_of_row.eq((walk.block == buf.blocks) & (walk.beat == beats - 1))]
         m.d.sync += o.valid.eq(v1)
-        p = compute(m, buf.read_data, meta1.row)
         q = o.payload
         m.d.sync += [q.row.eq(meta1.row), q.first_block.eq(meta1.first_block),
                      q.last_block.eq(meta1.last_block), q.last_beat.eq(meta1.last_beat),

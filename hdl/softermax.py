@@ -1,0 +1,217 @@
+"""The Softermax datapath (``golden.softermax``): ``FixedScoreCast`` (Q(6,2)) →
+``MatrixVectorLink`` (8 bits per score) → ``SoftermaxLanes``. Bit-exact with
+``golden.softermax``."""
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..golden.fixed_scores import MASK_CODE, Q6_2
+from ..golden.softermax import D_MAX, POW2_Q15, RECIP_C0, RECIP_C1, RECIP_SEGMENTS
+from . import codec
+from .baps_layouts import norm_beat, score_beat
+from .fixed_cast import FixedScoreCast, fixed_link_beat
+from .hccs import TILE_BLOCKS
+from .link import LINK_DEPTH, MatrixVectorLink
+from .pipeline import discard
+from .rescale import check_tile_params, max_tree
+from .softmax_lanes import adder_tree
+from .tile_buffer import output_pass, tile_buffer
+
+__all__ = ["SoftermaxLanes", "SoftermaxDatapath"]
+
+M_SHAPE = signed(7)                   # the integer running max, −32..32
+M_INIT = -32
+
+
+def _table(values, index, width: int):
+    return Array(Const(v, width) for v in values)[index]
+
+
+def _shift_right(m: Module, value, amount, width: int, limit: int, name: str):
+    """``value`` >> ``amount`` (unsigned ``amount``; ≥ ``limit`` gives 0)."""
+    out = Signal(width, name=name)
+    m.d.comb += out.eq(Mux(amount >= limit, 0, value >> amount[:limit.bit_length()]))
+    return out
+
+
+class SoftermaxLanes(wiring.Component):
+    """Q(6,2) codes in (``fixed_link_beat``), Q(1,7) p out (``norm_beat``) in the same
+    block-major order, a tile after its last beat arrived.
+
+    Fill (one beat per cycle, the unnormed unit): the beat's max code (masked −128 ignored), its
+    ceiling m_new = max(m_old, ⌈c_max/4⌉) per row; per lane u = 2^(c/4 − m_new) in Q(1,15) from
+    a 4-entry table and a right shift; the row's d (Q(10,6)) = (d >> (m_new − m_old)) + Σ u >> 9,
+    saturating. Each beat's u and m_new go into one half of a ping-pong ``tile_buffer`` (up to
+    ``blocks`` blocks per row); at the tile's end each row's d and final m are kept with it.
+    Drain (the other half, the normalization unit): one pass in arrival order, per beat the
+    row's reciprocal (leading one of d, an 8-segment chord, Q(1,7)) and per lane
+    p = min(((u >> (m_final − m_beat))·r) >> (e + 9), 255)."""
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            TILE_BLOCKS.check(blocks)
+        except ValueError:
+            discard(self)
+            raise
+        self.br, self.bc, self.lanes, self.blocks = br, bc, lanes, blocks
+        super().__init__({"i": In(stream.Signature(fixed_link_beat(lanes, br))),
+                          "o": Out(stream.Signature(norm_beat(lanes, br)))})
+
+    def _fill(self, m, i, m_old, d_old, seen):
+        """(u per lane, m_new, d_new, any key unmasked) of one beat."""
+        codes = list(i.codes)
+        beat_max = max_tree(codes, lambda a, b: a > b)
+        any_valid = Signal(name="beat_any")
+        ceil = Signal(signed(7), name="beat_ceil")
+        m.d.comb += [any_valid.eq(beat_max != MASK_CODE), ceil.eq((beat_max + 3) >> 2)]
+        m_new = Signal(M_SHAPE, name="m_new")
+        m.d.comb += m_new.eq(Mux(any_valid, Mux(seen & (m_old > ceil), m_old, ceil), m_old))
+        u = []
+        for k, c in enumerate(codes):
+            diff = Signal(signed(10), name=f"diff{k}")
+            m.d.comb += diff.eq(c - (m_new << 2))
+            amount = Signal(unsigned(8), name=f"u_shift{k}")
+            m.d.comb += amount.eq(-(diff >> 2))
+            table = _table(POW2_Q15, diff[:2], 16)
+            shifted = _shift_right(m, table, amount, 16, 16, f"u_shifted{k}")
+            uk = Signal(16, name=f"u{k}")
+            m.d.comb += uk.eq(Mux(c == MASK_CODE, 0, shifted))
+            u.append(uk)
+        shift = Signal(unsigned(7), name="d_shift")
+        m.d.comb += shift.eq(Mux(seen, m_new - m_old, 0))
+        total = Signal(17, name="d_sum")
+        m.d.comb += total.eq(_shift_right(m, d_old, shift, 16, 16, "d_renorm")
+                             + adder_tree([v >> 9 for v in u]))
+        d_new = Signal(16, name="d_new")
+        m.d.comb += d_new.eq(Mux(total > D_MAX, D_MAX, total))
+        return u, m_new, d_new, any_valid
+
+    def _reciprocal(self, m, d):
+        """(e, r): d = 2^e·mant, r ≈ 128/mant in Q(1,7) (``golden.softermax.reciprocal_q7``)."""
+        e = codec.leading_one(m, d)
+        norm = Signal(16, name="recip_norm")
+        amount = Signal(range(16), name="recip_shift")
+        m.d.comb += [amount.eq(15 - e), norm.eq(d << amount)]
+        seg_bits = RECIP_SEGMENTS.bit_length() - 1
+        s, t = norm[15 - seg_bits:15], norm[7 - seg_bits:15 - seg_bits]
+        r12 = Signal(13, name="recip_q12")
+        m.d.comb += r12.eq(_table(RECIP_C0, s, 13) - ((_table(RECIP_C1, s, 10) * t) >> 8))
+        r = Signal(8, name="recip_q7")
+        m.d.comb += r.eq((r12 + 16) >> 5)
+        return e, r
+
+    def elaborate(self, platform):
+        m = Module()
+        br, lanes = self.br, self.lanes
+        beats = self.bc // lanes
+        words = br * self.blocks * beats
+        i = self.i.payload
+        accepted = Signal()
+        tile_end = Signal()
+        block = Signal(range(self.blocks), name="fill_block")
+        m.d.comb += tile_end.eq(i.last_block & i.last_beat & (i.row == br - 1))
+
+        # Fill: the unnormed unit, its row state, and the tile buffer.
+        m_fill = Array(Signal(M_SHAPE, name=f"m_fill{r}", init=M_INIT) for r in range(br))
+        d_fill = Array(Signal(16, name=f"d_fill{r}") for r in range(br))
+        seen_fill = Array(Signal(name=f"seen{r}") for r in range(br))
+        row_start = i.first_block & i.first_beat
+        m_old, d_old, seen = Signal(M_SHAPE), Signal(16), Signal()
+        m.d.comb += [m_old.eq(Mux(row_start, M_INIT, m_fill[i.row])),
+                     d_old.eq(Mux(row_start, 0, d_fill[i.row])),
+                     seen.eq(~row_start & seen_fill[i.row])]
+        u, m_new, d_new, any_valid = self._fill(m, i, m_old, d_old, seen)
+        buf = tile_buffer(m, width=16 * lanes + len(m_new), words=words, max_blocks=self.blocks,
+                          write_en=accepted, write_data=Cat(*u, m_new), tile_end=tile_end,
+                          block_index=block)
+        m.d.comb += [self.i.ready.eq(buf.ready), accepted.eq(self.i.valid & buf.ready)]
+        d_half = [[Signal(16, name=f"d{k}_{r}") for r in range(br)] for k in range(2)]
+        m_half = [[Signal(M_SHAPE, name=f"m{k}_{r}") for r in range(br)] for k in range(2)]
+        with m.If(accepted):
+            m.d.sync += [m_fill[i.row].eq(m_new), d_fill[i.row].eq(d_new),
+                         seen_fill[i.row].eq(seen | any_valid)]
+            with m.If(i.last_beat & (i.row == br - 1)):
+                m.d.sync += block.eq(Mux(i.last_block, 0, block + 1))
+            with m.If(tile_end):
+                for k in range(2):
+                    with m.If(buf.fill_sel == k):
+                        m.d.sync += [d_half[k][r].eq(Mux(i.row == r, d_new, d_fill[r]))
+                                     for r in range(br)]
+                        m.d.sync += [m_half[k][r].eq(Mux(i.row == r, m_new, m_fill[r]))
+                                     for r in range(br)]
+
+        # Drain: the normalization unit.
+        sel = buf.drain_sel
+        d_rows = Array(Mux(sel, d_half[1][r], d_half[0][r]) for r in range(br))
+        m_rows = Array(Mux(sel, m_half[1][r], m_half[0][r]) for r in range(br))
+
+        def compute(m, word, row):
+            d, m_final = Signal(16, name="out_d"), Signal(M_SHAPE, name="out_m")
+            m.d.comb += [d.eq(d_rows[row]), m_final.eq(m_rows[row])]
+            e, r = self._reciprocal(m, d)
+            m_beat = Signal(M_SHAPE, name="out_m_beat")
+            m.d.comb += m_beat.eq(word[16 * lanes:])
+            shift = Signal(unsigned(7), name="out_shift")
+            m.d.comb += shift.eq(m_final - m_beat)
+            out = []
+            for k in range(lanes):
+                v = _shift_right(m, word[16 * k:16 * (k + 1)], shift, 16, 16, f"v{k}")
+                p = Signal(24, name=f"p_full{k}")
+                m.d.comb += p.eq((v * r) >> (e + 9))
+                out.append(Mux(p > 255, 255, p))
+            return out
+
+        start_out = Signal()
+        out_idle, out_issue, out_addr = output_pass(
+            m, buf, br=br, beats=beats, max_blocks=self.blocks, words=words, start=start_out,
+            o=self.o, compute=compute)
+        m.d.comb += [buf.read_addr.eq(out_addr), buf.read_en.eq(out_issue)]
+        with m.FSM(name="drain"):
+            with m.State("idle"):
+                with m.If(buf.full):
+                    m.d.comb += start_out.eq(1)
+                    m.next = "out"
+            with m.State("out"):
+                with m.If(out_idle):
+                    m.d.comb += buf.release.eq(1)
+                    m.next = "idle"
+        return m
+
+
+class SoftermaxDatapath(wiring.Component):
+    """FP32 scores in (``score_beat``), Q(1,7) p out (``norm_beat``): Softermax. The link
+    carries ``lanes`` Q(6,2) codes (8·lanes bits) per beat and the framing."""
+
+    latency = None
+    timing = ("tile-buffered, no fixed latency: a tile's beats are cast in 1 cycle and pass the "
+              "unnormed unit into the buffer; its normalization pass starts after its last beat, "
+              "one beat per cycle, while the next tile fills the other half")
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
+                 link_depth: int = 0):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            LINK_DEPTH.check(link_depth)
+            self.cast = FixedScoreCast(br=br, bc=bc, lanes=lanes, frac_bits=Q6_2.frac_bits)
+            self.link = MatrixVectorLink(layout=fixed_link_beat(lanes, br), depth=link_depth)
+            self.lanes_unit = SoftermaxLanes(br=br, bc=bc, lanes=lanes, blocks=blocks)
+        except (ValueError, TypeError):
+            discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
+                             if hasattr(self, n)))
+            raise
+        self.br, self.bc, self.lanes = br, bc, lanes
+        super().__init__({"i": In(stream.Signature(score_beat(lanes, br))),
+                          "o": Out(stream.Signature(norm_beat(lanes, br)))})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.cast = self.cast
+        m.submodules.link = self.link
+        m.submodules.lanes = self.lanes_unit
+        wiring.connect(m, wiring.flipped(self.i), self.cast.i)
+        wiring.connect(m, self.cast.o, self.link.i)
+        wiring.connect(m, self.link.o, self.lanes_unit.i)
+        wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
+        return m
