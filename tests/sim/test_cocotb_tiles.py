@@ -1,5 +1,5 @@
-"""Whole tiles through the generated datapath Verilog (BAPS and the FP16 baseline) on Verilator and
-Icarus: every named tile case (narrow to wide scores, far from zero, corner rows, the code
+"""Whole tiles through the generated datapath Verilog (BAPS, the FP16 baseline, Softermax and HCCS)
+on Verilator and Icarus: every named tile case (narrow to wide scores, far from zero, corner rows, the code
 spectrum), random idles and backpressure, every P code and every l bit-exact, nothing lost,
 duplicated or reordered. Each design's first regress configuration runs by default; the others
 (long Verilator builds) are marked slow."""
@@ -13,7 +13,8 @@ from ..conftest import require_simulator
 
 pytestmark = pytest.mark.cocotb
 
-TILES = all_configs(["baps_datapath", "fp16_datapath"], which="regress")
+TILES = all_configs(["baps_datapath", "fp16_datapath", "softermax_datapath", "hccs_datapath"],
+                    which="regress")
 FIRST = {c.name: c for c in reversed(TILES)}            # each design's first configuration
 
 
