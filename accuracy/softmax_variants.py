@@ -16,6 +16,12 @@ rescaled to the row's final max and divided by the row sum.
   Sums in float64 (FA3 accumulates in FP32; the difference is far below E4M3's step).
 * ``e4m3_qsum``: ablation — the same E4M3 P, but the row sum adds the quantized P (numerator and
   denominator agree, as in BAPS): a different design from FlashAttention-3's.
+* ``softermax``: the bit-exact Softermax datapath (``golden.softermax``, 8 lanes per beat) on
+  the base-2 scores as BAPS receives them (drop-in): Q(6,2) scores, Q(1,7) outputs.
+* ``softermax_published``: the same datapath as published, base 2 without log2(e): the natural
+  scores s = t·ln 2 go in as if they were base 2 (the paper fine-tunes the model for this).
+* ``hccs``: the bit-exact HCCS datapath (``golden.hccs``, int8 logits at 2^−3, exact
+  reciprocal) with per-row calibrated heads (``heads``), uint8 outputs.
 * ``fp16``: the bit-exact FP16 online-softmax baseline (``golden.fp16_datapath``, correctly
   rounded EXP2): FP16 scores on the link, FP16 max and x = t − m, P = EXP2_FP16(x), α-rescaled
   FP32 row sum; O's accumulator takes the same α per block.
@@ -28,10 +34,16 @@ import numpy as np
 from ..golden.baps import BapsConfig, baps_softmax, reference_softmax, rescale_to_final_max
 from ..golden.formats import E4M3, HIF8
 from ..golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
+from ..golden.hccs import HccsConfig, hccs
+from ..golden.softermax import SoftermaxConfig, softermax
 
 __all__ = ["VARIANTS", "softmax_probs"]
 
-VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3", "e4m3_qsum", "fp16")
+VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3", "e4m3_qsum", "fp16", "softermax",
+            "softermax_published", "hccs")
+SOFTERMAX_LANES = 8
+HCCS_FRAC_BITS = 3
+LN2 = float(np.log(2.0))
 
 
 def _finish(p: np.ndarray, m_blocks: np.ndarray, p_sum: np.ndarray | None = None) -> np.ndarray:
@@ -69,9 +81,11 @@ def _e4m3(t: np.ndarray, bc: int, scale_log2: int, quantized_sum: bool) -> np.nd
     return _finish(p8, m, None if quantized_sum else p32)
 
 
-def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8) -> np.ndarray:
+def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8,
+                  heads=None) -> np.ndarray:
     """Probabilities of ``variant`` for base-2 ``scores`` (rows × keys). Keys are padded with
-    −Inf (masked) to a multiple of ``bc``; the result has the original width."""
+    −Inf (masked) to a multiple of ``bc``; the result has the original width. ``heads``: the
+    ``HccsHead`` of every row (``hccs`` only)."""
     if variant not in VARIANTS:
         raise ValueError(f"softmax variant {variant!r} is not allowed; allowed: {', '.join(VARIANTS)}")
     t = np.asarray(scores, dtype=np.float32).astype(np.float64)
@@ -88,6 +102,14 @@ def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8) ->
         q = np.divide(r.weights(), l, out=np.zeros_like(t), where=(l > 0) & np.isfinite(l))
     elif variant == "raw_hif8":
         q = _raw_hif8(t, bc)
+    elif variant in ("softermax", "softermax_published"):
+        lanes = SOFTERMAX_LANES if bc % SOFTERMAX_LANES == 0 else 1
+        x = t if variant == "softermax" else t * LN2
+        q = softermax(x, SoftermaxConfig(bc=bc, lanes=lanes)).probabilities()
+    elif variant == "hccs":
+        if heads is None:
+            raise ValueError("softmax variant 'hccs' needs its calibrated heads (one per row)")
+        q = hccs(t, HccsConfig(frac_bits=HCCS_FRAC_BITS), heads).probabilities()
     else:
         q = _e4m3(t, bc, scale_log2, quantized_sum=variant == "e4m3_qsum")
     return q[:, :n]

@@ -22,8 +22,8 @@ import numpy as np
 
 from .softmax_variants import softmax_probs
 
-__all__ = ["ModelVariant", "MODEL_VARIANTS", "load_model", "encode", "LayerStats",
-           "neighbour_agreement", "embedding_cosines"]
+__all__ = ["ModelVariant", "MODEL_VARIANTS", "SCORE_BITS", "load_model", "encode", "LayerStats",
+           "neighbour_agreement", "embedding_cosines", "record_scores", "calibrate_hccs"]
 
 ATTENTION_NAME = "baps_rtl_emulation"
 LOG2E = float(np.log2(np.e))
@@ -46,7 +46,20 @@ MODEL_VARIANTS = {v.name: v for v in (
     ModelVariant("fp16_online", "fp16",
                  description="FP16 online-softmax baseline: FP16 scores, max, x and P; α-rescaled "
                              "FP32 sum"),
+    ModelVariant("softermax_dropin", "softermax",
+                 description="Softermax datapath on the base-2 scores (drop-in): Q(6,2) in, "
+                             "Q(1,7) P out"),
+    ModelVariant("softermax_published", "softermax_published",
+                 description="Softermax as published: base 2 without log2(e) (assumes "
+                             "fine-tuning; none here)"),
+    ModelVariant("hccs", "hccs",
+                 description="HCCS datapath, per-head (B, S, Dmax) calibrated on 64 other "
+                             "sentences, int8 logits at 2^-3, exact reciprocal (no retraining)"),
 )}
+SCORE_BITS = {"emulated_fp64": 64, "baps_hif8": 8, "raw_hif8": 8, "e4m3_s256": 32,
+              "fp16_online": 16, "softermax_dropin": 8, "softermax_published": 8, "hccs": 8}
+"""Bits per score on the matrix-to-vector link of each variant (E4M3 P-cast keeps FP32 scores:
+the FlashAttention-3 arrangement)."""
 
 
 @dataclass
@@ -86,6 +99,8 @@ class _Emulation:
     bc: int = 16
     stats: LayerStats | None = None
     layer_of: dict = {}
+    record: list | None = None          # calibration: (layer, scores of shape b·h·q·k) per call
+    hccs_heads: dict | None = None      # layer → one HccsHead per attention head
 
 
 def _attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
@@ -101,9 +116,18 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
             scores = scores + attention_mask
     shape = scores.shape
     t = (scores.detach().float() * LOG2E).reshape(-1, shape[-1]).numpy()
-    q = softmax_probs(t, state.variant.softmax, bc=state.bc, scale_log2=state.variant.scale_log2)
+    layer = state.layer_of[id(module)]
+    if state.record is not None:
+        state.record.append((layer, t.reshape(shape)))
+    heads = None
+    if state.variant.softmax == "hccs":
+        per_head = state.hccs_heads[layer]
+        heads = [per_head[h] for _ in range(shape[0]) for h in range(shape[1])
+                 for _ in range(shape[2])]
+    q = softmax_probs(t, state.variant.softmax, bc=state.bc, scale_log2=state.variant.scale_log2,
+                      heads=heads)
     if state.stats is not None:
-        state.stats.add(state.layer_of[id(module)], softmax_probs(t, "fp64", bc=state.bc), q)
+        state.stats.add(layer, softmax_probs(t, "fp64", bc=state.bc), q)
     probs = torch.from_numpy(q.astype(np.float32)).reshape(shape).to(value.dtype)
     out = torch.matmul(probs, value).transpose(1, 2).contiguous()
     return out, probs
@@ -130,14 +154,19 @@ def _attention_modules(model):
 
 
 def encode(model, sentences, variant: ModelVariant | None, *, bc: int = 16,
-           batch_size: int = 32, stats: LayerStats | None = None) -> np.ndarray:
-    """Normalized sentence embeddings; ``variant=None`` is the unmodified FP32 model."""
+           batch_size: int = 32, stats: LayerStats | None = None,
+           hccs_heads: dict | None = None) -> np.ndarray:
+    """Normalized sentence embeddings; ``variant=None`` is the unmodified FP32 model;
+    ``hccs_heads`` (``calibrate_hccs``) for the ``hccs`` variant."""
     import torch
     bert = model[0].auto_model
     original = bert.config._attn_implementation
     try:
         if variant is not None:
+            if variant.softmax == "hccs" and hccs_heads is None:
+                raise ValueError("the hccs variant needs calibrated heads (calibrate_hccs)")
             _Emulation.variant, _Emulation.bc, _Emulation.stats = variant, bc, stats
+            _Emulation.hccs_heads = hccs_heads
             _Emulation.layer_of = {id(m): i for i, m in enumerate(_attention_modules(model))}
             bert.set_attn_implementation(ATTENTION_NAME)
         with torch.inference_mode():
@@ -146,6 +175,43 @@ def encode(model, sentences, variant: ModelVariant | None, *, bc: int = 16,
     finally:
         bert.set_attn_implementation(original)
         _Emulation.variant, _Emulation.stats = None, None
+
+
+def record_scores(model, sentences) -> dict:
+    """The FP32 model's attention scores (base 2) per layer and head, one sentence at a time
+    (no padding): {layer: [array (rows, keys) per head]} with every sentence's query rows
+    stacked, keys padded with −Inf to the longest sentence."""
+    calls: list = []
+    _Emulation.record = calls
+    try:
+        for s in sentences:
+            encode(model, [s], MODEL_VARIANTS["emulated_fp64"], batch_size=1)
+    finally:
+        _Emulation.record = None
+    width = max(t.shape[-1] for _, t in calls)
+    out: dict = {}
+    for layer, t in calls:
+        pad = np.full(t.shape[:-1] + (width - t.shape[-1],), -np.inf, dtype=t.dtype)
+        t = np.concatenate([t, pad], axis=-1)[0]                     # (heads, q, keys)
+        out.setdefault(layer, [[] for _ in range(t.shape[0])])
+        for h in range(t.shape[0]):
+            out[layer][h].append(t[h])
+    return {layer: [np.concatenate(rows) for rows in heads] for layer, heads in out.items()}
+
+
+def calibrate_hccs(model, sentences) -> tuple[dict, list[dict]]:
+    """Per layer and head the grid's best HCCS integers on ``sentences`` (``hccs_calibration``):
+    ({layer: [HccsHead per head]}, one record per head with its KL)."""
+    from .hccs_calibration import calibrate_head
+    heads, records = {}, []
+    for layer, per_head in sorted(record_scores(model, sentences).items()):
+        heads[layer] = []
+        for h, t in enumerate(per_head):
+            head, kl = calibrate_head(t)
+            heads[layer].append(head)
+            records.append({"layer": layer, "head": h, "b": head.b, "s": head.s,
+                            "dmax": head.dmax, "kl": kl, "rows": int(t.shape[0])})
+    return heads, records
 
 
 def embedding_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -132,6 +132,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bc", type=int, metavar="N", help="key block size inside the model")
     p.add_argument("--no-model", action="store_true", help="skip the Transformer section")
 
+    p = sub.add_parser("hccs-calibrate", help="HCCS per-head calibration on all-MiniLM-L6-v2: grid "
+                       "search of (B, S, Dmax) per head minimizing KL on 64 sentences; JSON")
+    p.add_argument("-o", "--output", type=Path, default=Path("build/accuracy/hccs_heads.json"),
+                   metavar="FILE")
+    p.add_argument("--samples", type=int, default=64, metavar="N",
+                   help="calibration sentences (default 64, as published)")
+
     p = sub.add_parser("report", help="main job: generate every design, run the regression, area, "
                        "bandwidth and accuracy, each stage timed")
     p.add_argument("-o", "--output", type=Path, default=Path("build/report"), metavar="DIR")
@@ -339,6 +346,30 @@ def _cmd_accuracy(args):
     print(f"(written: {', '.join(str(p) for p in paths.values())})")
 
 
+def _cmd_hccs_calibrate(args):
+    import json
+    from .accuracy.report import model_extra_available
+    if args.samples < 1:
+        raise UsageError(f"--samples {args.samples}: allowed: 1 or more")
+    if not model_extra_available():
+        raise UsageError("hccs-calibrate needs the optional extra: make accuracy-extra "
+                         "(pip install -e '.[accuracy]')")
+    from .accuracy.corpus import calibration_sentences
+    from .accuracy.transformer import calibrate_hccs, load_model
+    try:
+        sentences = calibration_sentences(args.samples, ())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    _, records = calibrate_hccs(load_model(), sentences)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({"model": "all-MiniLM-L6-v2", "samples": args.samples,
+                                       "heads": records}, indent=2) + "\n")
+    print("| layer | head | B | S | Dmax | KL (mean over rows) |\n|---|---|---|---|---|---|")
+    for r in records:
+        print(f"| {r['layer']} | {r['head']} | {r['b']} | {r['s']} | {r['dmax']} | {r['kl']:.4f} |")
+    print(f"(written: {args.output})")
+
+
 def _cmd_report(args):
     from .report import main_job
     return main_job(args.output, args.sim, _jobs(args.jobs))
@@ -352,7 +383,8 @@ def main(argv=None) -> int:
                "coverage": _cmd_coverage, "area": _cmd_area, "compare": _cmd_compare,
                "accuracy": _cmd_accuracy, "bench": _cmd_bench, "prove": _cmd_prove,
                "fpga": _cmd_fpga,
-               "hif8": _cmd_hif8, "report": _cmd_report}[args.command]
+               "hif8": _cmd_hif8, "hccs-calibrate": _cmd_hccs_calibrate,
+               "report": _cmd_report}[args.command]
     try:
         return handler(args) or 0
     except UsageError as exc:

@@ -68,6 +68,9 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
     (["area", "--lib", "tsmc7"], "argument --lib: invalid choice: 'tsmc7'"),
     (["area", "exp2_bf16"], "unknown design 'exp2_bf16'; allowed: exp2_hif8, exp2_fp16, baps_datapath"),
     (["area", "--jobs", "0"], "--jobs 0: allowed: 1 or more"),
+    (["hccs-calibrate", "--samples", "0"], "--samples 0: allowed: 1 or more"),
+    (["regress", "hccs_datapath", "-p", "reciprocal=newton"],
+     "hccs_datapath: reciprocal='newton' is not allowed; allowed: exact, pow2"),
 ])
 def test_bad_input_is_one_line_with_exit_code_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exc_info:

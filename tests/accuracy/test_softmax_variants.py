@@ -30,7 +30,10 @@ def test_fp16_variant_is_the_bit_exact_baseline_divided_by_its_fp32_sum():
     np.testing.assert_array_equal(softmax_probs(t, "fp16", bc=64), r.weights() / r.l[:, None])
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+NORMALIZED_IN_HARDWARE = ("softermax", "softermax_published", "hccs")   # 8-bit outputs
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v not in NORMALIZED_IN_HARDWARE])
 def test_every_variant_is_a_distribution_close_to_the_reference(variant):
     t = scores()
     q = softmax_probs(t, variant, bc=32)
@@ -83,3 +86,33 @@ def test_sink_sweep_is_seeded_and_shows_p_collapse():
     assert mse[fwd + ("e4m3_qsum_s1",)] > 100 * mse[fwd + ("e4m3_s1",)]
     assert mse[fwd + ("e4m3_qsum_s1",)] > 100 * mse[rev + ("e4m3_qsum_s1",)]
     assert mse[(8, 4096, "forward", "hif8_baps")] < 2 * mse[(8, 4096, "reverse", "hif8_baps")]
+
+
+def test_softermax_variants_are_the_bit_exact_datapath_on_base2_and_on_natural_scores():
+    from baps_rtl.golden.softermax import SoftermaxConfig, softermax
+    t = scores(n=128)
+    cfg = SoftermaxConfig(bc=32, lanes=8)
+    np.testing.assert_array_equal(softmax_probs(t, "softermax", bc=32), softermax(t, cfg).p / 128)
+    published = softmax_probs(t, "softermax_published", bc=32)
+    np.testing.assert_array_equal(published, softermax(t * np.log(2.0), cfg).p / 128)
+    assert not np.array_equal(published, softmax_probs(t, "softermax", bc=32))
+
+
+def test_hccs_variant_is_the_bit_exact_datapath_with_the_rows_heads():
+    from baps_rtl.golden.hccs import HccsConfig, HccsHead, hccs
+    t = scores(rows=3, n=64)
+    heads = [HccsHead(320, 8, 40), HccsHead(508, 127, 4), HccsHead(3429, 127, 24)]
+    np.testing.assert_array_equal(softmax_probs(t, "hccs", bc=16, heads=heads),
+                                  hccs(t, HccsConfig(frac_bits=3), heads).p / 255)
+    with pytest.raises(ValueError, match="needs its calibrated heads"):
+        softmax_probs(t, "hccs")
+
+
+def test_hccs_calibration_finds_a_better_head_than_a_fixed_one():
+    from baps_rtl.accuracy.hccs_calibration import calibrate_head, candidates, mean_kl
+    from baps_rtl.golden.hccs import HccsHead
+    t = scores(rows=64, n=128, scale=1.5)
+    head, kl = calibrate_head(t)
+    assert head in candidates() and kl == mean_kl(t, head)
+    assert kl < 0.5 * mean_kl(t, HccsHead(320, 8, 40))
+    assert all(mean_kl(t, h) >= kl for h in candidates()[::17])
