@@ -11,7 +11,7 @@ from baps_rtl.hdl import codec
 from baps_rtl.hdl.fp32_arith import add_fp32, mul_fp32
 
 
-def _evaluate(build, pairs):
+def _evaluate(build, pairs, dtype=np.uint32):
     m = Module()
     a, b, out = build(m)
     results = []
@@ -25,7 +25,7 @@ def _evaluate(build, pairs):
     sim = Simulator(m)
     sim.add_testbench(bench)
     sim.run()
-    return np.array(results, dtype=np.uint32)
+    return np.array(results, dtype=dtype)
 
 
 def _alphas(rng, n):
