@@ -1,0 +1,337 @@
+"""The FP8 E4M3 P-cast datapath (``golden.e4m3_pcast``, FlashAttention-3's FP8 arrangement):
+``ScoreFraming`` (matrix side: FP32 scores unchanged) → ``MatrixVectorLink`` (32 bits per score)
+→ ``E4m3PcastLanes``. Bit-exact with ``golden.e4m3_pcast``."""
+
+from amaranth import Array, Cat, Module, Mux, Signal
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..golden.e4m3_pcast import SCALE_LOG2, SUM_FRAC
+from ..golden.formats import E4M3, FP32
+from . import codec
+from .baps_layouts import code_beat, prob_beat, row_bits, score_beat
+from .exp2_fp32 import exp2_fp32_logic, fp32_distance
+from .fp32_arith import add_fp32, mul_fp32
+from .link import MatrixVectorLink
+from .pipeline import Cuts, StagedLogic, StreamPipeline, check_stages, discard, stages_param
+from .rescale import check_tile_params, max_tree
+from .row_buffer import ping_pong_buffer
+from .softmax_lanes import adder_tree
+
+__all__ = ["ScoreFraming", "E4m3PcastLanes", "E4m3PcastDatapath", "STAGES"]
+
+NEG_INF = 0xFF800000
+POS_INF = 0x7F800000
+
+
+def _link_beat(lanes: int, br: int):
+    return code_beat(lanes, 32, br, None)
+
+
+def _order_key(code):
+    """FP32 codes (not NaN) as unsigned keys in value order (−0 just below +0)."""
+    return Mux(code[31], ~code, code | 0x80000000)
+
+
+def _greater(a, b):
+    return _order_key(a) > _order_key(b)
+
+
+def _is_nan(code):
+    return (code[23:31] == 0xFF) & (code[:23] != 0)
+
+
+class ScoreFraming(StreamPipeline):
+    """FP32 scores in (``score_beat``), the same FP32 scores out with the beat framing the vector
+    side needs (first/last beat of the row's block). Latency 1 cycle (a registered output)."""
+
+    latency = 1
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+        except ValueError as exc:
+            self.reject(str(exc))
+        self.br, self.bc, self.lanes = br, bc, lanes
+        super().__init__(score_beat(lanes, br), _link_beat(lanes, br))
+
+    def datapath(self, m, i, reg):
+        beats = self.bc // self.lanes
+        beat = Signal(range(beats), name="beat")
+        with m.If(self.i.valid & self.i.ready):
+            m.d.sync += beat.eq(Mux(beat == beats - 1, 0, beat + 1))
+        o = Signal(_link_beat(self.lanes, self.br), name="framed")
+        m.d.comb += [o.codes.eq(i.scores), o.row.eq(i.row), o.first_block.eq(i.first_block),
+                     o.last_block.eq(i.last_block), o.first_beat.eq(beat == 0),
+                     o.last_beat.eq(beat == beats - 1)]
+        return reg(o)
+
+
+def _meta_layout(br: int):
+    return data.StructLayout({"m_new": 32, "m_old": 32, "row": row_bits(br), "first": 1,
+                              "last": 1})
+
+
+class E4m3PcastLanes(wiring.Component):
+    """FP32 scores in (``lanes`` per beat, framed), P (E4M3) out, l (FP32) at each row's end.
+
+    As ``Fp16SoftmaxLanes`` with FP32 scores: fill (the beat's max, NaN ignored) into one half of
+    a ping-pong row buffer; at the block's last beat m_new = max(m_old, b). Drain, per lane:
+    x = ``fp32_distance``(t, m_new), P̃ = ``exp2_fp32_logic``(x)·S, P = E4M3(P̃), the term
+    ⌊P̃·2^(40 − s)⌋; α = EXP2(``fp32_distance``(m_old, m_new)); the block sum σ in fixed point;
+    at the block's last beat l = FP32(FP32(α·l) + FP32(σ)), NaN when any P̃ or α is NaN.
+    ``stages`` enables optional register cuts in the order of ``CUTS``."""
+
+    CUTS = ("lanes.exp2", "update.mul.product", "lanes.dist", "lanes.sum", "update.block",
+            "update.add.align", "update.mul.normalize", "update.add.sum", "update.mul.round",
+            "update.mul.out", "update.add.order", "lanes.cast", "fill.max")
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, scale_log2: int = 8,
+                 stages: int = 0):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            SCALE_LOG2.check(scale_log2)
+            enabled = Cuts(check_stages(stages, self.CUTS))
+        except ValueError:
+            discard(self)
+            raise
+        self.br, self.bc, self.lanes, self.scale_log2 = br, bc, lanes, scale_log2
+        self.frac = SUM_FRAC - scale_log2
+        term_bits = self.frac + 9                    # ⌊P̃·2^frac⌋ for P̃ < 2^9
+        in_beat = _link_beat(lanes, br)
+        self.sum_bits = term_bits + (bc - 1).bit_length() + 1
+        meta = _meta_layout(br)
+        self._filled = data.StructLayout({"beat": in_beat, "beat_max": 32})
+        self._read = data.StructLayout({"codes": data.ArrayLayout(32, lanes), "meta": meta,
+                                        "first_beat": 1, "last_beat": 1})
+        self._lanes_out = data.StructLayout({
+            "p": data.ArrayLayout(8, lanes), "meta": meta, "first_beat": 1, "last_beat": 1,
+            "sum": term_bits + (lanes - 1).bit_length(), "nan": 1, "alpha": 32})
+        self._update_in = data.StructLayout({
+            "p": data.ArrayLayout(8, lanes), "row": row_bits(br), "first_block": 1,
+            "last_block": 1, "last_beat": 1, "total": self.sum_bits, "nan": 1, "alpha": 32,
+            "l_old": 32})
+        self._update_out = data.StructLayout({"beat": prob_beat(lanes, br, E4M3.width),
+                                              "l": 32, "nan": 1})
+        self.fill = StagedLogic(in_beat, self._filled, self._fill_logic, enabled.sub("fill"))
+        self.drain = StagedLogic(self._read, self._lanes_out, self._lanes_logic,
+                                 enabled.sub("lanes"))
+        self.update = StagedLogic(self._update_in, self._update_out, self._update_logic,
+                                  enabled.sub("update") + ("out",))
+        super().__init__({"i": In(stream.Signature(in_beat)),
+                          "o": Out(stream.Signature(prob_beat(lanes, br, E4M3.width)))})
+
+    # -- the stateless parts --------------------------------------------------------------------
+
+    def _fill_logic(self, m, i, cuts):
+        codes = [Mux(_is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
+        best = Signal(32, name="beat_max")
+        m.d.comb += best.eq(max_tree(codes, _greater))
+        beat, best = cuts("max", i.as_value(), best)
+        out = Signal(self._filled, name="filled")
+        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
+        return out
+
+    def _lanes_logic(self, m, d, cuts):
+        m_new, m_old = d.meta.m_new, d.meta.m_old
+        new_inf = m_new == POS_INF
+        flags, xs = [], []
+        for k in range(self.lanes):
+            t = d.codes[k]
+            nan = Signal(name=f"t_nan{k}")
+            zero = Signal(name=f"t_zero{k}")
+            m.d.comb += [nan.eq(_is_nan(t) | (t == POS_INF)), zero.eq((t == NEG_INF) | new_inf)]
+            flags.append((nan, zero))
+            xs.append(fp32_distance(m, t, m_new))
+        a_nan, a_zero = Signal(name="alpha_nan"), Signal(name="alpha_zero")
+        m.d.comb += [a_nan.eq(m_old == POS_INF), a_zero.eq((m_old == NEG_INF) | new_inf)]
+        xa = fp32_distance(m, Mux(a_zero | a_nan, m_new, m_old), m_new)
+        side = Cat(d.meta.as_value(), d.first_beat, d.last_beat)
+        flag_bits = Cat(*[Cat(n, z) for n, z in flags], a_nan, a_zero)
+        xs, xa, flag_bits, side = cuts("dist", xs, xa, flag_bits, side)
+        p32 = []
+        for k in range(self.lanes):
+            nan, zero = flag_bits[2 * k], flag_bits[2 * k + 1]
+            p32.append(Mux(nan, FP32.nan_code,
+                           Mux(zero, 0, exp2_fp32_logic(m, xs[k], self.scale_log2))))
+        a_nan, a_zero = flag_bits[2 * self.lanes], flag_bits[2 * self.lanes + 1]
+        alpha = Signal(32, name="alpha")
+        m.d.comb += alpha.eq(Mux(a_nan, FP32.nan_code, Mux(a_zero, 0, exp2_fp32_logic(m, xa, 0))))
+        p32, alpha, side = cuts("exp2", p32, alpha, side)
+        values, nans, p8 = [], [], []
+        for k, p in enumerate(p32):
+            f = codec.decode(m, FP32, p)
+            value = codec.to_fixed(m, FP32, f, self.frac, 9)
+            values.append(Mux(f.nan, 0, value.t))
+            nans.append(f.nan)
+            p8.append(codec.cast(m, FP32, E4M3, p))
+        nan_any = Signal(name="beat_nan")
+        m.d.comb += nan_any.eq(Cat(*nans).any())
+        p8, values, nan_any, alpha, side = cuts("cast", p8, values, nan_any, alpha, side)
+        o = Signal(self._lanes_out, name="lanes_out")
+        width = len(d.meta.as_value())
+        m.d.comb += [o.p[k].eq(p8[k]) for k in range(self.lanes)]
+        m.d.comb += [o.meta.eq(side[:width]), o.first_beat.eq(side[width]),
+                     o.last_beat.eq(side[width + 1]), o.sum.eq(adder_tree(values)),
+                     o.nan.eq(nan_any), o.alpha.eq(alpha)]
+        (out,) = cuts("sum", o.as_value())
+        res = Signal(self._lanes_out, name="lanes_sum")
+        m.d.comb += res.eq(out)
+        return res
+
+    def _update_logic(self, m, u, cuts):
+        block32 = codec.round_fixed(m, FP32, u.total, self.frac)
+        rest = u.as_value()
+        block32, rest = cuts("block", block32, rest)
+        v = Signal(self._update_in, name="update_in")
+        m.d.comb += v.eq(rest)
+        fa = codec.decode(m, FP32, v.alpha)
+        sub = lambda name, *values: cuts(f"mul.{name}", *values)
+        product = mul_fp32(m, fa, codec.decode(m, FP32, v.l_old), sub)
+        for name in ("mul.product", "mul.normalize", "mul.round"):
+            block32, rest = cuts(name, block32, rest)
+        product, block32, rest = cuts("mul.out", product, block32, rest)
+        l_new = add_fp32(m, product, block32, lambda name, *values: cuts(f"add.{name}", *values))
+        for name in ("add.order", "add.align", "add.sum"):
+            (rest,) = cuts(name, rest)
+        w = Signal(self._update_in, name="update_rest")
+        m.d.comb += w.eq(rest)
+        o = Signal(self._update_out, name="updated")
+        end = w.last_block & w.last_beat
+        b = o.beat
+        m.d.comb += [b.p.eq(w.p), b.row.eq(w.row), b.first_block.eq(w.first_block),
+                     b.last_block.eq(w.last_block), b.last_beat.eq(w.last_beat),
+                     b.end_of_row.eq(end), b.l.eq(Mux(end, Mux(w.nan, FP32.nan_code, l_new), 0)),
+                     o.l.eq(l_new), o.nan.eq(w.nan)]
+        (registered,) = cuts("out", o.as_value())       # always on: a registered output
+        out = Signal(self._update_out, name="update_out")
+        m.d.comb += out.eq(registered)
+        return out
+
+    # -- the stateful parts: as Fp16SoftmaxLanes ------------------------------------------------
+
+    def elaborate(self, platform):
+        m = Module()
+        lanes, beats = self.lanes, self.bc // self.lanes
+        m.submodules.fill = self.fill
+        m.submodules.drain = self.drain
+        m.submodules.update = self.update
+        wiring.connect(m, wiring.flipped(self.i), self.fill.i)
+
+        m_reg = Array(Signal(32, name=f"m{r}", init=NEG_INF) for r in range(self.br))
+        f = self.fill.o
+        i = f.payload.beat
+        accepted = f.valid & f.ready
+        cmax = Signal(32, name="block_max")
+        acc = Signal(32, name="running_block_max")
+        b = f.payload.beat_max
+        m.d.comb += acc.eq(Mux(i.first_beat | _greater(b, cmax), b, cmax))
+        m_old = Signal(32, name="m_old")
+        m_new = Signal(32, name="m_new")
+        meta_in = Signal(_meta_layout(self.br), name="meta_in")
+        m.d.comb += [m_old.eq(Mux(i.first_block, NEG_INF, m_reg[i.row])),
+                     m_new.eq(Mux(_greater(acc, m_old), acc, m_old)),
+                     meta_in.m_new.eq(m_new), meta_in.m_old.eq(m_old), meta_in.row.eq(i.row),
+                     meta_in.first.eq(i.first_block), meta_in.last.eq(i.last_block)]
+        with m.If(accepted):
+            m.d.sync += cmax.eq(acc)
+            with m.If(i.last_beat):
+                m.d.sync += m_reg[i.row].eq(m_new)
+
+        count = Signal(range(beats), name="fill_beat")
+        index = Signal(range(beats), name="fill_index")
+        m.d.comb += index.eq(Mux(i.first_beat, 0, count))
+        with m.If(accepted):
+            m.d.sync += count.eq(Mux(index == beats - 1, 0, index + 1))
+        take = Signal()
+        ready, d = ping_pong_buffer(
+            m, width=32 * lanes, beats=beats, meta_layout=_meta_layout(self.br),
+            write_en=accepted, write_index=index, write_last=i.last_beat,
+            write_data=i.codes.as_value(), meta_in=meta_in, read_en=take)
+        r = self.drain.i
+        m.d.comb += [f.ready.eq(ready), take.eq(~d.valid | r.ready), r.valid.eq(d.valid),
+                     r.payload.codes.eq(d.data), r.payload.meta.eq(d.meta),
+                     r.payload.first_beat.eq(d.first_beat), r.payload.last_beat.eq(d.last_beat)]
+
+        s, u = self.drain.o, self.update.i
+        a = s.payload
+        advance = u.ready
+        block, block_nan = Signal(self.sum_bits, name="block_sum"), Signal(name="block_nan")
+        row_l = Array(Signal(32, name=f"l{k}") for k in range(self.br))
+        row_nan = Array(Signal(name=f"nan{k}") for k in range(self.br))
+        depth = 1 + self.update.latency
+        pending = [Signal(name=f"pending{k}") for k in range(depth)]
+        pending_row = [Signal(row_bits(self.br), name=f"pending_row{k}") for k in range(depth)]
+        hazard = Signal()
+        m.d.comb += hazard.eq(a.last_beat & Cat(*[p & (pr == a.meta.row)
+                                                  for p, pr in zip(pending, pending_row)]).any())
+        go = Signal()
+        m.d.comb += [go.eq(s.valid & ~hazard), s.ready.eq(advance & ~hazard)]
+        total, total_nan = Signal(self.sum_bits), Signal()
+        m.d.comb += [total.eq(Mux(a.first_beat, 0, block) + a.sum),
+                     total_nan.eq(Mux(a.first_beat, 0, block_nan) | a.nan)]
+        q = u.payload
+        with m.If(advance):
+            m.d.sync += [u.valid.eq(go), pending[0].eq(go & a.last_beat),
+                         pending_row[0].eq(a.meta.row)]
+            m.d.sync += [pending[k].eq(pending[k - 1]) for k in range(1, depth)]
+            m.d.sync += [pending_row[k].eq(pending_row[k - 1]) for k in range(1, depth)]
+            m.d.sync += [q.p.eq(a.p), q.row.eq(a.meta.row), q.first_block.eq(a.meta.first),
+                         q.last_block.eq(a.meta.last), q.last_beat.eq(a.last_beat),
+                         q.total.eq(total), q.alpha.eq(a.alpha),
+                         q.nan.eq(total_nan | _is_nan(a.alpha)
+                                  | (~a.meta.first & row_nan[a.meta.row])),
+                         q.l_old.eq(Mux(a.meta.first, 0, row_l[a.meta.row]))]
+            with m.If(go):
+                m.d.sync += [block.eq(total), block_nan.eq(total_nan)]
+
+        done = self.update.o
+        m.d.comb += [self.o.valid.eq(done.valid), self.o.payload.eq(done.payload.beat),
+                     done.ready.eq(self.o.ready)]
+        w = done.payload.beat
+        with m.If(done.valid & done.ready & w.last_beat):
+            m.d.sync += [row_l[w.row].eq(done.payload.l), row_nan[w.row].eq(done.payload.nan)]
+        return m
+
+
+class E4m3PcastDatapath(wiring.Component):
+    """FP32 scores in (``score_beat``), P (E4M3) out with l (FP32) at each row's end: the
+    FlashAttention-3 FP8 arrangement. The link carries ``lanes`` FP32 scores (32·lanes bits) per
+    beat and the framing. ``scale_log2``: S = 2^scale_log2 (0: the unscaled cast, 8: FA3's).
+    ``stages``: the lanes' optional register cuts (``E4m3PcastLanes.CUTS``)."""
+
+    latency = None
+    timing = ("streaming, no fixed latency: a beat is framed in 1 cycle, crosses the link FIFO "
+              "(link_depth beats), and leaves the vector side bc / lanes + 3 cycles (+ its "
+              "stages) after its row's block is in; up to one beat per cycle in steady state")
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, link_depth: int = 0,
+                 scale_log2: int = 8, stages: int = 0):
+        try:
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            STAGES.check(stages)
+            self.frame = ScoreFraming(br=br, bc=bc, lanes=lanes)
+            self.link = MatrixVectorLink(layout=_link_beat(lanes, br), depth=link_depth)
+            self.lanes_unit = E4m3PcastLanes(br=br, bc=bc, lanes=lanes, scale_log2=scale_log2,
+                                             stages=stages)
+        except (ValueError, TypeError):
+            discard(self, *(getattr(self, n) for n in ("frame", "link", "lanes_unit")
+                             if hasattr(self, n)))
+            raise
+        self.br, self.bc, self.lanes = br, bc, lanes
+        super().__init__({"i": In(stream.Signature(score_beat(lanes, br))),
+                          "o": Out(stream.Signature(prob_beat(lanes, br, E4M3.width)))})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.frame = self.frame
+        m.submodules.link = self.link
+        m.submodules.lanes = self.lanes_unit
+        wiring.connect(m, wiring.flipped(self.i), self.frame.i)
+        wiring.connect(m, self.frame.o, self.link.i)
+        wiring.connect(m, self.link.o, self.lanes_unit.i)
+        wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
+        return m
+
+
+STAGES = stages_param(E4m3PcastLanes.CUTS)
