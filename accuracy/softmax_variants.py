@@ -9,13 +9,13 @@ rescaled to the row's final max and divided by the row sum.
   once, P = HiF8(2^x) from the verified EXP2 table, exact fixed-point sum with truncating rescale.
 * ``raw_hif8``: ablation — the raw scores are cast to HiF8 first (8 bits cross the link), then
   the same integer block max is subtracted exactly and P = HiF8_TA(2^(HiF8(t) − m)); exact sum.
-* ``e4m3``: FlashAttention-3's FP8 P (the P-cast arrangement): running max m (float), P̃ =
-  2^(t − m) · S rounded once to FP32, S = 2^scale_log2 (256 by default, 1 for the unscaled cast);
-  the P applied to V is E4M3(P̃) (OCP, RNE, saturating, subnormals kept) while the row sum l is
-  accumulated from the FP32 P̃ before the cast (FA3 sums the FP32 values), so S cancels in O.
-  Sums in float64 (FA3 accumulates in FP32; the difference is far below E4M3's step).
-* ``e4m3_qsum``: ablation — the same E4M3 P, but the row sum adds the quantized P (numerator and
-  denominator agree, as in BAPS): a different design from FlashAttention-3's.
+* ``e4m3``: the bit-exact E4M3 P-cast datapath (``golden.e4m3_pcast``, FlashAttention-3's FP8
+  P): FP32 scores, FP32 running max, P̃ = EXP2_FP32(t − m)·S (faithful, S = 2^scale_log2: 256
+  by default, 1 for the unscaled cast), P = E4M3(P̃) (OCP, RNE, saturating, subnormals kept)
+  applied to V, while the row sum l adds the FP32 P̃ before the cast, so S cancels in O.
+* ``e4m3_qsum``: ablation (float emulation, not a hardware design) — E4M3 P of P̃ = 2^(t − m)·S
+  rounded once from float64, with the row sum adding the quantized P (numerator and denominator
+  agree, as in BAPS): a different design from FlashAttention-3's.
 * ``softermax``: the bit-exact Softermax datapath (``golden.softermax``, 8 lanes per beat) on
   the base-2 scores as BAPS receives them (drop-in): Q(6,2) scores, Q(1,7) outputs.
 * ``softermax_published``: the same datapath as published, base 2 without log2(e): the natural
@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..golden.baps import BapsConfig, baps_softmax, reference_softmax, rescale_to_final_max
+from ..golden.e4m3_pcast import E4m3PcastConfig, e4m3_pcast
 from ..golden.formats import E4M3, HIF8
 from ..golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
 from ..golden.hccs import HccsConfig, hccs
@@ -46,12 +47,11 @@ HCCS_FRAC_BITS = 3
 LN2 = float(np.log(2.0))
 
 
-def _finish(p: np.ndarray, m_blocks: np.ndarray, p_sum: np.ndarray | None = None) -> np.ndarray:
-    """Rescale each block's P to the final max and normalize (masked rows give zeros); the row
-    sum adds ``p_sum`` (rescaled the same way) when given, else P itself."""
+def _finish(p: np.ndarray, m_blocks: np.ndarray) -> np.ndarray:
+    """Rescale each block's P to the final max and normalize by their sum (masked rows give
+    zeros)."""
     w = np.nan_to_num(rescale_to_final_max(p, m_blocks), nan=0.0)
-    ws = w if p_sum is None else np.nan_to_num(rescale_to_final_max(p_sum, m_blocks), nan=0.0)
-    s = ws.sum(axis=1, keepdims=True)
+    s = w.sum(axis=1, keepdims=True)
     return np.divide(w, s, out=np.zeros_like(w), where=s > 0)
 
 
@@ -72,13 +72,13 @@ def _raw_hif8(t: np.ndarray, bc: int) -> np.ndarray:
     return _finish(p, m)
 
 
-def _e4m3(t: np.ndarray, bc: int, scale_log2: int, quantized_sum: bool) -> np.ndarray:
+def _e4m3_quantized_sum(t: np.ndarray, bc: int, scale_log2: int) -> np.ndarray:
     m = _running_max(t, bc, integer=False)
     d = t - np.repeat(m, bc, axis=1)
     with np.errstate(over="ignore", invalid="ignore"):
         p32 = np.exp2(d + scale_log2).astype(np.float32).astype(np.float64)    # FP32 P̃
         p8 = E4M3.decode(E4M3.encode(p32))
-    return _finish(p8, m, None if quantized_sum else p32)
+    return _finish(p8, m)
 
 
 def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8,
@@ -110,6 +110,10 @@ def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8,
         if heads is None:
             raise ValueError("softmax variant 'hccs' needs its calibrated heads (one per row)")
         q = hccs(t, HccsConfig(frac_bits=HCCS_FRAC_BITS), heads).probabilities()
+    elif variant == "e4m3":
+        r = e4m3_pcast(t, E4m3PcastConfig(bc=bc, scale_log2=scale_log2))
+        l = r.l[:, None]
+        q = np.divide(r.weights(), l, out=np.zeros_like(t), where=(l > 0) & np.isfinite(l))
     else:
-        q = _e4m3(t, bc, scale_log2, quantized_sum=variant == "e4m3_qsum")
+        q = _e4m3_quantized_sum(t, bc, scale_log2)
     return q[:, :n]

@@ -57,14 +57,17 @@ def test_unknown_variant_is_named():
         softmax_probs(scores(), "fp8")
 
 
-def test_e4m3_row_sum_adds_the_fp32_p_before_the_cast():
-    """One block, S = 1: q = E4M3(P̃) / sum(FP32 P̃) (FlashAttention-3), not / sum(E4M3(P̃))."""
-    from baps_rtl.golden.formats import E4M3
+def test_e4m3_variant_is_the_bit_exact_datapath_with_the_fp32_row_sum():
+    """One block, S = 1: q = E4M3(P̃) / l with l from the FP32 P̃ (FlashAttention-3), not from
+    the E4M3 values; the quantized-sum ablation divides by the sum of the E4M3 values."""
+    from baps_rtl.golden.e4m3_pcast import E4m3PcastConfig, e4m3_pcast
+    from baps_rtl.golden.formats import E4M3, FP32
     t = np.array([[0.0, -0.3, -1.7, -6.2, -11.0, -13.5, -2.2, -0.9]], dtype=np.float32)
-    p32 = np.exp2(t.astype(np.float64)).astype(np.float32).astype(np.float64)      # max is 0
-    p8 = E4M3.decode(E4M3.encode(p32))
+    r = e4m3_pcast(t, E4m3PcastConfig(bc=8, scale_log2=0))
+    p32, p8 = FP32.decode(r.p32), E4M3.decode(r.p)
     got = softmax_probs(t, "e4m3", bc=8, scale_log2=0)
-    np.testing.assert_allclose(got, p8 / p32.sum(), rtol=1e-12)
+    np.testing.assert_array_equal(got, p8 / r.l[:, None])
+    assert abs(r.l[0] - p32.sum()) < 1e-6 and abs(r.l[0] - p8.sum()) > 1e-3
     got_q = softmax_probs(t, "e4m3_qsum", bc=8, scale_log2=0)
     np.testing.assert_allclose(got_q, p8 / p8.sum(), rtol=1e-12)
     assert not np.allclose(got, got_q, rtol=1e-6)          # the two arrangements differ

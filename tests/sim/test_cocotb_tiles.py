@@ -1,4 +1,4 @@
-"""Whole tiles through the generated datapath Verilog (BAPS, the FP16 baseline, Softermax and HCCS)
+"""Whole tiles through the generated datapath Verilog (BAPS, the FP16 baseline, Softermax, HCCS, E4M3 P-cast)
 on Verilator and Icarus: every named tile case (narrow to wide scores, far from zero, corner rows, the code
 spectrum), random idles and backpressure, every P code and every l bit-exact, nothing lost,
 duplicated or reordered. Each design's first regress configuration runs by default; the others
@@ -13,7 +13,8 @@ from ..conftest import require_simulator
 
 pytestmark = pytest.mark.cocotb
 
-TILES = all_configs(["baps_datapath", "fp16_datapath", "softermax_datapath", "hccs_datapath"],
+TILES = all_configs(["baps_datapath", "fp16_datapath", "softermax_datapath", "hccs_datapath",
+                     "e4m3_pcast_datapath"],
                     which="regress")
 FIRST = {c.name: c for c in reversed(TILES)}            # each design's first configuration
 
