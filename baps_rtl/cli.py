@@ -93,15 +93,19 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="map every row for this clock period (--lib osu018, OpenSTA) with the "
                    "fewest `stages` that meet it")
 
-    p = sub.add_parser("compare", help="BAPS vs the FP16 datapath at one clock period (OSU018, "
-                       "OpenSTA, Icarus): logic area per block, storage bits, scores per cycle, "
-                       "power and energy per score; compare.json, compare.md, compare.png")
+    p = sub.add_parser("compare", help="BAPS, the FP16 datapath, Softermax, HCCS and E4M3 P-cast "
+                       "at one clock period (OSU018, OpenSTA, Icarus): logic area per block, "
+                       "storage bits, link bits, scores per cycle, minimum period, power and "
+                       "energy per score, accuracy; compare.json, compare.md, compare.png")
     p.add_argument("-o", "--output", type=Path, default=Path("build/compare"), metavar="DIR")
     p.add_argument("--period", type=float, default=5.0, metavar="NS",
                    help="clock period in ns (default 5)")
     p.add_argument("--lanes", type=int, default=4, metavar="N",
                    help="BAPS lanes; FP16 at N (equal lanes) and N/2 (equal link width)")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
+    p.add_argument("--accuracy", type=Path, metavar="FILE",
+                   help="accuracy.json of `baps-rtl accuracy` for the accuracy columns (default: "
+                        "build/accuracy/accuracy.json when it exists)")
 
     p = sub.add_parser("fpga", help="FPGA resources (LUT, FF, carry, DSP, BRAM) and, for ice40 and "
                        "ecp5 with `make fpga-extra`, fmax and utilisation after place and route")
@@ -289,7 +293,7 @@ def _cmd_area(args):
 
 
 def _cmd_compare(args):
-    from .synth.compare import compare_configs, run_compare
+    from .synth.compare import compare_configs, load_accuracy, run_compare
     from .synth.gate_level import gate_level_simulator
     from .synth.libraries import get_library
     compare_configs(args.lanes)                      # bad values first, then missing tools
@@ -299,7 +303,14 @@ def _cmd_compare(args):
     if gate_level_simulator(get_library("osu018", args.output / "cells")) is None:
         raise UsageError("compare needs Icarus Verilog for the gate-level power simulation; "
                          "install it with `make system-extras`")
-    result = run_compare(args.output, args.period, args.lanes, _jobs(args.jobs))
+    source = args.accuracy
+    if source is None and Path("build/accuracy/accuracy.json").exists():
+        source = Path("build/accuracy/accuracy.json")
+    accuracy = load_accuracy(source)
+    result = run_compare(args.output, args.period, args.lanes, _jobs(args.jobs),
+                         accuracy=accuracy, accuracy_source=str(source or ""))
+    if accuracy is None:
+        print("(no accuracy columns: run `baps-rtl accuracy` first, or pass --accuracy FILE)")
     print((args.output / "compare.md").read_text(), end="")
     print(f"(written: {', '.join(str(args.output / f) for f in ('compare.json', 'compare.md', 'compare.png'))})")
     failed = [r["design"] for r in result["rows"] if not r["netlist_matches_golden"]]

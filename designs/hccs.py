@@ -20,7 +20,7 @@ from ..golden.baps_stream import (TILE_CASES, TileShape, code_spectrum_tile, exp
 from ..golden.fixed_scores import FRAC_BITS
 from ..golden.hccs import RECIPROCAL, HccsConfig, HccsHead, hccs
 from ..hdl.baps_layouts import norm_beat, score_beat
-from ..hdl.hccs import HEAD, TILE_BLOCKS, HccsDatapath
+from ..hdl.hccs import HEAD, STAGES, TILE_BLOCKS, HccsDatapath
 from ..hdl.link import LINK_DEPTH
 from ..hdl.rescale import check_tile_params
 from .baps import module_name
@@ -43,7 +43,8 @@ def _random_head(rng: random.Random) -> HccsHead:
 @dataclass(frozen=True)
 class HccsDatapathParams(DesignParams):
     SPEC: ClassVar = {"br": BR, "bc": BC, "lanes": LANES, "blocks": TILE_BLOCKS,
-                      "frac_bits": FRAC_BITS, "reciprocal": RECIPROCAL, "link_depth": LINK_DEPTH}
+                      "frac_bits": FRAC_BITS, "reciprocal": RECIPROCAL, "link_depth": LINK_DEPTH,
+                      "stages": STAGES}
     br: int = 4
     bc: int = 64
     lanes: int = 8
@@ -51,6 +52,7 @@ class HccsDatapathParams(DesignParams):
     frac_bits: int = 3
     reciprocal: str = "exact"
     link_depth: int = 0
+    stages: int = 0
 
     def check(self):
         check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes)
@@ -121,7 +123,7 @@ register(Design(
     params=HccsDatapathParams,
     build=lambda p: HccsDatapath(br=p.br, bc=p.bc, lanes=p.lanes, blocks=p.blocks,
                                  frac_bits=p.frac_bits, reciprocal=p.reciprocal,
-                                 link_depth=p.link_depth),
+                                 link_depth=p.link_depth, stages=p.stages),
     stimulus=hccs_stimulus,
     golden=hccs_golden,
     module_name=lambda p: module_name("hccs_datapath", p),
@@ -129,7 +131,8 @@ register(Design(
     regress=({"br": 3, "bc": 16, "lanes": 4, "blocks": 4},
              {"br": 2, "bc": 12, "lanes": 3, "blocks": 3, "link_depth": 3, "reciprocal": "pow2",
               "frac_bits": 0},
-             {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "frac_bits": 7, "link_depth": 4}),
+             {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "frac_bits": 7, "link_depth": 4,
+              "stages": 3}),
     area=({"br": 2, "bc": 16, "lanes": 4, "blocks": 4, "link_depth": 4},),
     hierarchical=True,
 ))

@@ -19,7 +19,7 @@ from ..hdl.baps_layouts import norm_beat, score_beat
 from ..hdl.hccs import TILE_BLOCKS
 from ..hdl.link import LINK_DEPTH
 from ..hdl.rescale import check_tile_params
-from ..hdl.softermax import SoftermaxDatapath
+from ..hdl.softermax import STAGES, SoftermaxDatapath
 from .baps import module_name
 from .beats import pack
 from .hccs import FIXED_CASES, row_tile_stimulus, row_tiles
@@ -31,12 +31,13 @@ __all__ = ["SoftermaxDatapathParams"]
 @dataclass(frozen=True)
 class SoftermaxDatapathParams(DesignParams):
     SPEC: ClassVar = {"br": BR, "bc": BC, "lanes": LANES, "blocks": TILE_BLOCKS,
-                      "link_depth": LINK_DEPTH}
+                      "link_depth": LINK_DEPTH, "stages": STAGES}
     br: int = 4
     bc: int = 64
     lanes: int = 8
     blocks: int = 4
     link_depth: int = 0
+    stages: int = 0
 
     def check(self):
         check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes)
@@ -68,14 +69,14 @@ register(Design(
                 "reciprocal, Q(1,7) P",
     params=SoftermaxDatapathParams,
     build=lambda p: SoftermaxDatapath(br=p.br, bc=p.bc, lanes=p.lanes, blocks=p.blocks,
-                                      link_depth=p.link_depth),
+                                      link_depth=p.link_depth, stages=p.stages),
     stimulus=softermax_stimulus,
     golden=softermax_golden,
     module_name=lambda p: module_name("softermax_datapath", p),
     role=lambda p: "Softermax datapath (comparison)",
     regress=({"br": 3, "bc": 16, "lanes": 4, "blocks": 4},
              {"br": 2, "bc": 12, "lanes": 3, "blocks": 3, "link_depth": 3},
-             {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "link_depth": 4}),
+             {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "link_depth": 4, "stages": 3}),
     area=({"br": 2, "bc": 16, "lanes": 4, "blocks": 4, "link_depth": 4},),
     hierarchical=True,
 ))

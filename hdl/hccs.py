@@ -13,12 +13,12 @@ from . import codec
 from .baps_layouts import norm_beat, score_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
 from .link import LINK_DEPTH, MatrixVectorLink
-from .pipeline import discard
+from .pipeline import Cuts, check_stages, discard, stages_param
 from .rescale import check_tile_params, max_tree
 from .softmax_lanes import adder_tree
 from .tile_buffer import output_pass, tile_buffer, tile_walk
 
-__all__ = ["HEAD", "HccsLanes", "HccsDatapath", "TILE_BLOCKS"]
+__all__ = ["HEAD", "HccsLanes", "HccsDatapath", "TILE_BLOCKS", "STAGES"]
 
 HEAD = data.StructLayout({"b": unsigned(15), "s": unsigned(7), "dmax": unsigned(7)})
 TILE_BLOCKS = IntParam("blocks", 1, 64, "key blocks per row the tile buffer holds")
@@ -46,14 +46,21 @@ class HccsLanes(wiring.Component):
     radix-2 restoring divider, 23 cycles per row; ``pow2``: the leading one of Σ), then the
     output pass p = min((s·inv) >> 15, 255) or min((255·s) >> k, 255). A tile of T beats thus
     drains in about 2T (+ 23·br) cycles: HCCS needs the row's max before any score and its sum
-    before any output, two passes over the stored row."""
+    before any output, two passes over the stored row.
+
+    ``stages`` enables optional register cuts in the order of ``CUTS``: ``out.s`` after the
+    output pass's s, ``sum.s`` after the sum pass's s (before its adder tree), ``out.product``
+    after the output's products."""
+
+    CUTS = ("out.s", "sum.s", "out.product")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
-                 reciprocal: str = "exact"):
+                 reciprocal: str = "exact", stages: int = 0):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes)
             TILE_BLOCKS.check(blocks)
             RECIPROCAL.check(reciprocal)
+            self.enabled = check_stages(stages, self.CUTS)
         except ValueError:
             discard(self)
             raise
@@ -121,24 +128,40 @@ class HccsLanes(wiring.Component):
         quo = Signal(QUOTIENT_BITS, name="div_quotient")
         start_out = Signal()
 
-        def compute(m, word, row):
+        def compute(m, word, row, cut):
             s = lane_values(word, row)
+            s, row = cut("out.s", s, row)
             if self.reciprocal == "exact":
-                scaled = [(v * inv[row]) >> 15 for v in s]
+                factor, shift = inv[row], 15
             else:
                 total = Signal(32, name="out_sum")
                 m.d.comb += total.eq(sums[row])
-                k = codec.leading_one(m, total)
-                scaled = [(v * 255) >> k for v in s]
-            return [Mux(v > 255, 255, v) for v in scaled]
+                factor, shift = 255, codec.leading_one(m, total)
+            products = []
+            for k, v in enumerate(s):
+                p = Signal(len(v) + QUOTIENT_BITS, name=f"out_product{k}")
+                m.d.comb += p.eq(v * factor)
+                products.append(p)
+            products, shift = cut("out.product", products, shift)
+            return [Mux((p >> shift) > 255, 255, p >> shift) for p in products]
 
         out_idle, out_issue, out_addr = output_pass(
             m, buf, br=br, beats=beats, max_blocks=self.blocks, words=words, start=start_out,
-            o=self.o, compute=compute)
+            o=self.o, compute=compute,
+            cuts=Cuts(tuple(n for n in self.enabled if n.startswith("out."))))
 
-        beat_sum = adder_tree(lane_values(buf.read_data, sum_row))
-        with m.If(sum_v):                                   # the read issued last cycle
-            m.d.sync += sums[sum_row].eq(Mux(sum_first, 0, sums[sum_row]) + beat_sum)
+        # The sum pass: read, s per lane (an optional cut), the beat's sum into the row's Σ.
+        s_lanes = lane_values(buf.read_data, sum_row)
+        acc_v, acc_row, acc_first = sum_v, sum_row, sum_first
+        if "sum.s" in self.enabled:
+            regs = [Signal(15, name=f"sum_s{k}") for k in range(lanes)]
+            acc_v, acc_row, acc_first = Signal(), Signal(range(br)), Signal()
+            m.d.sync += [acc_v.eq(sum_v), acc_row.eq(sum_row), acc_first.eq(sum_first)]
+            m.d.sync += [r.eq(v) for r, v in zip(regs, s_lanes)]
+            s_lanes = regs
+        beat_sum = adder_tree(s_lanes)
+        with m.If(acc_v):
+            m.d.sync += sums[acc_row].eq(Mux(acc_first, 0, sums[acc_row]) + beat_sum)
         m.d.sync += sum_v.eq(0)
         with m.FSM(name="drain"):
             with m.State("idle"):
@@ -153,11 +176,12 @@ class HccsLanes(wiring.Component):
                     m.next = "sum_end"
             with m.State("sum_end"):                        # the last beat sum is added
                 m.d.sync += [div_row.eq(0), div_bit.eq(QUOTIENT_BITS - 1), rem.eq(0)]
-                if self.reciprocal == "exact":
-                    m.next = "divide"
-                else:
-                    m.d.comb += start_out.eq(1)
-                    m.next = "out"
+                with m.If(~(sum_v & (acc_v is not sum_v))):  # waits one cycle behind a cut
+                    if self.reciprocal == "exact":
+                        m.next = "divide"
+                    else:
+                        m.d.comb += start_out.eq(1)
+                        m.next = "out"
             if self.reciprocal == "exact":
                 with m.State("divide"):
                     trial = Cat(Const(ONE, QUOTIENT_BITS).bit_select(div_bit, 1), rem[:32])
@@ -191,15 +215,17 @@ class HccsDatapath(wiring.Component):
               "exact reciprocal, then the output pass); the next tile fills the other half")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
-                 frac_bits: int = 3, reciprocal: str = "exact", link_depth: int = 0):
+                 frac_bits: int = 3, reciprocal: str = "exact", link_depth: int = 0,
+                 stages: int = 0):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes)
             FRAC_BITS.check(frac_bits)
             LINK_DEPTH.check(link_depth)
+            STAGES.check(stages)
             self.cast = FixedScoreCast(br=br, bc=bc, lanes=lanes, frac_bits=frac_bits, side=HEAD)
             self.link = MatrixVectorLink(layout=fixed_link_beat(lanes, br, HEAD), depth=link_depth)
             self.lanes_unit = HccsLanes(br=br, bc=bc, lanes=lanes, blocks=blocks,
-                                        reciprocal=reciprocal)
+                                        reciprocal=reciprocal, stages=stages)
         except (ValueError, TypeError):
             discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
                              if hasattr(self, n)))
@@ -219,3 +245,6 @@ class HccsDatapath(wiring.Component):
         wiring.connect(m, self.link.o, self.lanes_unit.i)
         wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
         return m
+
+
+STAGES = stages_param(HccsLanes.CUTS)

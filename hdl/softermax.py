@@ -13,12 +13,12 @@ from .baps_layouts import norm_beat, score_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
 from .hccs import TILE_BLOCKS
 from .link import LINK_DEPTH, MatrixVectorLink
-from .pipeline import discard
+from .pipeline import Cuts, check_stages, discard, stages_param
 from .rescale import check_tile_params, max_tree
 from .softmax_lanes import adder_tree
 from .tile_buffer import output_pass, tile_buffer
 
-__all__ = ["SoftermaxLanes", "SoftermaxDatapath"]
+__all__ = ["SoftermaxLanes", "SoftermaxDatapath", "STAGES"]
 
 M_SHAPE = signed(7)                   # the integer running max, −32..32
 M_INIT = -32
@@ -46,12 +46,22 @@ class SoftermaxLanes(wiring.Component):
     ``blocks`` blocks per row); at the tile's end each row's d and final m are kept with it.
     Drain (the other half, the normalization unit): one pass in arrival order, per beat the
     row's reciprocal (leading one of d, an 8-segment chord, Q(1,7)) and per lane
-    p = min(((u >> (m_final − m_beat))·r) >> (e + 9), 255)."""
+    p = min(((u >> (m_final − m_beat))·r) >> (e + 9), 255).
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4):
+    ``stages`` enables optional register cuts in the order of ``CUTS``: ``fill.max`` splits the
+    unnormed unit after the running max (the beat's max and m in one cycle, u, d and the buffer
+    write in the next; a tile's last beat then holds the next tile's first for one cycle),
+    ``out.recip`` cuts the normalization after the reciprocal and the shifted u,
+    ``out.product`` after the products."""
+
+    CUTS = ("fill.max", "out.recip", "out.product")
+
+    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
+                 stages: int = 0):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes)
             TILE_BLOCKS.check(blocks)
+            self.enabled = check_stages(stages, self.CUTS)
         except ValueError:
             discard(self)
             raise
@@ -59,15 +69,19 @@ class SoftermaxLanes(wiring.Component):
         super().__init__({"i": In(stream.Signature(fixed_link_beat(lanes, br))),
                           "o": Out(stream.Signature(norm_beat(lanes, br)))})
 
-    def _fill(self, m, i, m_old, d_old, seen):
-        """(u per lane, m_new, d_new, any key unmasked) of one beat."""
-        codes = list(i.codes)
-        beat_max = max_tree(codes, lambda a, b: a > b)
+    def _running_max(self, m, codes, m_old, seen):
+        """(m_new, any key unmasked) of one beat."""
+        beat_max = max_tree(list(codes), lambda a, b: a > b)
         any_valid = Signal(name="beat_any")
         ceil = Signal(signed(7), name="beat_ceil")
         m.d.comb += [any_valid.eq(beat_max != MASK_CODE), ceil.eq((beat_max + 3) >> 2)]
         m_new = Signal(M_SHAPE, name="m_new")
         m.d.comb += m_new.eq(Mux(any_valid, Mux(seen & (m_old > ceil), m_old, ceil), m_old))
+        return m_new, any_valid
+
+    def _unnormed(self, m, codes, m_new, m_old, d_old, seen):
+        """(u per lane, d_new) of one beat."""
+        codes = list(codes)
         u = []
         for k, c in enumerate(codes):
             diff = Signal(signed(10), name=f"diff{k}")
@@ -86,7 +100,7 @@ class SoftermaxLanes(wiring.Component):
                              + adder_tree([v >> 9 for v in u]))
         d_new = Signal(16, name="d_new")
         m.d.comb += d_new.eq(Mux(total > D_MAX, D_MAX, total))
-        return u, m_new, d_new, any_valid
+        return u, d_new
 
     def _reciprocal(self, m, d):
         """(e, r): d = 2^e·mant, r ≈ 128/mant in Q(1,7) (``golden.softermax.reciprocal_q7``)."""
@@ -107,39 +121,63 @@ class SoftermaxLanes(wiring.Component):
         br, lanes = self.br, self.lanes
         beats = self.bc // lanes
         words = br * self.blocks * beats
-        i = self.i.payload
-        accepted = Signal()
-        tile_end = Signal()
-        block = Signal(range(self.blocks), name="fill_block")
-        m.d.comb += tile_end.eq(i.last_block & i.last_beat & (i.row == br - 1))
+        cut_fill = "fill.max" in self.enabled
 
-        # Fill: the unnormed unit, its row state, and the tile buffer.
+        # Fill, stage A: the beat's max and the row's running max.
+        i = self.i.payload
+        accept = Signal(name="fill_accept")
         m_fill = Array(Signal(M_SHAPE, name=f"m_fill{r}", init=M_INIT) for r in range(br))
-        d_fill = Array(Signal(16, name=f"d_fill{r}") for r in range(br))
         seen_fill = Array(Signal(name=f"seen{r}") for r in range(br))
         row_start = i.first_block & i.first_beat
-        m_old, d_old, seen = Signal(M_SHAPE), Signal(16), Signal()
+        m_old, seen = Signal(M_SHAPE, name="m_old"), Signal(name="seen")
         m.d.comb += [m_old.eq(Mux(row_start, M_INIT, m_fill[i.row])),
-                     d_old.eq(Mux(row_start, 0, d_fill[i.row])),
                      seen.eq(~row_start & seen_fill[i.row])]
-        u, m_new, d_new, any_valid = self._fill(m, i, m_old, d_old, seen)
-        buf = tile_buffer(m, width=16 * lanes + len(m_new), words=words, max_blocks=self.blocks,
-                          write_en=accepted, write_data=Cat(*u, m_new), tile_end=tile_end,
-                          block_index=block)
-        m.d.comb += [self.i.ready.eq(buf.ready), accepted.eq(self.i.valid & buf.ready)]
+        m_new, any_valid = self._running_max(m, i.codes, m_old, seen)
+        with m.If(accept):
+            m.d.sync += [m_fill[i.row].eq(m_new), seen_fill[i.row].eq(seen | any_valid)]
+        stage = data.StructLayout({"codes": data.ArrayLayout(signed(8), lanes), "m_new": M_SHAPE,
+                                   "m_old": M_SHAPE, "seen": 1, "row": range(br),
+                                   "row_start": 1, "last_beat": 1, "last_block": 1})
+        a = Signal(stage, name="fill_a")
+        m.d.comb += [a.codes.eq(i.codes), a.m_new.eq(m_new), a.m_old.eq(m_old), a.seen.eq(seen),
+                     a.row.eq(i.row), a.row_start.eq(row_start), a.last_beat.eq(i.last_beat),
+                     a.last_block.eq(i.last_block)]
+
+        # Fill, stage B (after the optional cut): u, d and the tile buffer.
+        if cut_fill:
+            b, b_valid = Signal(stage, name="fill_b"), Signal(name="fill_b_valid")
+            m.d.sync += b_valid.eq(accept)
+            with m.If(accept):
+                m.d.sync += b.eq(a)
+        else:
+            b, b_valid = a, accept
+        tile_end = Signal(name="tile_end")
+        m.d.comb += tile_end.eq(b.last_block & b.last_beat & (b.row == br - 1))
+        block = Signal(range(self.blocks), name="fill_block")
+        d_fill = Array(Signal(16, name=f"d_fill{r}") for r in range(br))
+        d_old = Signal(16, name="d_old")
+        m.d.comb += d_old.eq(Mux(b.row_start, 0, d_fill[b.row]))
+        u, d_new = self._unnormed(m, b.codes, b.m_new, b.m_old, d_old, b.seen)
+        buf = tile_buffer(m, width=16 * lanes + len(b.m_new), words=words,
+                          max_blocks=self.blocks, write_en=b_valid,
+                          write_data=Cat(*u, b.m_new), tile_end=tile_end, block_index=block)
+        # a tile's last beat in stage B holds the next tile's first: its half is not known yet
+        ready = buf.ready & ~(b_valid & tile_end) if cut_fill else buf.ready
+        m.d.comb += [self.i.ready.eq(ready), accept.eq(self.i.valid & ready)]
         d_half = [[Signal(16, name=f"d{k}_{r}") for r in range(br)] for k in range(2)]
         m_half = [[Signal(M_SHAPE, name=f"m{k}_{r}") for r in range(br)] for k in range(2)]
-        with m.If(accepted):
-            m.d.sync += [m_fill[i.row].eq(m_new), d_fill[i.row].eq(d_new),
-                         seen_fill[i.row].eq(seen | any_valid)]
-            with m.If(i.last_beat & (i.row == br - 1)):
-                m.d.sync += block.eq(Mux(i.last_block, 0, block + 1))
+        with m.If(b_valid):
+            m.d.sync += d_fill[b.row].eq(d_new)
+            with m.If(b.last_beat & (b.row == br - 1)):
+                m.d.sync += block.eq(Mux(b.last_block, 0, block + 1))
             with m.If(tile_end):
                 for k in range(2):
                     with m.If(buf.fill_sel == k):
-                        m.d.sync += [d_half[k][r].eq(Mux(i.row == r, d_new, d_fill[r]))
+                        m.d.sync += [d_half[k][r].eq(Mux(b.row == r, d_new, d_fill[r]))
                                      for r in range(br)]
-                        m.d.sync += [m_half[k][r].eq(Mux(i.row == r, m_new, m_fill[r]))
+                        # without the cut, stage A updates m_fill on this same edge
+                        m.d.sync += [m_half[k][r].eq(m_fill[r] if cut_fill else
+                                                     Mux(b.row == r, b.m_new, m_fill[r]))
                                      for r in range(br)]
 
         # Drain: the normalization unit.
@@ -147,7 +185,7 @@ class SoftermaxLanes(wiring.Component):
         d_rows = Array(Mux(sel, d_half[1][r], d_half[0][r]) for r in range(br))
         m_rows = Array(Mux(sel, m_half[1][r], m_half[0][r]) for r in range(br))
 
-        def compute(m, word, row):
+        def compute(m, word, row, cut):
             d, m_final = Signal(16, name="out_d"), Signal(M_SHAPE, name="out_m")
             m.d.comb += [d.eq(d_rows[row]), m_final.eq(m_rows[row])]
             e, r = self._reciprocal(m, d)
@@ -155,18 +193,27 @@ class SoftermaxLanes(wiring.Component):
             m.d.comb += m_beat.eq(word[16 * lanes:])
             shift = Signal(unsigned(7), name="out_shift")
             m.d.comb += shift.eq(m_final - m_beat)
+            v = [_shift_right(m, word[16 * k:16 * (k + 1)], shift, 16, 16, f"v{k}")
+                 for k in range(lanes)]
+            e, r, v = cut("out.recip", e, r, v)
+            products = []
+            for k in range(lanes):
+                p = Signal(24, name=f"p_product{k}")
+                m.d.comb += p.eq(v[k] * r)
+                products.append(p)
+            e, products = cut("out.product", e, products)
             out = []
             for k in range(lanes):
-                v = _shift_right(m, word[16 * k:16 * (k + 1)], shift, 16, 16, f"v{k}")
                 p = Signal(24, name=f"p_full{k}")
-                m.d.comb += p.eq((v * r) >> (e + 9))
+                m.d.comb += p.eq(products[k] >> (e + 9))
                 out.append(Mux(p > 255, 255, p))
             return out
 
         start_out = Signal()
         out_idle, out_issue, out_addr = output_pass(
             m, buf, br=br, beats=beats, max_blocks=self.blocks, words=words, start=start_out,
-            o=self.o, compute=compute)
+            o=self.o, compute=compute, cuts=Cuts(tuple(n for n in self.enabled
+                                                       if n.startswith("out."))))
         m.d.comb += [buf.read_addr.eq(out_addr), buf.read_en.eq(out_issue)]
         with m.FSM(name="drain"):
             with m.State("idle"):
@@ -182,7 +229,8 @@ class SoftermaxLanes(wiring.Component):
 
 class SoftermaxDatapath(wiring.Component):
     """FP32 scores in (``score_beat``), Q(1,7) p out (``norm_beat``): Softermax. The link
-    carries ``lanes`` Q(6,2) codes (8·lanes bits) per beat and the framing."""
+    carries ``lanes`` Q(6,2) codes (8·lanes bits) per beat and the framing. ``stages``: the
+    lanes' optional register cuts (``SoftermaxLanes.CUTS``)."""
 
     latency = None
     timing = ("tile-buffered, no fixed latency: a tile's beats are cast in 1 cycle and pass the "
@@ -190,13 +238,15 @@ class SoftermaxDatapath(wiring.Component):
               "one beat per cycle, while the next tile fills the other half")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
-                 link_depth: int = 0):
+                 link_depth: int = 0, stages: int = 0):
         try:
             check_tile_params(br=br, bc=bc, lanes=lanes)
             LINK_DEPTH.check(link_depth)
+            STAGES.check(stages)
             self.cast = FixedScoreCast(br=br, bc=bc, lanes=lanes, frac_bits=Q6_2.frac_bits)
             self.link = MatrixVectorLink(layout=fixed_link_beat(lanes, br), depth=link_depth)
-            self.lanes_unit = SoftermaxLanes(br=br, bc=bc, lanes=lanes, blocks=blocks)
+            self.lanes_unit = SoftermaxLanes(br=br, bc=bc, lanes=lanes, blocks=blocks,
+                                             stages=stages)
         except (ValueError, TypeError):
             discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
                              if hasattr(self, n)))
@@ -215,3 +265,6 @@ class SoftermaxDatapath(wiring.Component):
         wiring.connect(m, self.link.o, self.lanes_unit.i)
         wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
         return m
+
+
+STAGES = stages_param(SoftermaxLanes.CUTS)

@@ -4,9 +4,11 @@ is known. One half fills with a tile while the other half drains."""
 
 from dataclasses import dataclass
 
-from amaranth import Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data
 from amaranth.lib.memory import Memory
+
+from .pipeline import NO_CUTS
 
 __all__ = ["TileBuffer", "tile_buffer", "TileWalk", "tile_walk", "output_pass"]
 
@@ -112,14 +114,16 @@ def tile_walk(m: Module, *, br: int, beats: int, max_blocks: int, words: int, bl
 
 
 def output_pass(m: Module, buf: TileBuffer, *, br: int, beats: int, max_blocks: int, words: int,
-                start, o, compute):
+                start, o, compute, cuts=NO_CUTS):
     """The normalization pass: read the draining tile in block-major order, one beat per cycle
     under backpressure, into ``o`` (a stream of ``norm_beat``). ``start`` (a pulse) begins it;
-    ``compute(m, word, row)`` gives the beat's ``p`` values from the stored word and its row.
-    Pipeline: read (the memory's synchronous port), then ``o``'s register; everything advances
-    when ``o`` is empty or read. Returns (idle, issue, addr): no read is pending (the caller may
-    release the half and use the read port again); the caller drives the read port with
-    ``read_en`` = issue and ``read_addr`` = addr while the pass runs."""
+    ``compute(m, word, row, cut)`` gives the beat's ``p`` values from the stored word and its
+    row; it may call ``cut(name, *values)`` (the named optional cuts of ``cuts``) to register
+    values, and the beat's valid flag and framing are registered beside them. Pipeline: read (the
+    memory's synchronous port), ``compute`` with its cuts, then ``o``'s register; everything
+    advances when ``o`` is empty or read. Returns (idle, issue, addr): no read is pending or in
+    flight (the caller may release the half and use the read port again); the caller drives the
+    read port with ``read_en`` = issue and ``read_addr`` = addr while the pass runs."""
     walk = tile_walk(m, br=br, beats=beats, max_blocks=max_blocks, words=words,
                      blocks=buf.blocks, row_major=False, name="out")
     busy = Signal(name="out_busy")
@@ -136,18 +140,44 @@ def output_pass(m: Module, buf: TileBuffer, *, br: int, beats: int, max_blocks: 
         m.d.sync += busy.eq(1)
     with m.Elif(issue & walk.last):
         m.d.sync += busy.eq(0)
-    p = compute(m, buf.read_data, meta1.row)
     with m.If(advance):
         m.d.sync += [v1.eq(issue), meta1.row.eq(walk.row),
                      meta1.first_block.eq(walk.block == 0),
                      meta1.last_block.eq(walk.block == buf.blocks),
                      meta1.last_beat.eq(walk.beat == beats - 1),
                      meta1.end_of_row.eq((walk.block == buf.blocks) & (walk.beat == beats - 1))]
-        m.d.sync += o.valid.eq(v1)
+    valids, stage = [v1], {"valid": v1, "meta": meta1}
+
+    def reg(value):
+        if isinstance(value, int):
+            return value                        # constants need no register
+        r = Signal.like(value, name=f"out_stage_{getattr(value, 'name', 'value')}")
+        with m.If(advance):
+            m.d.sync += r.eq(value)
+        return r
+
+    def cut(name, *values):
+        if name not in cuts.enabled:
+            return values
+        if name not in cuts.used:
+            cuts.used.append(name)
+        v, framing = Signal(name=f"out_valid_{name}"), Signal(meta, name=f"out_meta_{name}")
+        with m.If(advance):
+            m.d.sync += [v.eq(stage["valid"]), framing.eq(stage["meta"])]
+        valids.append(v)
+        stage.update(valid=v, meta=framing)
+        return tuple(type(x)(reg(y) for y in x) if isinstance(x, (list, tuple)) else reg(x)
+                     for x in values)
+
+    p = compute(m, buf.read_data, meta1.row, cut)
+    cuts.check_used()
+    last = stage["meta"]
+    with m.If(advance):
+        m.d.sync += o.valid.eq(stage["valid"])
         q = o.payload
-        m.d.sync += [q.row.eq(meta1.row), q.first_block.eq(meta1.first_block),
-                     q.last_block.eq(meta1.last_block), q.last_beat.eq(meta1.last_beat),
-                     q.end_of_row.eq(meta1.end_of_row)]
+        m.d.sync += [q.row.eq(last.row), q.first_block.eq(last.first_block),
+                     q.last_block.eq(last.last_block), q.last_beat.eq(last.last_beat),
+                     q.end_of_row.eq(last.end_of_row)]
         m.d.sync += [q.p[k].eq(p[k]) for k in range(len(p))]
-    m.d.comb += idle.eq(~busy & ~v1)
+    m.d.comb += idle.eq(~busy & ~Cat(*valids).any())
     return idle, issue, walk.addr

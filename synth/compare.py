@@ -1,7 +1,10 @@
-"""The system comparison: BAPS and the FP16 online-softmax baseline, both mapped for one clock
-period on OSU018 with the fewest pipeline stages that meet it, at equal lanes (scores per cycle)
-and at equal link width; per design its logic area per block, storage bits, throughput measured
-in simulation, and power and energy per score from the gate-level activity of a real stream.
+"""The system comparison: BAPS, the FP16 online-softmax baseline (at equal lanes and at equal
+link width) and the other seeds' schemes (Softermax, HCCS, FP8 E4M3 P-cast with S = 256) at
+equal lanes, each mapped for one clock period on OSU018 with the fewest pipeline stages that meet
+it (a design without stages is mapped once and reports its minimum period); per design its logic
+area per block, storage bits, link bits per score, throughput measured in simulation, power and
+energy per score from the gate-level activity of a real stream, and, from an ``accuracy.json``
+of ``baps-rtl accuracy``, its accuracy on the real model and in the sink sweep.
 
 ``baps-rtl compare`` writes ``compare.json``, ``compare.md`` and ``compare.png``.
 """
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..designs.baps import tile_stimulus
+from ..designs.hccs import HEADS, row_tile_stimulus
+from ..golden.fixed_scores import Q6_2
 from ..designs.errors import UsageError
 from ..designs.registry import Config
 from ..designs.schedule import run_longest_first
@@ -23,10 +28,21 @@ from .libraries import get_library
 from .power import POWER_SETUP, power_of_netlist
 from .sta import STA_SETUP
 
-__all__ = ["ComparedDesign", "compare_configs", "run_compare", "markdown"]
+__all__ = ["ComparedDesign", "compare_configs", "run_compare", "markdown", "power_stimulus",
+           "accuracy_of", "load_accuracy"]
 
 BLOCKS = {"baps_datapath": {"matrix": "rescale", "link": "link", "vector": "lanes"},
-          "fp16_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"}}
+          "fp16_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"},
+          "softermax_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"},
+          "hccs_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"},
+          "e4m3_pcast_datapath": {"matrix": "frame", "link": "link", "vector": "lanes"}}
+LINK_BITS = {"fp16_datapath": 16, "softermax_datapath": 8, "hccs_datapath": 8,
+             "e4m3_pcast_datapath": 32}             # BAPS: its score format's width
+ACCURACY = {  # design → (model variant, sink-sweep method) in accuracy.json
+    "baps_datapath": ("baps_hif8", "hif8_baps"), "fp16_datapath": ("fp16_online", "fp16_online"),
+    "softermax_datapath": ("softermax_dropin", "softermax_dropin"), "hccs_datapath": ("hccs", "hccs"),
+    "e4m3_pcast_datapath": ("e4m3_s256", "e4m3_s256")}
+SINK_DELTA = 8                   # the sink-sweep column: Δ = 8, the longest length, forward order
 POWER_CASE = "medium"            # N(0, 2²) scores: the realistic tile of golden.baps_stream
 POWER_BLOCKS = 48                # key blocks in the power stream
 
@@ -40,9 +56,10 @@ class ComparedDesign:
 
 def compare_configs(lanes: int) -> list[ComparedDesign]:
     """BAPS with ``lanes`` lanes; FP16 with ``lanes`` lanes (equal scores per cycle, twice the
-    link) and with ``lanes`` / 2 (equal link width). One tile shape: br = 2, bc = 8·lanes (so a
-    row's next block end comes 16 beats later, beyond the FP16 l update's depth: no waits), a
-    link FIFO of depth 4."""
+    link) and with ``lanes`` / 2 (equal link width); Softermax, HCCS (tile buffers of 4 blocks
+    per row) and E4M3 P-cast (S = 256) with ``lanes`` lanes. One tile shape: br = 2,
+    bc = 8·lanes (so a row's next block end comes 16 beats later, beyond the FP16 l update's
+    depth: no waits), a link FIFO of depth 4."""
     if not isinstance(lanes, int) or lanes < 2 or lanes % 2 or lanes > 32:
         raise UsageError(f"--lanes {lanes!r} is not allowed; allowed: even integers 2..32 "
                          "(FP16 at equal link width has lanes / 2)")
@@ -54,7 +71,25 @@ def compare_configs(lanes: int) -> list[ComparedDesign]:
                                                                      {**shape, "lanes": lanes})),
         ComparedDesign("FP16, equal link width", "equal link width",
                        Config.of("fp16_datapath", {**shape, "lanes": lanes // 2})),
+        ComparedDesign("Softermax", "other scheme, equal lanes",
+                       Config.of("softermax_datapath", {**shape, "lanes": lanes, "blocks": 4})),
+        ComparedDesign("HCCS", "other scheme, equal lanes",
+                       Config.of("hccs_datapath", {**shape, "lanes": lanes, "blocks": 4})),
+        ComparedDesign("E4M3 P-cast (S = 256)", "other scheme, equal lanes",
+                       Config.of("e4m3_pcast_datapath", {**shape, "lanes": lanes})),
     ]
+
+
+def power_stimulus(p, blocks: int) -> list[int]:
+    """About ``blocks`` key blocks of ``medium`` tiles (seed 1): one tile of ``blocks`` blocks,
+    or for the tile-buffered designs (a ``blocks`` parameter) as many whole tiles as fit, HCCS
+    with its first registered head."""
+    if not hasattr(p, "blocks"):
+        return tile_stimulus(p, seed=1, cases=(POWER_CASE,), blocks=blocks)
+    tiles = (POWER_CASE,) * max(1, blocks // p.blocks)
+    if hasattr(p, "reciprocal"):
+        return row_tile_stimulus(p, 1, tiles, p.frac_bits, lambda k: vars(HEADS[0]).copy())
+    return row_tile_stimulus(p, 1, tiles, Q6_2.frac_bits)
 
 
 def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int) -> dict:
@@ -62,18 +97,22 @@ def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int)
     [top] = [r for r in rows if r.block is None]
     by_block = {r.block: r for r in rows if r.block}
     # the configuration that met the period (or the most stages)
-    config = Config(item.config.design, dataclasses.replace(item.config.params, stages=top.stages))
+    config = item.config
+    if top.stages is not None:
+        config = Config(config.design, dataclasses.replace(config.params, stages=top.stages))
     p = config.params
-    beats = tile_stimulus(p, seed=1, cases=(POWER_CASE,), blocks=blocks)
+    beats = power_stimulus(p, blocks)
     scores = len(beats) * p.lanes
     power = power_of_netlist(config, lib, top, period_ns, beats, scores,
                              outdir / "power" / config.module_name)
-    code_bits = get_format(getattr(p, "score_format", "fp16")).width     # bits per score
+    code_bits = (get_format(p.score_format).width if config.name == "baps_datapath"
+                 else LINK_BITS[config.name])                              # bits per score
     names = BLOCKS[config.name]
     dff_ge = _dff_ge(lib)
     logic_ge = top.combinational_ge
     return {
-        "design": config.module_name, "label": item.label, "comparison": item.comparison,
+        "design": config.module_name, "name": config.name, "label": item.label,
+        "comparison": item.comparison,
         "params": p.as_dict(), "lanes": p.lanes, "link_bits": code_bits * p.lanes,
         "stages": top.stages, "scores_per_cycle": round(power.scores_per_cycle, 4),
         "period_ns": period_ns, "delay_ns": top.delay_ns,
@@ -86,6 +125,9 @@ def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int)
         "storage_ff_ge": round(top.storage_bits * dff_ge, 1),
         "power_mw": round(power.power_mw, 4), "pj_per_score": round(power.pj_per_score, 4),
         "scores_per_cycle_per_kge": round(power.scores_per_cycle / (logic_ge / 1000), 5),
+        # at the design's own minimum period: the fair throughput of a design that misses it
+        "scores_per_ns_per_kge": (round(power.scores_per_cycle / top.delay_ns / (logic_ge / 1000),
+                                        5) if top.delay_ns else None),
         "power": power.as_dict(), "netlist_matches_golden": power.passed,
     }
 
@@ -98,11 +140,49 @@ def _dff_ge(lib) -> float:
     return float(m.group(1)) / lib.nand2_area if m else 0.0
 
 
+def accuracy_of(design: str, accuracy: dict | None) -> dict | None:
+    """The design's accuracy figures from an ``accuracy.json`` (None without one): embedding
+    cosine (mean), top-10 agreement and attention KL (mean over layers) of its model variant,
+    and the sink-sweep MSE of O at Δ = ``SINK_DELTA``, the longest length, forward order."""
+    if accuracy is None:
+        return None
+    variant, method = ACCURACY[design]
+    out = {"variant": variant, "sink_method": method}
+    model = (accuracy.get("model") or {}).get("variants", {}).get(variant)
+    if model:
+        out.update(cos_mean=model["cos_mean"], top10_agreement=model["top10_agreement"],
+                   kl_mean=sum(x["kl_mean"] for x in model["layers"]) / len(model["layers"]))
+    sink = [r for r in accuracy.get("sink", []) if r["method"] == method
+            and r["order"] == "forward" and r["delta"] == SINK_DELTA]
+    if sink:
+        longest = max(r["length"] for r in sink)
+        out["sink_length"] = longest
+        out["sink_mse"] = next(r["mse"] for r in sink if r["length"] == longest)
+    return out
+
+
+def load_accuracy(path: Path | None) -> dict | None:
+    """``accuracy.json`` at ``path`` (None: no accuracy columns); ``UsageError`` naming a file
+    that cannot be read or is not one."""
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--accuracy {path}: cannot read an accuracy.json ({exc}); allowed: "
+                         "the accuracy.json written by `baps-rtl accuracy`") from None
+    if not isinstance(data, dict) or "sink" not in data:
+        raise UsageError(f"--accuracy {path}: not an accuracy.json of `baps-rtl accuracy` "
+                         "(no sink sweep)")
+    return data
+
+
 def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int = 2,
-                blocks: int = POWER_BLOCKS) -> dict:
-    """Synthesize, simulate and measure the three designs of ``compare_configs``; write
+                blocks: int = POWER_BLOCKS, accuracy: dict | None = None,
+                accuracy_source: str = "") -> dict:
+    """Synthesize, simulate and measure the designs of ``compare_configs``; write
     ``compare.json``, ``compare.md`` and ``compare.png`` in ``outdir``; return the JSON data.
-    ``blocks``: key blocks of the power stream."""
+    ``blocks``: key blocks of the power stream; ``accuracy``: a loaded ``accuracy.json``."""
     outdir = Path(outdir)
     lib = get_library("osu018", outdir / "cells")
     check_period(period_ns, lib)
@@ -110,10 +190,13 @@ def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int 
     rows = run_longest_first([i.config for i in items],
                              lambda c: _row(next(i for i in items if i.config == c), period_ns,
                                             outdir, lib, blocks), jobs)
+    for r in rows:
+        r["accuracy"] = accuracy_of(r["name"], accuracy)
     result = {"period_ns": period_ns, "lanes": lanes, "library": lib.name,
               "timing": STA_SETUP.replace("no buffer insertion", "buffers and sizing by ABC"),
               "power": POWER_SETUP,
               "stimulus": f"{blocks} key blocks of `{POWER_CASE}` tiles, seed 1",
+              "accuracy_source": accuracy_source,
               "rows": rows}
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "compare.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -125,32 +208,54 @@ def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int 
 def markdown(result: dict) -> str:
     rows = result["rows"]
     base = rows[0]
-    head = ["design", "comparison", "lanes", "link bits", "stages", "delay (ns)",
-            "scores/cycle", "logic GE (matrix / link / vector)", "logic GE", "registers GE",
-            "storage bits", "mW", "pJ/score", "scores/cycle/kGE", "× BAPS scores/cycle/kGE",
-            "× BAPS pJ/score"]
-    lines = [f"Both datapaths mapped for {result['period_ns']:g} ns on {result['library']} with "
-             "the fewest stages that meet it (or the most they have), "
-             f"{result['lanes']} BAPS lanes.", "",
+    head = ["design", "comparison", "lanes", "link bits", "link bits per score", "stages",
+            "min period (ns)", "scores/cycle", "logic GE (matrix / link / vector)", "logic GE",
+            "registers GE", "storage bits", "mW", "pJ/score", "scores/cycle/kGE",
+            "× BAPS scores/cycle/kGE", "scores/ns/kGE at min period", "× BAPS pJ/score"]
+    lines = [f"Every datapath mapped for {result['period_ns']:g} ns on {result['library']} with "
+             "the fewest stages that meet it (or the most they have; Softermax and HCCS have "
+             f"none), {result['lanes']} BAPS lanes.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         b = r["blocks_logic_ge"]
         meets = "" if r["meets_period"] else " (misses)"
+        per_ns = r.get("scores_per_ns_per_kge")
         lines.append("| " + " | ".join([
             r["design"], r["comparison"], str(r["lanes"]), str(r["link_bits"]),
-            str(r["stages"]), f"{r['delay_ns']:.2f}{meets}", f"{r['scores_per_cycle']:.3f}",
+            str(r["link_bits"] // r["lanes"]), str(r["stages"] if r["stages"] is not None else "–"),
+            f"{r['delay_ns']:.2f}{meets}", f"{r['scores_per_cycle']:.3f}",
             f"{b['matrix']:.0f} / {b['link']:.0f} / {b['vector']:.0f}", f"{r['logic_ge']:.0f}",
             f"{r['registers_ge']:.0f}", str(r["storage_bits"]), f"{r['power_mw']:.2f}",
             f"{r['pj_per_score']:.3f}", f"{r['scores_per_cycle_per_kge']:.4f}",
             f"{r['scores_per_cycle_per_kge'] / base['scores_per_cycle_per_kge']:.3f}",
+            f"{per_ns:.5f}" if per_ns else "–",
             f"{r['pj_per_score'] / base['pj_per_score']:.3f}"]) + " |")
     lines += ["", f"Timing: {result['timing']}.", "",
               f"Power: {result['power']}; stimulus: {result['stimulus']}.", "",
-              "Logic GE: combinational cells (registers apart); storage bits: the row buffers and "
-              "the link FIFO, counted before synthesis maps them to flip-flops (their flip-flops "
-              "are in the registers column; `storage_ff_ge` in the JSON). Scores per cycle: "
-              "measured in the gate-level simulation, first input to last output, no stalls. "
-              "Open-library figures for comparing designs, not sign-off."]
+              "Logic GE: combinational cells (registers apart); storage bits: the row and tile "
+              "buffers and the link FIFO, counted before synthesis maps them to flip-flops (their "
+              "flip-flops are in the registers column; `storage_ff_ge` in the JSON). Scores per "
+              "cycle: measured in the gate-level simulation, first input to last output, no "
+              "stalls. Scores/ns/kGE: at the design's own minimum period (the fair figure for a "
+              "design that misses the target). Open-library figures for comparing designs, not "
+              "sign-off."]
+    acc = [r for r in rows if r.get("accuracy")]
+    if acc:
+        lines += ["", f"Accuracy ({result.get('accuracy_source', 'accuracy.json')}): the "
+                  "design's variant on the real model (embedding cosine and top-10 agreement "
+                  "against the FP32 model, attention KL mean over layers) and the sink sweep's "
+                  f"MSE of O (Δ = {SINK_DELTA}, the longest length, forward order).", "",
+                  "| design | model variant | link bits per score | embedding cos (mean) | "
+                  "top-10 agreement | attention KL | sink method | sink MSE of O |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in acc:
+            a = r["accuracy"]
+            cos = f"{a['cos_mean']:.6f}" if "cos_mean" in a else "–"
+            top = f"{100 * a['top10_agreement']:.1f}%" if "top10_agreement" in a else "–"
+            kl = f"{a['kl_mean']:.3g}" if "kl_mean" in a else "–"
+            mse = f"{a['sink_mse']:.3g}" if "sink_mse" in a else "–"
+            lines.append(f"| {r['design']} | {a['variant']} | {r['link_bits'] // r['lanes']} | "
+                         f"{cos} | {top} | {kl} | {a['sink_method']} | {mse} |")
     return "\n".join(lines) + "\n"
 
 
@@ -160,17 +265,31 @@ def _plot(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
     rows = result["rows"]
     names = [f"{r['label']}\n({r['lanes']} lanes, {r['link_bits']}-bit link)" for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    acc = [r for r in rows if (r.get("accuracy") or {}).get("cos_mean") is not None]
+    fig, axes = plt.subplots(1, 3 if acc else 2, figsize=(16 if acc else 11, 4.6))
+    colors = ["#4477aa", "#cc6677", "#ddcc77", "#117733", "#882255", "#44aa99", "#999933"]
     for ax, key, title in ((axes[0], "scores_per_cycle_per_kge", "scores / cycle / kGE logic"),
                            (axes[1], "pj_per_score", "energy per score (pJ)")):
         values = [r[key] for r in rows]
-        ax.barh(names, values, color=["#4477aa", "#cc6677", "#ddcc77"][:len(rows)])
+        ax.barh(names, values, color=colors[:len(rows)])
         for i, v in enumerate(values):
             ax.text(v, i, f" {v:.3g}", va="center", fontsize=8)
         ax.set_xlim(0, max(values) * 1.2)
         ax.set_title(title)
         ax.invert_yaxis()
-    fig.suptitle(f"BAPS vs FP16 datapath at {result['period_ns']:g} ns "
+    if acc:
+        ax = axes[2]
+        for r in acc:
+            x = r.get("scores_per_ns_per_kge") or 0
+            y = max(1 - r["accuracy"]["cos_mean"], 1e-9)
+            ax.scatter(x, y, s=40, color=colors[rows.index(r) % len(colors)])
+            ax.annotate(f"{r['label']} ({r['link_bits'] // r['lanes']} b)", (x, y), fontsize=7,
+                        xytext=(4, 2), textcoords="offset points")
+        ax.set_yscale("log")
+        ax.set_xlabel("scores / ns / kGE logic (own minimum period)")
+        ax.set_ylabel("1 − embedding cosine (real model)")
+        ax.set_title("throughput per area vs accuracy")
+    fig.suptitle(f"Softmax datapaths at {result['period_ns']:g} ns "
                  f"({result['library']}, fewest stages meeting it)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

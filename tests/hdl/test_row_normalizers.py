@@ -74,6 +74,8 @@ def test_the_int8_cast_equals_the_golden_codec(frac_bits):
     (HccsDatapath, {"reciprocal": "newton"}, "reciprocal='newton' is not allowed; allowed: exact, pow2"),
     (HccsDatapath, {"frac_bits": 8}, "frac_bits=8 is not allowed; allowed: integers 0..7"),
     (HccsDatapath, {"br": 0}, "br=0"),
+    (HccsDatapath, {"stages": 4}, "stages=4 is not allowed; allowed: integers 0..3"),
+    (SoftermaxDatapath, {"stages": -1}, "stages=-1 is not allowed; allowed: integers 0..3"),
 ])
 def test_bad_parameters_are_named(cls, change, message):
     with pytest.raises(ValueError, match=message):
@@ -84,12 +86,26 @@ def test_bad_parameters_are_named(cls, change, message):
 @pytest.mark.parametrize("name", ["softermax_datapath", "hccs_datapath"])
 def test_random_accepted_parameters_are_bit_exact(name, seed):
     """Random combinations from the accepted space (tiles of 1..5 blocks, link depth 0 or
-    3..1024, HCCS: every frac_bits and both reciprocals); small br, bc and lanes, which only
-    repeat the same logic."""
+    3..1024, any stages, HCCS: every frac_bits and both reciprocals); small br, bc and lanes,
+    which only repeat the same logic."""
     rng = random.Random(seed)
     lanes = rng.randint(1, 5)
     values = {"br": rng.randint(1, 4), "lanes": lanes, "bc": lanes * rng.randint(1, 3),
               "blocks": rng.randint(1, 5), "link_depth": rng.choice([0, 3, rng.randint(4, 1024)])}
     if name == "hccs_datapath":
         values |= {"frac_bits": rng.randint(0, 7), "reciprocal": rng.choice(["exact", "pow2"])}
+    values["stages"] = rng.randint(0, 3)
     _check(Config.of(name, values), seed, idle=0.1, stall=0.2)
+
+
+@pytest.mark.parametrize("stages", range(4))
+@pytest.mark.parametrize("name", ["softermax_datapath", "hccs_datapath"])
+def test_every_stages_value_is_bit_exact(name, stages):
+    """Every accepted ``stages`` gives the same beats, on tiles of one beat per row and block
+    (the fill cut's hold at a tile's end every beat) and on longer ones, both reciprocals."""
+    shapes = [{"br": 1, "bc": 2, "lanes": 2, "blocks": 1},
+              {"br": 3, "bc": 8, "lanes": 4, "blocks": 2}]
+    if name == "hccs_datapath":
+        shapes.append({"br": 2, "bc": 4, "lanes": 2, "blocks": 3, "reciprocal": "pow2"})
+    for values in shapes:
+        _check(Config.of(name, {**values, "stages": stages}), stages, idle=0.15, stall=0.25)

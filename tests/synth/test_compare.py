@@ -1,4 +1,4 @@
-"""``baps-rtl compare`` end to end (OSU018, OpenSTA, Icarus): three designs mapped for one
+"""``baps-rtl compare`` end to end (OSU018, OpenSTA, Icarus): six designs mapped for one
 period, their gate-level netlists simulated against the golden model, power from the measured
 activity, and the report's figures consistent with each other."""
 
@@ -23,11 +23,45 @@ def _tools_or_skip():
         pytest.skip(f"{', '.join(missing)} not installed (make system-extras)")
 
 
-def test_the_three_designs_of_a_comparison():
+def test_the_designs_of_a_comparison():
     items = compare_configs(4)
     assert [(i.config.name, i.config.params.lanes) for i in items] == [
-        ("baps_datapath", 4), ("fp16_datapath", 4), ("fp16_datapath", 2)]
+        ("baps_datapath", 4), ("fp16_datapath", 4), ("fp16_datapath", 2),
+        ("softermax_datapath", 4), ("hccs_datapath", 4), ("e4m3_pcast_datapath", 4)]
     assert {i.config.params.bc for i in items} == {32}
+
+
+def test_power_streams_are_whole_tiles_the_golden_model_accepts():
+    """About 48 blocks per design: one tile, or whole tiles of a tile-buffered design (HCCS
+    with its head in the side band)."""
+    from baps_rtl.synth.compare import power_stimulus
+    for item in compare_configs(4):
+        p = item.config.params
+        beats = power_stimulus(p, 48)
+        assert len(beats) == 48 * p.br * p.bc // p.lanes
+        assert len(item.config.expected(beats)) == len(beats)
+
+
+def test_accuracy_columns_come_from_the_matching_variant_and_sink_method(tmp_path):
+    from baps_rtl.designs.errors import UsageError
+    from baps_rtl.synth.compare import accuracy_of, load_accuracy
+    layers = [{"kl_mean": 0.1}, {"kl_mean": 0.3}]
+    data = {"model": {"variants": {"hccs": {"cos_mean": 0.97, "top10_agreement": 0.9,
+                                            "layers": layers}}},
+            "sink": [{"method": "hccs", "order": "forward", "delta": 8, "length": n, "mse": n}
+                     for n in (512, 4096)] + [{"method": "hccs", "order": "reverse", "delta": 8,
+                                              "length": 8192, "mse": 1.0}]}
+    a = accuracy_of("hccs_datapath", data)
+    assert (a["cos_mean"], a["top10_agreement"], a["kl_mean"]) == (0.97, 0.9, 0.2)
+    assert (a["sink_length"], a["sink_mse"]) == (4096, 4096)
+    assert accuracy_of("baps_datapath", data) == {"variant": "baps_hif8",
+                                                  "sink_method": "hif8_baps"}
+    bad = tmp_path / "a.json"
+    bad.write_text("{}")
+    with pytest.raises(UsageError, match="not an accuracy.json"):
+        load_accuracy(bad)
+    with pytest.raises(UsageError, match="cannot read"):
+        load_accuracy(tmp_path / "missing.json")
 
 
 @pytest.mark.slow
@@ -35,7 +69,7 @@ def test_compare_end_to_end(tmp_path):
     _tools_or_skip()
     result = run_compare(tmp_path, period_ns=8.0, lanes=2, jobs=2, blocks=12)
     rows = result["rows"]
-    assert [r["link_bits"] for r in rows] == [16, 32, 16]
+    assert [r["link_bits"] for r in rows] == [16, 32, 16, 16, 16, 64]
     for r in rows:
         assert r["netlist_matches_golden"], r["design"]
         assert 0.7 * r["lanes"] < r["scores_per_cycle"] <= r["lanes"]
