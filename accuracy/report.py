@@ -127,7 +127,7 @@ def markdown(result: dict) -> str:
             lines.append(f"| {name} | {v['score_bits']} | {v['cos_mean']:.6f} | {v['cos_worst']:.6f} | "
                          f"{100 * v['top10_agreement']:.1f}% | {_fmt(kl)} | {_fmt(lost)} |")
         names = list(model["variants"])
-        lines += ["", "Attention KL(p ‖ q) per layer (mean over query rows; p = float64 softmax of the same scores):", "",
+        lines += ["", "Attention KL(p ‖ q) per layer (mean over query rows; p = float64 softmax of the same scores; on the keys where q > 0, p and q both renormalized there: the 8-bit outputs of Softermax and HCCS neither sum to 1 nor keep every key; the mass p puts elsewhere is the lost mass):", "",
                   "| layer | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
         for i in range(len(model["variants"][names[0]]["layers"])):
             lines.append(f"| {i} | " + " | ".join(_fmt(model["variants"][n]["layers"][i]["kl_mean"])

@@ -64,7 +64,8 @@ the FlashAttention-3 arrangement)."""
 
 @dataclass
 class LayerStats:
-    """Running per-layer attention error: KL over q > 0, lost mass, max abs error."""
+    """Running per-layer attention error: KL(p ‖ q) on the keys where q > 0 (both renormalized
+    there), lost mass (Σ p where q = 0), max abs error (of q itself)."""
 
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0))
     kl_sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -79,8 +80,15 @@ class LayerStats:
                 (self.rows, self.kl_sum, self.lost_sum, self.max_abs))
         keep = p.sum(axis=1) > 0
         p, q = p[keep], q[keep]
+        # KL between p and q on the keys where q > 0, both renormalized there (a true KL, ≥ 0,
+        # also for Softermax's and HCCS's 8-bit outputs, which do not sum to 1 and zero some
+        # keys); the mass p puts on the other keys is the lost mass below
+        support = q > 0
+        ps = np.where(support, p, 0.0)
+        ps = ps / np.maximum(ps.sum(axis=1, keepdims=True), 1e-300)
+        qs = q / np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
         with np.errstate(divide="ignore", invalid="ignore"):
-            kl = np.where((p > 0) & (q > 0), p * (np.log(p) - np.log(q)), 0.0).sum(axis=1)
+            kl = np.where((ps > 0) & support, ps * (np.log(ps) - np.log(qs)), 0.0).sum(axis=1)
         self.rows[layer] += len(p)
         self.kl_sum[layer] += kl.sum()
         self.lost_sum[layer] += np.where(q == 0, p, 0.0).sum()
