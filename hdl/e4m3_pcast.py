@@ -2,7 +2,7 @@
 ``ScoreFraming`` (matrix side: FP32 scores unchanged) → ``MatrixVectorLink`` (32 bits per score)
 → ``E4m3PcastLanes``. Bit-exact with ``golden.e4m3_pcast``."""
 
-from amaranth import Array, Cat, Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -15,7 +15,7 @@ from .fp32_arith import add_fp32, mul_fp32
 from .link import MatrixVectorLink
 from .pipeline import Cuts, StagedLogic, StreamPipeline, check_stages, discard, stages_param
 from .rescale import check_tile_params, max_tree
-from .row_buffer import ping_pong_buffer
+from .online_lanes import OnlineSoftmaxLanes, greater, is_nan, meta_layout
 from .softmax_lanes import adder_tree
 
 __all__ = ["ScoreFraming", "E4m3PcastLanes", "E4m3PcastDatapath", "STAGES"]
@@ -26,19 +26,6 @@ POS_INF = 0x7F800000
 
 def _link_beat(lanes: int, br: int):
     return code_beat(lanes, 32, br, None)
-
-
-def _order_key(code):
-    """FP32 codes (not NaN) as unsigned keys in value order (−0 just below +0)."""
-    return Mux(code[31], ~code, code | 0x80000000)
-
-
-def _greater(a, b):
-    return _order_key(a) > _order_key(b)
-
-
-def _is_nan(code):
-    return (code[23:31] == 0xFF) & (code[:23] != 0)
 
 
 class ScoreFraming(StreamPipeline):
@@ -67,12 +54,7 @@ class ScoreFraming(StreamPipeline):
         return reg(o)
 
 
-def _meta_layout(br: int):
-    return data.StructLayout({"m_new": 32, "m_old": 32, "row": row_bits(br), "first": 1,
-                              "last": 1})
-
-
-class E4m3PcastLanes(wiring.Component):
+class E4m3PcastLanes(OnlineSoftmaxLanes):
     """FP32 scores in (``lanes`` per beat, framed), P (E4M3) out, l (FP32) at each row's end.
 
     As ``Fp16SoftmaxLanes`` with FP32 scores: fill (the beat's max, NaN ignored) into one half of
@@ -82,6 +64,7 @@ class E4m3PcastLanes(wiring.Component):
     at the block's last beat l = FP32(FP32(α·l) + FP32(σ)), NaN when any P̃ or α is NaN.
     ``stages`` enables optional register cuts in the order of ``CUTS``."""
 
+    FORMAT = FP32
     CUTS = ("lanes.exp2", "update.mul.product", "lanes.dist", "lanes.sum", "update.block",
             "update.add.align", "update.mul.normalize", "update.add.sum", "update.mul.round",
             "update.mul.out", "update.add.order", "lanes.cast", "fill.max")
@@ -100,7 +83,7 @@ class E4m3PcastLanes(wiring.Component):
         term_bits = self.frac + 9                    # ⌊P̃·2^frac⌋ for P̃ < 2^9
         in_beat = _link_beat(lanes, br)
         self.sum_bits = term_bits + (bc - 1).bit_length() + 1
-        meta = _meta_layout(br)
+        meta = meta_layout(br, FP32.width)
         self._filled = data.StructLayout({"beat": in_beat, "beat_max": 32})
         self._read = data.StructLayout({"codes": data.ArrayLayout(32, lanes), "meta": meta,
                                         "first_beat": 1, "last_beat": 1})
@@ -124,9 +107,9 @@ class E4m3PcastLanes(wiring.Component):
     # -- the stateless parts --------------------------------------------------------------------
 
     def _fill_logic(self, m, i, cuts):
-        codes = [Mux(_is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
+        codes = [Mux(is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
         best = Signal(32, name="beat_max")
-        m.d.comb += best.eq(max_tree(codes, _greater))
+        m.d.comb += best.eq(max_tree(codes, greater))
         beat, best = cuts("max", i.as_value(), best)
         out = Signal(self._filled, name="filled")
         m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
@@ -140,7 +123,7 @@ class E4m3PcastLanes(wiring.Component):
             t = d.codes[k]
             nan = Signal(name=f"t_nan{k}")
             zero = Signal(name=f"t_zero{k}")
-            m.d.comb += [nan.eq(_is_nan(t) | (t == POS_INF)), zero.eq((t == NEG_INF) | new_inf)]
+            m.d.comb += [nan.eq(is_nan(t) | (t == POS_INF)), zero.eq((t == NEG_INF) | new_inf)]
             flags.append((nan, zero))
             xs.append(fp32_distance(m, t, m_new))
         a_nan, a_zero = Signal(name="alpha_nan"), Signal(name="alpha_zero")
@@ -207,92 +190,6 @@ class E4m3PcastLanes(wiring.Component):
         out = Signal(self._update_out, name="update_out")
         m.d.comb += out.eq(registered)
         return out
-
-    # -- the stateful parts: as Fp16SoftmaxLanes ------------------------------------------------
-
-    def elaborate(self, platform):
-        m = Module()
-        lanes, beats = self.lanes, self.bc // self.lanes
-        m.submodules.fill = self.fill
-        m.submodules.drain = self.drain
-        m.submodules.update = self.update
-        wiring.connect(m, wiring.flipped(self.i), self.fill.i)
-
-        m_reg = Array(Signal(32, name=f"m{r}", init=NEG_INF) for r in range(self.br))
-        f = self.fill.o
-        i = f.payload.beat
-        accepted = f.valid & f.ready
-        cmax = Signal(32, name="block_max")
-        acc = Signal(32, name="running_block_max")
-        b = f.payload.beat_max
-        m.d.comb += acc.eq(Mux(i.first_beat | _greater(b, cmax), b, cmax))
-        m_old = Signal(32, name="m_old")
-        m_new = Signal(32, name="m_new")
-        meta_in = Signal(_meta_layout(self.br), name="meta_in")
-        m.d.comb += [m_old.eq(Mux(i.first_block, NEG_INF, m_reg[i.row])),
-                     m_new.eq(Mux(_greater(acc, m_old), acc, m_old)),
-                     meta_in.m_new.eq(m_new), meta_in.m_old.eq(m_old), meta_in.row.eq(i.row),
-                     meta_in.first.eq(i.first_block), meta_in.last.eq(i.last_block)]
-        with m.If(accepted):
-            m.d.sync += cmax.eq(acc)
-            with m.If(i.last_beat):
-                m.d.sync += m_reg[i.row].eq(m_new)
-
-        count = Signal(range(beats), name="fill_beat")
-        index = Signal(range(beats), name="fill_index")
-        m.d.comb += index.eq(Mux(i.first_beat, 0, count))
-        with m.If(accepted):
-            m.d.sync += count.eq(Mux(index == beats - 1, 0, index + 1))
-        take = Signal()
-        ready, d = ping_pong_buffer(
-            m, width=32 * lanes, beats=beats, meta_layout=_meta_layout(self.br),
-            write_en=accepted, write_index=index, write_last=i.last_beat,
-            write_data=i.codes.as_value(), meta_in=meta_in, read_en=take)
-        r = self.drain.i
-        m.d.comb += [f.ready.eq(ready), take.eq(~d.valid | r.ready), r.valid.eq(d.valid),
-                     r.payload.codes.eq(d.data), r.payload.meta.eq(d.meta),
-                     r.payload.first_beat.eq(d.first_beat), r.payload.last_beat.eq(d.last_beat)]
-
-        s, u = self.drain.o, self.update.i
-        a = s.payload
-        advance = u.ready
-        block, block_nan = Signal(self.sum_bits, name="block_sum"), Signal(name="block_nan")
-        row_l = Array(Signal(32, name=f"l{k}") for k in range(self.br))
-        row_nan = Array(Signal(name=f"nan{k}") for k in range(self.br))
-        depth = 1 + self.update.latency
-        pending = [Signal(name=f"pending{k}") for k in range(depth)]
-        pending_row = [Signal(row_bits(self.br), name=f"pending_row{k}") for k in range(depth)]
-        hazard = Signal()
-        m.d.comb += hazard.eq(a.last_beat & Cat(*[p & (pr == a.meta.row)
-                                                  for p, pr in zip(pending, pending_row)]).any())
-        go = Signal()
-        m.d.comb += [go.eq(s.valid & ~hazard), s.ready.eq(advance & ~hazard)]
-        total, total_nan = Signal(self.sum_bits), Signal()
-        m.d.comb += [total.eq(Mux(a.first_beat, 0, block) + a.sum),
-                     total_nan.eq(Mux(a.first_beat, 0, block_nan) | a.nan)]
-        q = u.payload
-        with m.If(advance):
-            m.d.sync += [u.valid.eq(go), pending[0].eq(go & a.last_beat),
-                         pending_row[0].eq(a.meta.row)]
-            m.d.sync += [pending[k].eq(pending[k - 1]) for k in range(1, depth)]
-            m.d.sync += [pending_row[k].eq(pending_row[k - 1]) for k in range(1, depth)]
-            m.d.sync += [q.p.eq(a.p), q.row.eq(a.meta.row), q.first_block.eq(a.meta.first),
-                         q.last_block.eq(a.meta.last), q.last_beat.eq(a.last_beat),
-                         q.total.eq(total), q.alpha.eq(a.alpha),
-                         q.nan.eq(total_nan | _is_nan(a.alpha)
-                                  | (~a.meta.first & row_nan[a.meta.row])),
-                         q.l_old.eq(Mux(a.meta.first, 0, row_l[a.meta.row]))]
-            with m.If(go):
-                m.d.sync += [block.eq(total), block_nan.eq(total_nan)]
-
-        done = self.update.o
-        m.d.comb += [self.o.valid.eq(done.valid), self.o.payload.eq(done.payload.beat),
-                     done.ready.eq(self.o.ready)]
-        w = done.payload.beat
-        with m.If(done.valid & done.ready & w.last_beat):
-            m.d.sync += [row_l[w.row].eq(done.payload.l), row_nan[w.row].eq(done.payload.nan)]
-        return m
-
 
 class E4m3PcastDatapath(wiring.Component):
     """FP32 scores in (``score_beat``), P (E4M3) out with l (FP32) at each row's end: the

@@ -2,7 +2,7 @@
 compared against: ``Fp16Cast`` (matrix side) → ``MatrixVectorLink`` (16-bit codes, no side band)
 → ``Fp16SoftmaxLanes`` (vector side). Bit-exact with ``golden.fp16_datapath``."""
 
-from amaranth import Array, Cat, Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -17,7 +17,7 @@ from .link import MatrixVectorLink
 from .pipeline import (NO_CUTS, Cuts, StagedLogic, StreamPipeline, check_stages, discard,
                        stages_param)
 from .rescale import check_tile_params, max_tree
-from .row_buffer import ping_pong_buffer
+from .online_lanes import OnlineSoftmaxLanes, greater, is_nan, meta_layout
 from .softmax_lanes import adder_tree
 
 __all__ = ["Fp16Cast", "Fp16SoftmaxLanes", "Fp16Datapath", "fp16_difference", "STAGES"]
@@ -77,19 +77,6 @@ class Fp16Cast(StreamPipeline):
         return reg(o)
 
 
-def _order_key(code):
-    """FP16 codes (not NaN) as unsigned keys in value order (−0 just below +0)."""
-    return Mux(code[15], ~code, code | 0x8000)
-
-
-def _greater(a, b):
-    return _order_key(a) > _order_key(b)
-
-
-def _is_nan(code):
-    return (code[10:15] == 0x1F) & (code[:10] != 0)
-
-
 def fp16_difference(m: Module, a, b, cuts=NO_CUTS) -> Signal:
     """FP16_RNE(a − b) for FP16 codes with a ≤ b (a score and the running max, or the old and
     the new max), rounded once from the exact difference (both are multiples of 2^−24): NaN when
@@ -126,7 +113,7 @@ def _prefixed(cuts: Cuts, prefix: str):
     return lambda name, *values: cuts(f"{prefix}.{name}", *values)
 
 
-class Fp16SoftmaxLanes(wiring.Component):
+class Fp16SoftmaxLanes(OnlineSoftmaxLanes):
     """FP16 scores in (``lanes`` per beat, framed), P = EXP2_FP16(FP16(s − m)) out (FP16), l
     (FP32) at each row's end.
 
@@ -147,6 +134,7 @@ class Fp16SoftmaxLanes(wiring.Component):
     drain side adds a cycle.
     """
 
+    FORMAT = FP16
     CUTS = ("lanes.exp2.product", "update.mul.product", "lanes.diff.normalize",
             "update.add.align", "lanes.sum", "update.block", "update.mul.normalize",
             "update.add.order", "update.add.sum", "update.mul.round", "update.mul.out",
@@ -165,7 +153,7 @@ class Fp16SoftmaxLanes(wiring.Component):
         self.design = exp2_fp16_model.DESIGNS[accuracy]
         in_beat = _link_beat(lanes, br)
         self.sum_bits = 25 + (bc // lanes * lanes).bit_length()
-        meta = _meta_layout(br)
+        meta = meta_layout(br, FP16.width)
         self._filled = data.StructLayout({"beat": in_beat, "beat_max": 16})
         self._read = data.StructLayout({"codes": data.ArrayLayout(16, lanes), "meta": meta,
                                         "first_beat": 1, "last_beat": 1})
@@ -190,9 +178,9 @@ class Fp16SoftmaxLanes(wiring.Component):
     # -- the stateless parts --------------------------------------------------------------------
 
     def _fill_logic(self, m, i, cuts):
-        codes = [Mux(_is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
+        codes = [Mux(is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
         best = Signal(16, name="beat_max")
-        m.d.comb += best.eq(max_tree(codes, _greater))
+        m.d.comb += best.eq(max_tree(codes, greater))
         beat, best = cuts("max", i.as_value(), best)
         out = Signal(self._filled, name="filled")
         m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
@@ -253,109 +241,6 @@ class Fp16SoftmaxLanes(wiring.Component):
         out = Signal(self._update_out, name="update_out")
         m.d.comb += out.eq(registered)
         return out
-
-    # -- the stateful parts ---------------------------------------------------------------------
-
-    def elaborate(self, platform):
-        m = Module()
-        lanes, beats = self.lanes, self.bc // self.lanes
-        m.submodules.fill = self.fill
-        m.submodules.drain = self.drain
-        m.submodules.update = self.update
-        wiring.connect(m, wiring.flipped(self.i), self.fill.i)
-
-        # Fill side: the block max over the beats, the row's new max at its last beat.
-        m_reg = Array(Signal(16, name=f"m{r}", init=NEG_INF) for r in range(self.br))
-        f = self.fill.o
-        i = f.payload.beat
-        accepted = f.valid & f.ready
-        cmax = Signal(16, name="block_max")
-        acc = Signal(16, name="running_block_max")
-        b = f.payload.beat_max
-        m.d.comb += acc.eq(Mux(i.first_beat | _greater(b, cmax), b, cmax))
-        m_old = Signal(16, name="m_old")
-        m_new = Signal(16, name="m_new")
-        meta_in = Signal(_meta_layout(self.br), name="meta_in")
-        m.d.comb += [m_old.eq(Mux(i.first_block, NEG_INF, m_reg[i.row])),
-                     m_new.eq(Mux(_greater(acc, m_old), acc, m_old)),
-                     meta_in.m_new.eq(m_new), meta_in.m_old.eq(m_old), meta_in.row.eq(i.row),
-                     meta_in.first.eq(i.first_block), meta_in.last.eq(i.last_block)]
-        with m.If(accepted):
-            m.d.sync += cmax.eq(acc)
-            with m.If(i.last_beat):
-                m.d.sync += m_reg[i.row].eq(m_new)
-
-        # The row buffer and its read stage, into ``drain``.
-        take = Signal()
-        ready, d = ping_pong_buffer(
-            m, width=FP16.width * lanes, beats=beats, meta_layout=_meta_layout(self.br),
-            write_en=accepted, write_index=_beat_index(m, i, beats, accepted),
-            write_last=i.last_beat, write_data=i.codes.as_value(), meta_in=meta_in,
-            read_en=take)
-        r = self.drain.i
-        m.d.comb += [f.ready.eq(ready), take.eq(~d.valid | r.ready), r.valid.eq(d.valid),
-                     r.payload.codes.eq(d.data), r.payload.meta.eq(d.meta),
-                     r.payload.first_beat.eq(d.first_beat), r.payload.last_beat.eq(d.last_beat)]
-
-        # The block sum, and the row's l read beside it. A block end whose row has an l update
-        # in flight (in the accumulator register or ``update``) waits: no stale l is read.
-        s, u = self.drain.o, self.update.i
-        a = s.payload
-        advance = u.ready                              # the accumulator register moves
-        block, block_nan = Signal(self.sum_bits, name="block_sum"), Signal(name="block_nan")
-        row_l = Array(Signal(32, name=f"l{k}") for k in range(self.br))
-        row_nan = Array(Signal(name=f"nan{k}") for k in range(self.br))
-        depth = 1 + self.update.latency
-        pending = [Signal(name=f"pending{k}") for k in range(depth)]     # a block end in flight
-        pending_row = [Signal(row_bits(self.br), name=f"pending_row{k}") for k in range(depth)]
-        hazard = Signal()
-        m.d.comb += hazard.eq(a.last_beat & Cat(*[p & (pr == a.meta.row)
-                                                  for p, pr in zip(pending, pending_row)]).any())
-        go = Signal()
-        m.d.comb += [go.eq(s.valid & ~hazard), s.ready.eq(advance & ~hazard)]
-        total, total_nan = Signal(self.sum_bits), Signal()
-        m.d.comb += [total.eq(Mux(a.first_beat, 0, block) + a.sum),
-                     total_nan.eq(Mux(a.first_beat, 0, block_nan) | a.nan)]
-        q = u.payload
-        with m.If(advance):
-            m.d.sync += [u.valid.eq(go), pending[0].eq(go & a.last_beat),
-                         pending_row[0].eq(a.meta.row)]
-            m.d.sync += [pending[k].eq(pending[k - 1]) for k in range(1, depth)]
-            m.d.sync += [pending_row[k].eq(pending_row[k - 1]) for k in range(1, depth)]
-            m.d.sync += [q.p.eq(a.p), q.row.eq(a.meta.row), q.first_block.eq(a.meta.first),
-                         q.last_block.eq(a.meta.last), q.last_beat.eq(a.last_beat),
-                         q.total.eq(total), q.alpha.eq(a.alpha),
-                         q.nan.eq(total_nan | _is_nan(a.alpha)
-                                  | (~a.meta.first & row_nan[a.meta.row])),
-                         q.l_old.eq(Mux(a.meta.first, 0, row_l[a.meta.row]))]
-            with m.If(go):
-                m.d.sync += [block.eq(total), block_nan.eq(total_nan)]
-
-        # Out: the beat; at a block end its l is written back as it leaves.
-        done = self.update.o
-        m.d.comb += [self.o.valid.eq(done.valid), self.o.payload.eq(done.payload.beat),
-                     done.ready.eq(self.o.ready)]
-        w = done.payload.beat
-        with m.If(done.valid & done.ready & w.last_beat):
-            m.d.sync += [row_l[w.row].eq(done.payload.l), row_nan[w.row].eq(done.payload.nan)]
-        return m
-
-
-def _meta_layout(br: int):
-    """The side band of a buffered row's block: both maxima, the row and its block flags."""
-    return data.StructLayout({"m_new": 16, "m_old": 16, "row": row_bits(br), "first": 1,
-                              "last": 1})
-
-
-def _beat_index(m: Module, payload, beats: int, accepted) -> Signal:
-    """The beat's index within its row's block: counted from ``first_beat``."""
-    count = Signal(range(beats), name="fill_beat")
-    index = Signal(range(beats), name="fill_index")
-    m.d.comb += index.eq(Mux(payload.first_beat, 0, count))
-    with m.If(accepted):
-        m.d.sync += count.eq(Mux(index == beats - 1, 0, index + 1))
-    return index
-
 
 class Fp16Datapath(wiring.Component):
     """FP32 scores in (``score_beat``), P (FP16) out with l (FP32) at each row's end: the FP16

@@ -29,6 +29,9 @@ def test_report_without_the_model_writes_every_file(tmp_path):
     assert set(paths) == {"json", "md", "csv", "sink"}
     data = json.loads(paths["json"].read_text())
     assert len(data["sink"]) == 2 * 2 * len(METHODS) and len(data["synthetic"]) == 4
+    bits = {r["method"]: r["score_bits"] for r in data["sink"]}
+    assert bits == {"e4m3_s1": 32, "e4m3_s256": 32, "e4m3_qsum_s1": 32, "hif8_baps": 8,
+                    "fp16_online": 16, "softermax_dropin": 8, "hccs": 8}
     md = paths["md"].read_text()
     assert "Real model: not run" in md and "| 8 |" in md
     assert paths["sink"].read_bytes()[:4] == b"\x89PNG"

@@ -119,3 +119,10 @@ def test_hccs_calibration_finds_a_better_head_than_a_fixed_one():
     assert head in candidates() and kl == mean_kl(t, head)
     assert kl < 0.5 * mean_kl(t, HccsHead(320, 8, 40))
     assert all(mean_kl(t, h) >= kl for h in candidates()[::17])
+
+
+def test_every_model_variant_and_sink_method_states_its_link_bits():
+    from baps_rtl.accuracy.sink import SCORE_BITS as SINK_BITS
+    from baps_rtl.accuracy.transformer import MODEL_VARIANTS, SCORE_BITS
+    assert set(SCORE_BITS) == set(MODEL_VARIANTS) and set(SINK_BITS) == set(METHODS)
+    assert SCORE_BITS["baps_hif8"] == 8 and SCORE_BITS["e4m3_s256"] == 32

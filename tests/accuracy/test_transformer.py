@@ -80,3 +80,13 @@ def test_hccs_calibration_records_every_head_and_beats_a_fixed_head(model_and_re
                                hccs_heads={k: [HccsHead(320, 8, 40)] * 12 for k in heads})
     cos = transformer.embedding_cosines
     assert cos(ref, calibrated).mean() > cos(ref, fixed).mean() + 0.01
+
+
+def test_the_calibration_command_writes_every_head(tmp_path, capsys):
+    from baps_rtl.cli import main
+    out = tmp_path / "heads.json"
+    assert main(["hccs-calibrate", "--samples", "4", "-o", str(out)]) == 0
+    import json
+    heads = json.loads(out.read_text())["heads"]
+    assert len(heads) == 72 and all(h["b"] >= h["s"] * h["dmax"] for h in heads)
+    assert "| 5 | 11 |" in capsys.readouterr().out
