@@ -219,8 +219,8 @@ def markdown(result: dict) -> str:
             "registers GE", "storage bits", "mW", "pJ/score", "scores/cycle/kGE",
             "× BAPS scores/cycle/kGE", "scores/ns/kGE at min period", "× BAPS pJ/score"]
     lines = [f"Every datapath mapped for {result['period_ns']:g} ns on {result['library']} with "
-             "the fewest stages that meet it (or the most they have; Softermax and HCCS have "
-             f"none), {result['lanes']} BAPS lanes.", "",
+             "the fewest stages that meet it (or the most it has; E4M3 P-cast is mapped with all "
+             f"its cuts at once), {result['lanes']} BAPS lanes.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         b = r["blocks_logic_ge"]
