@@ -32,7 +32,7 @@ from .params import ChoiceParam, IntParam
 
 __all__ = ["BapsConfig", "BapsResult", "baps_softmax", "code_of_difference", "hif8_of_difference",
            "rescale_to_final_max", "BR", "BC", "LANES", "M_WIDTH", "L_INT_BITS", "SCORE_FORMAT",
-           "P_FORMAT", "fixed_to_fp32",
+           "P_FORMAT", "fixed_to_fp32", "tile_scores_array",
            "reference_softmax", "attention_output", "softmax_errors"]
 
 
@@ -163,15 +163,22 @@ def _p_fixed_table(fmt: NumberFormat, frac_bits: int) -> np.ndarray:
     return out
 
 
-def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
-    """Run the bit-exact BAPS path over ``scores`` (rows × n, n a multiple of ``cfg.bc``)."""
+def tile_scores_array(scores, bc: int) -> np.ndarray:
+    """``scores`` as a 2-D array (rows × keys) whose key count is a positive multiple of ``bc``
+    (``ValueError`` naming the shape or count otherwise): the input check of every datapath
+    model."""
     t = np.asarray(scores)
     if t.ndim != 2:
         raise ValueError(f"scores must be 2-D (rows, keys), got shape {t.shape}")
-    t = t.astype(np.float32).astype(np.float64)         # the FP32 accumulator output
+    if t.shape[1] == 0 or t.shape[1] % bc:
+        raise ValueError(f"key count {t.shape[1]} is not a positive multiple of bc={bc}")
+    return t
+
+
+def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
+    """Run the bit-exact BAPS path over ``scores`` (rows × n, n a multiple of ``cfg.bc``)."""
+    t = tile_scores_array(scores, cfg.bc).astype(np.float32).astype(np.float64)   # FP32 out
     rows, n = t.shape
-    if n == 0 or n % cfg.bc:
-        raise ValueError(f"key count {n} is not a positive multiple of bc={cfg.bc}")
     nblocks = n // cfg.bc
     x_fmt, p_fmt = get_format(cfg.score_format), get_format(cfg.p_format)
     exp2 = exp2_reference(cfg.score_format, cfg.p_format)

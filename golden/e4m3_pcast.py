@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baps import BC
+from .baps import BC, tile_scores_array
 from .exp2_fp32 import exp2_fp32_fixed, fixed_of_difference
 from .formats import E4M3, FP32, round_fixed
 from .params import IntParam
@@ -89,12 +89,8 @@ def _exp2(d: np.ndarray, scale_log2: int) -> np.ndarray:
 
 def e4m3_pcast(scores, cfg: E4m3PcastConfig = E4m3PcastConfig()) -> E4m3PcastResult:
     """Run the bit-exact E4M3 P-cast datapath over ``scores`` (rows × n, n a multiple of bc)."""
-    t = np.asarray(scores)
-    if t.ndim != 2:
-        raise ValueError(f"scores must be 2-D (rows, keys), got shape {t.shape}")
+    t = tile_scores_array(scores, cfg.bc)
     rows, n = t.shape
-    if n == 0 or n % cfg.bc:
-        raise ValueError(f"key count {n} is not a positive multiple of bc={cfg.bc}")
     t = _f32(t)
     nblocks = n // cfg.bc
     d_all = np.empty((rows, n), dtype=np.uint32)

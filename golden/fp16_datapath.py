@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baps import BC
+from .baps import BC, tile_scores_array
 from .exp2_fp16_model import exp2_fp16
 from .formats import FP16, FP32
 from .params import ChoiceParam
@@ -87,12 +87,8 @@ def _fp16(values: np.ndarray) -> np.ndarray:
 
 def fp16_softmax(scores, cfg: Fp16DatapathConfig = Fp16DatapathConfig()) -> Fp16DatapathResult:
     """Run the bit-exact FP16 datapath over ``scores`` (rows × n, n a multiple of ``cfg.bc``)."""
-    t = np.asarray(scores)
-    if t.ndim != 2:
-        raise ValueError(f"scores must be 2-D (rows, keys), got shape {t.shape}")
+    t = tile_scores_array(scores, cfg.bc)
     rows, n = t.shape
-    if n == 0 or n % cfg.bc:
-        raise ValueError(f"key count {n} is not a positive multiple of bc={cfg.bc}")
     s = _fp16(t.astype(np.float32).astype(np.float64))
     sv = FP16.decode(s)
     nblocks = n // cfg.bc

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baps import BC, LANES
+from .baps import BC, LANES, tile_scores_array
 from .fixed_scores import MASK_CODE, Q6_2
 
 __all__ = ["SoftermaxConfig", "SoftermaxResult", "softermax", "POW2_Q15", "RECIP_SEGMENTS",
@@ -85,12 +85,8 @@ def reciprocal_q7(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def softermax(scores, cfg: SoftermaxConfig = SoftermaxConfig()) -> SoftermaxResult:
     """Run the bit-exact Softermax datapath over ``scores`` (rows × n, n a multiple of bc)."""
-    t = np.asarray(scores)
-    if t.ndim != 2:
-        raise ValueError(f"scores must be 2-D (rows, keys), got shape {t.shape}")
+    t = tile_scores_array(scores, cfg.bc)
     rows, n = t.shape
-    if n == 0 or n % cfg.bc:
-        raise ValueError(f"key count {n} is not a positive multiple of bc={cfg.bc}")
     c = Q6_2.encode(t)
     beats = n // cfg.lanes
     u = np.zeros((rows, n), dtype=np.int64)

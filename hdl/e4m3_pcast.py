@@ -83,37 +83,10 @@ class E4m3PcastLanes(OnlineSoftmaxLanes):
         term_bits = self.frac + 9                    # ⌊P̃·2^frac⌋ for P̃ < 2^9
         in_beat = _link_beat(lanes, br)
         self.sum_bits = term_bits + (bc - 1).bit_length() + 1
-        meta = meta_layout(br, FP32.width)
-        self._filled = data.StructLayout({"beat": in_beat, "beat_max": 32})
-        self._read = data.StructLayout({"codes": data.ArrayLayout(32, lanes), "meta": meta,
-                                        "first_beat": 1, "last_beat": 1})
-        self._lanes_out = data.StructLayout({
-            "p": data.ArrayLayout(8, lanes), "meta": meta, "first_beat": 1, "last_beat": 1,
-            "sum": term_bits + (lanes - 1).bit_length(), "nan": 1, "alpha": 32})
-        self._update_in = data.StructLayout({
-            "p": data.ArrayLayout(8, lanes), "row": row_bits(br), "first_block": 1,
-            "last_block": 1, "last_beat": 1, "total": self.sum_bits, "nan": 1, "alpha": 32,
-            "l_old": 32})
-        self._update_out = data.StructLayout({"beat": prob_beat(lanes, br, E4M3.width),
-                                              "l": 32, "nan": 1})
-        self.fill = StagedLogic(in_beat, self._filled, self._fill_logic, enabled.sub("fill"))
-        self.drain = StagedLogic(self._read, self._lanes_out, self._lanes_logic,
-                                 enabled.sub("lanes"))
-        self.update = StagedLogic(self._update_in, self._update_out, self._update_logic,
-                                  enabled.sub("update") + ("out",))
-        super().__init__({"i": In(stream.Signature(in_beat)),
-                          "o": Out(stream.Signature(prob_beat(lanes, br, E4M3.width)))})
+        self._build_stages(in_beat=in_beat, enabled=enabled, p_bits=E4M3.width,
+                           beat_sum_bits=term_bits + (lanes - 1).bit_length(), alpha_bits=32)
 
     # -- the stateless parts --------------------------------------------------------------------
-
-    def _fill_logic(self, m, i, cuts):
-        codes = [Mux(is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
-        best = Signal(32, name="beat_max")
-        m.d.comb += best.eq(max_tree(codes, greater))
-        beat, best = cuts("max", i.as_value(), best)
-        out = Signal(self._filled, name="filled")
-        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
-        return out
 
     def _lanes_logic(self, m, d, cuts):
         m_new, m_old = d.meta.m_new, d.meta.m_old

@@ -153,38 +153,10 @@ class Fp16SoftmaxLanes(OnlineSoftmaxLanes):
         self.design = exp2_fp16_model.DESIGNS[accuracy]
         in_beat = _link_beat(lanes, br)
         self.sum_bits = 25 + (bc // lanes * lanes).bit_length()
-        meta = meta_layout(br, FP16.width)
-        self._filled = data.StructLayout({"beat": in_beat, "beat_max": 16})
-        self._read = data.StructLayout({"codes": data.ArrayLayout(16, lanes), "meta": meta,
-                                        "first_beat": 1, "last_beat": 1})
-        beat_sum_bits = 25 + (lanes - 1).bit_length()
-        self._lanes_out = data.StructLayout({
-            "p": data.ArrayLayout(16, lanes), "meta": meta, "first_beat": 1, "last_beat": 1,
-            "sum": beat_sum_bits, "nan": 1, "alpha": 16})
-        self._update_in = data.StructLayout({
-            "p": data.ArrayLayout(16, lanes), "row": row_bits(br), "first_block": 1,
-            "last_block": 1, "last_beat": 1, "total": self.sum_bits, "nan": 1, "alpha": 16,
-            "l_old": 32})
-        self._update_out = data.StructLayout({"beat": prob_beat(lanes, br, FP16.width),
-                                              "l": 32, "nan": 1})
-        self.fill = StagedLogic(in_beat, self._filled, self._fill_logic, enabled.sub("fill"))
-        self.drain = StagedLogic(self._read, self._lanes_out, self._lanes_logic,
-                                 enabled.sub("lanes"))
-        self.update = StagedLogic(self._update_in, self._update_out, self._update_logic,
-                                  enabled.sub("update") + ("out",))
-        super().__init__({"i": In(stream.Signature(in_beat)),
-                          "o": Out(stream.Signature(prob_beat(lanes, br, FP16.width)))})
+        self._build_stages(in_beat=in_beat, enabled=enabled, p_bits=FP16.width,
+                           beat_sum_bits=25 + (lanes - 1).bit_length(), alpha_bits=FP16.width)
 
     # -- the stateless parts --------------------------------------------------------------------
-
-    def _fill_logic(self, m, i, cuts):
-        codes = [Mux(is_nan(i.codes[k]), NEG_INF, i.codes[k]) for k in range(self.lanes)]
-        best = Signal(16, name="beat_max")
-        m.d.comb += best.eq(max_tree(codes, greater))
-        beat, best = cuts("max", i.as_value(), best)
-        out = Signal(self._filled, name="filled")
-        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
-        return out
 
     def _lanes_logic(self, m, d, cuts):
         diff_cuts, exp_cuts = _prefixed(cuts, "diff"), _prefixed(cuts, "exp2")

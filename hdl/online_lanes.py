@@ -6,10 +6,13 @@ builds the three stateless stages ``fill`` (the beat's max), ``drain`` (the lane
 sum, α) and ``update`` (l = FP32(FP32(α·l) + block sum)) and sets ``FORMAT`` and ``sum_bits``."""
 
 from amaranth import Array, Cat, Module, Mux, Signal
-from amaranth.lib import data, wiring
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
 
 from ..golden.formats import IEEEFormat
-from .baps_layouts import row_bits
+from .baps_layouts import prob_beat, row_bits
+from .pipeline import StagedLogic
+from .rescale import max_tree
 from .row_buffer import ping_pong_buffer
 
 __all__ = ["OnlineSoftmaxLanes", "greater", "is_nan", "meta_layout", "beat_index"]
@@ -57,6 +60,43 @@ class OnlineSoftmaxLanes(wiring.Component):
     @property
     def neg_inf(self) -> int:
         return int(self.FORMAT.encode(float("-inf")))
+
+    def _build_stages(self, *, in_beat, enabled, p_bits: int, beat_sum_bits: int,
+                      alpha_bits: int):
+        """The stage layouts, the three stateless stages (``_fill_logic``, the subclass's
+        ``_lanes_logic`` and ``_update_logic``) and the ports: P codes of ``p_bits``, a beat sum of
+        ``beat_sum_bits``, α of ``alpha_bits``, the block sum of ``self.sum_bits``."""
+        width, lanes, br = self.FORMAT.width, self.lanes, self.br
+        meta = meta_layout(br, width)
+        self._filled = data.StructLayout({"beat": in_beat, "beat_max": width})
+        self._read = data.StructLayout({"codes": data.ArrayLayout(width, lanes), "meta": meta,
+                                        "first_beat": 1, "last_beat": 1})
+        self._lanes_out = data.StructLayout({
+            "p": data.ArrayLayout(p_bits, lanes), "meta": meta, "first_beat": 1, "last_beat": 1,
+            "sum": beat_sum_bits, "nan": 1, "alpha": alpha_bits})
+        self._update_in = data.StructLayout({
+            "p": data.ArrayLayout(p_bits, lanes), "row": row_bits(br), "first_block": 1,
+            "last_block": 1, "last_beat": 1, "total": self.sum_bits, "nan": 1,
+            "alpha": alpha_bits, "l_old": 32})
+        self._update_out = data.StructLayout({"beat": prob_beat(lanes, br, p_bits),
+                                              "l": 32, "nan": 1})
+        self.fill = StagedLogic(in_beat, self._filled, self._fill_logic, enabled.sub("fill"))
+        self.drain = StagedLogic(self._read, self._lanes_out, self._lanes_logic,
+                                 enabled.sub("lanes"))
+        self.update = StagedLogic(self._update_in, self._update_out, self._update_logic,
+                                  enabled.sub("update") + ("out",))
+        super().__init__({"i": In(stream.Signature(in_beat)),
+                          "o": Out(stream.Signature(prob_beat(lanes, br, p_bits)))})
+
+    def _fill_logic(self, m, i, cuts):
+        """The beat's max (NaN ignored), with an optional cut ``max``."""
+        codes = [Mux(is_nan(i.codes[k]), self.neg_inf, i.codes[k]) for k in range(self.lanes)]
+        best = Signal(self.FORMAT.width, name="beat_max")
+        m.d.comb += best.eq(max_tree(codes, greater))
+        beat, best = cuts("max", i.as_value(), best)
+        out = Signal(self._filled, name="filled")
+        m.d.comb += [out.beat.eq(beat), out.beat_max.eq(best)]
+        return out
 
     def elaborate(self, platform):
         m = Module()
