@@ -64,6 +64,16 @@ def test_accuracy_columns_come_from_the_matching_variant_and_sink_method(tmp_pat
         load_accuracy(tmp_path / "missing.json")
 
 
+def peak_scores_per_cycle(row) -> float:
+    """A design's steady-state scores per cycle: `lanes`, except HCCS, whose drain reads a tile
+    of T beats twice and divides once per row (2T + 23·br cycles per T beats, `HccsLanes`)."""
+    p = row["params"]
+    if row["name"] == "hccs_datapath":
+        beats = p["br"] * p["blocks"] * p["bc"] // p["lanes"]
+        return p["lanes"] * beats / (2 * beats + 23 * p["br"])
+    return row["lanes"]
+
+
 @pytest.mark.slow
 def test_compare_end_to_end(tmp_path):
     _tools_or_skip()
@@ -75,7 +85,7 @@ def test_compare_end_to_end(tmp_path):
     assert [r["link_bits"] for r in rows] == [16, 32, 16, 16, 16]
     for r in rows:
         assert r["netlist_matches_golden"], r["design"]
-        assert 0.7 * r["lanes"] < r["scores_per_cycle"] <= r["lanes"]
+        assert 0.7 * peak_scores_per_cycle(r) < r["scores_per_cycle"] <= peak_scores_per_cycle(r)
         assert r["power_mw"] > 0 and r["pj_per_score"] > 0 and r["power"]["annotated_pins"] > 1000
         # energy per score = power × period × simulated cycles / scores
         p = r["power"]
