@@ -55,7 +55,7 @@ register(Design(
     role=lambda p: "E4M3 P-cast datapath (comparison)",
     regress=({"br": 3, "bc": 16, "lanes": 4},
              {"br": 2, "bc": 12, "lanes": 3, "link_depth": 3, "scale_log2": 0},
-             {"br": 1, "bc": 4, "lanes": 2, "link_depth": 3, "stages": 13}),
+             {"br": 1, "bc": 4, "lanes": 2, "link_depth": 3, "stages": 20}),
     area=({"br": 2, "bc": 16, "lanes": 4, "link_depth": 4},),
     hierarchical=True,
 ))

@@ -132,7 +132,7 @@ register(Design(
              {"br": 2, "bc": 12, "lanes": 3, "blocks": 3, "link_depth": 3, "reciprocal": "pow2",
               "frac_bits": 0},
              {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "frac_bits": 7, "link_depth": 4,
-              "stages": 3}),
+              "stages": 7}),
     area=({"br": 2, "bc": 16, "lanes": 4, "blocks": 4, "link_depth": 4},),
     hierarchical=True,
 ))

@@ -76,7 +76,7 @@ register(Design(
     role=lambda p: "Softermax datapath (comparison)",
     regress=({"br": 3, "bc": 16, "lanes": 4, "blocks": 4},
              {"br": 2, "bc": 12, "lanes": 3, "blocks": 3, "link_depth": 3},
-             {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "link_depth": 4, "stages": 3}),
+             {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "link_depth": 4, "stages": 5}),
     area=({"br": 2, "bc": 16, "lanes": 4, "blocks": 4, "link_depth": 4},),
     hierarchical=True,
 ))

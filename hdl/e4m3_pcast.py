@@ -10,7 +10,7 @@ from ..golden.e4m3_pcast import SCALE_LOG2, SUM_FRAC
 from ..golden.formats import E4M3, FP32
 from . import codec
 from .baps_layouts import code_beat, prob_beat, row_bits, score_beat
-from .exp2_fp32 import exp2_fp32_logic, fp32_distance
+from .exp2_fp32 import DISTANCE_CUTS, EXP2_CUTS, exp2_fp32_logic, fp32_distance
 from .fp32_arith import add_fp32, mul_fp32
 from .link import MatrixVectorLink
 from .pipeline import Cuts, StagedLogic, StreamPipeline, check_stages, discard, stages_param
@@ -67,7 +67,9 @@ class E4m3PcastLanes(OnlineSoftmaxLanes):
     FORMAT = FP32
     CUTS = ("lanes.exp2", "update.mul.product", "lanes.dist", "lanes.sum", "update.block",
             "update.add.align", "update.mul.normalize", "update.add.sum", "update.mul.round",
-            "update.mul.out", "update.add.order", "lanes.cast", "fill.max")
+            "update.mul.out", "update.add.order", "lanes.cast", "fill.max",
+            "lanes.dist.sum", "lanes.exp2.product", "lanes.dist.align", "lanes.exp2.table",
+            "lanes.dist.round", "lanes.exp2.fraction", "lanes.exp2.sum")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, scale_log2: int = 8,
                  stages: int = 0):
@@ -90,6 +92,8 @@ class E4m3PcastLanes(OnlineSoftmaxLanes):
 
     def _lanes_logic(self, m, d, cuts):
         m_new, m_old = d.meta.m_new, d.meta.m_old
+        dist_cuts = lambda name, *values: cuts(f"dist.{name}", *values)
+        exp2_cuts = lambda name, *values: cuts(f"exp2.{name}", *values)
         new_inf = m_new == POS_INF
         flags, xs = [], []
         for k in range(self.lanes):
@@ -98,21 +102,23 @@ class E4m3PcastLanes(OnlineSoftmaxLanes):
             zero = Signal(name=f"t_zero{k}")
             m.d.comb += [nan.eq(is_nan(t) | (t == POS_INF)), zero.eq((t == NEG_INF) | new_inf)]
             flags.append((nan, zero))
-            xs.append(fp32_distance(m, t, m_new))
+            xs.append(fp32_distance(m, t, m_new, dist_cuts))
         a_nan, a_zero = Signal(name="alpha_nan"), Signal(name="alpha_zero")
         m.d.comb += [a_nan.eq(m_old == POS_INF), a_zero.eq((m_old == NEG_INF) | new_inf)]
-        xa = fp32_distance(m, Mux(a_zero | a_nan, m_new, m_old), m_new)
+        xa = fp32_distance(m, Mux(a_zero | a_nan, m_new, m_old), m_new, dist_cuts)
         side = Cat(d.meta.as_value(), d.first_beat, d.last_beat)
         flag_bits = Cat(*[Cat(n, z) for n, z in flags], a_nan, a_zero)
+        for name in DISTANCE_CUTS:                   # what crosses the distance's inner cuts
+            flag_bits, side = dist_cuts(name, flag_bits, side)
         xs, xa, flag_bits, side = cuts("dist", xs, xa, flag_bits, side)
-        p32 = []
-        for k in range(self.lanes):
-            nan, zero = flag_bits[2 * k], flag_bits[2 * k + 1]
-            p32.append(Mux(nan, FP32.nan_code,
-                           Mux(zero, 0, exp2_fp32_logic(m, xs[k], self.scale_log2))))
+        p32 = [exp2_fp32_logic(m, x, self.scale_log2, exp2_cuts) for x in xs]
+        alpha = exp2_fp32_logic(m, xa, 0, exp2_cuts)
+        for name in EXP2_CUTS:
+            flag_bits, side = exp2_cuts(name, flag_bits, side)
+        p32 = [Mux(flag_bits[2 * k], FP32.nan_code, Mux(flag_bits[2 * k + 1], 0, p))
+               for k, p in enumerate(p32)]
         a_nan, a_zero = flag_bits[2 * self.lanes], flag_bits[2 * self.lanes + 1]
-        alpha = Signal(32, name="alpha")
-        m.d.comb += alpha.eq(Mux(a_nan, FP32.nan_code, Mux(a_zero, 0, exp2_fp32_logic(m, xa, 0))))
+        alpha = Mux(a_nan, FP32.nan_code, Mux(a_zero, 0, alpha))
         p32, alpha, side = cuts("exp2", p32, alpha, side)
         values, nans, p8 = [], [], []
         for k, p in enumerate(p32):

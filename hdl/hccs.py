@@ -25,14 +25,25 @@ TILE_BLOCKS = IntParam("blocks", 1, 64, "key blocks per row the tile buffer hold
 QUOTIENT_BITS = ONE.bit_length()          # 23: ⌊(255·2^15) / Σ⌋ < 2^23 for Σ ≥ 1
 
 
-def _clipped(m: Module, code, big, head):
-    """s = B − S·min(M − c, Dmax), 0 for a masked code (unsigned, < 2^15)."""
-    dist = Signal(unsigned(8), name="hccs_dist")
-    m.d.comb += dist.eq(big - code)                  # M ≥ c: 0..254
-    delta = Mux(dist > head.dmax, head.dmax, dist)
-    s = Signal(unsigned(15), name="hccs_s")
-    m.d.comb += s.eq(Mux(code == MASK_CODE, 0, head.b - head.s * delta))
-    return s
+def _clipped(m: Module, codes, big, head, row, cut, name: str):
+    """(s per lane, row): s = B − S·min(M − c, Dmax), 0 for a masked code (unsigned, < 2^15),
+    with the optional cut ``name`` after the clipped distances (before the products)."""
+    deltas, masked = [], []
+    for k, code in enumerate(codes):
+        dist = Signal(unsigned(8), name=f"hccs_dist{k}")
+        m.d.comb += dist.eq(big - code)              # M ≥ c: 0..254
+        delta = Signal(unsigned(7), name=f"hccs_delta{k}")
+        m.d.comb += delta.eq(Mux(dist > head.dmax, head.dmax, dist))
+        deltas.append(delta)
+        masked.append(code == MASK_CODE)
+    flags = Cat(*masked)
+    deltas, flags, b, scale, row = cut(name, deltas, flags, head.b, head.s, row)
+    s = []
+    for k, delta in enumerate(deltas):
+        sk = Signal(unsigned(15), name=f"hccs_s{k}")
+        m.d.comb += sk.eq(Mux(flags[k], 0, b - scale * delta))
+        s.append(sk)
+    return s, row
 
 
 class HccsLanes(wiring.Component):
@@ -50,9 +61,13 @@ class HccsLanes(wiring.Component):
 
     ``stages`` enables optional register cuts in the order of ``CUTS``: ``out.s`` after the
     output pass's s, ``sum.s`` after the sum pass's s (before its adder tree), ``out.product``
-    after the output's products."""
+    after the output's products, ``out.delta`` and ``sum.delta`` after the clipped distances
+    (before S·δ) of the output and the sum pass, ``out.partial`` after the output product's two
+    partial products (s times the factor's low and high halves), ``sum.beat`` after the sum
+    pass's beat sum (before the row's accumulator)."""
 
-    CUTS = ("out.s", "sum.s", "out.product")
+    CUTS = ("out.s", "sum.s", "out.product", "out.delta", "sum.delta", "out.partial",
+            "sum.beat")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
                  reciprocal: str = "exact", stages: int = 0):
@@ -115,9 +130,9 @@ class HccsLanes(wiring.Component):
         sums = Array(Signal(32, name=f"sum{r}") for r in range(br))
         inv = Array(Signal(QUOTIENT_BITS, name=f"inv{r}") for r in range(br))
 
-        def lane_values(word, row):
+        def lane_values(word, row, cut, name):
             codes = data.View(data.ArrayLayout(signed(8), lanes), word)
-            return [_clipped(m, codes[k], maxima[row], hd) for k in range(lanes)]
+            return _clipped(m, [codes[k] for k in range(lanes)], maxima[row], hd, row, cut, name)
 
         walk = tile_walk(m, br=br, beats=beats, max_blocks=self.blocks, words=words,
                          blocks=buf.blocks, row_major=True, name="sum")
@@ -129,18 +144,32 @@ class HccsLanes(wiring.Component):
         start_out = Signal()
 
         def compute(m, word, row, cut):
-            s = lane_values(word, row)
-            s, row = cut("out.s", s, row)
+            s, row = lane_values(word, row, cut, "out.delta")
             if self.reciprocal == "exact":
-                factor, shift = inv[row], 15
+                factor, shift = Signal(QUOTIENT_BITS, name="out_factor"), 15
+                m.d.comb += factor.eq(inv[row])
             else:
                 total = Signal(32, name="out_sum")
                 m.d.comb += total.eq(sums[row])
                 factor, shift = 255, codec.leading_one(m, total)
-            products = []
+            s, factor, shift = cut("out.s", s, factor, shift)
+            # s·factor as two partial products (factor's low and high halves), summed after the
+            # optional cut ``out.partial``
+            half = QUOTIENT_BITS // 2
+            low, high = ((factor & ((1 << half) - 1), factor >> half) if isinstance(factor, int)
+                         else (factor[:half], factor[half:]))
+            lows, highs = [], []
             for k, v in enumerate(s):
-                p = Signal(len(v) + QUOTIENT_BITS, name=f"out_product{k}")
-                m.d.comb += p.eq(v * factor)
+                lo = Signal(len(v) + half, name=f"out_low{k}")
+                hi = Signal(len(v) + QUOTIENT_BITS - half, name=f"out_high{k}")
+                m.d.comb += [lo.eq(v * low), hi.eq(v * high)]
+                lows.append(lo)
+                highs.append(hi)
+            lows, highs, shift = cut("out.partial", lows, highs, shift)
+            products = []
+            for k, (lo, hi) in enumerate(zip(lows, highs)):
+                p = Signal(len(s[k]) + QUOTIENT_BITS, name=f"out_product{k}")
+                m.d.comb += p.eq(lo + (hi << half))
                 products.append(p)
             products, shift = cut("out.product", products, shift)
             return [Mux((p >> shift) > 255, 255, p >> shift) for p in products]
@@ -150,18 +179,33 @@ class HccsLanes(wiring.Component):
             o=self.o, compute=compute,
             cuts=Cuts(tuple(n for n in self.enabled if n.startswith("out."))))
 
-        # The sum pass: read, s per lane (an optional cut), the beat's sum into the row's Σ.
-        s_lanes = lane_values(buf.read_data, sum_row)
-        acc_v, acc_row, acc_first = sum_v, sum_row, sum_first
-        if "sum.s" in self.enabled:
-            regs = [Signal(15, name=f"sum_s{k}") for k in range(lanes)]
-            acc_v, acc_row, acc_first = Signal(), Signal(range(br)), Signal()
-            m.d.sync += [acc_v.eq(sum_v), acc_row.eq(sum_row), acc_first.eq(sum_first)]
-            m.d.sync += [r.eq(v) for r, v in zip(regs, s_lanes)]
-            s_lanes = regs
-        beat_sum = adder_tree(s_lanes)
+        # The sum pass: read, s per lane, the beat's sum, into the row's Σ (optional cuts
+        # ``sum.delta``, ``sum.s``, ``sum.beat``; the pass never stalls, so they always advance).
+        sum_stages = [(sum_v, sum_first)]
+
+        def sum_cut(name, *values):
+            if name not in self.enabled:
+                return values
+            v, first = sum_stages[-1]
+            regs = []
+            for value in (v, first, *values):
+                flat = value if isinstance(value, list) else [value]
+                r = [Signal.like(x, name=f"{name.replace('.', '_')}_{getattr(x, 'name', 'v')}")
+                     for x in flat]
+                m.d.sync += [a.eq(x) for a, x in zip(r, flat)]
+                regs.append(r if isinstance(value, list) else r[0])
+            sum_stages.append(tuple(regs[:2]))
+            return tuple(regs[2:])
+
+        s_lanes, acc_row = lane_values(buf.read_data, sum_row, sum_cut, "sum.delta")
+        s_lanes, acc_row = sum_cut("sum.s", s_lanes, acc_row)
+        beat_sum = Signal(15 + (lanes - 1).bit_length(), name="sum_beat")
+        m.d.comb += beat_sum.eq(adder_tree(s_lanes))
+        beat_sum, acc_row = sum_cut("sum.beat", beat_sum, acc_row)
+        acc_v, acc_first = sum_stages[-1]
         with m.If(acc_v):
             m.d.sync += sums[acc_row].eq(Mux(acc_first, 0, sums[acc_row]) + beat_sum)
+        in_flight = Cat(*(v for v, _ in sum_stages[:-1]))   # beats not yet at the accumulator
         m.d.sync += sum_v.eq(0)
         with m.FSM(name="drain"):
             with m.State("idle"):
@@ -176,7 +220,7 @@ class HccsLanes(wiring.Component):
                     m.next = "sum_end"
             with m.State("sum_end"):                        # the last beat sum is added
                 m.d.sync += [div_row.eq(0), div_bit.eq(QUOTIENT_BITS - 1), rem.eq(0)]
-                with m.If(~(sum_v & (acc_v is not sum_v))):  # waits one cycle behind a cut
+                with m.If(~in_flight.any()):                 # waits behind the sum's cuts
                     if self.reciprocal == "exact":
                         m.next = "divide"
                     else:

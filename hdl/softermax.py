@@ -52,9 +52,11 @@ class SoftermaxLanes(wiring.Component):
     unnormed unit after the running max (the beat's max and m in one cycle, u, d and the buffer
     write in the next; a tile's last beat then holds the next tile's first for one cycle),
     ``out.recip`` cuts the normalization after the reciprocal and the shifted u,
-    ``out.product`` after the products."""
+    ``out.product`` after the products, ``out.norm`` after d's normalization (before the
+    reciprocal's table), ``fill.u`` splits the unnormed unit after u (the buffer write; the
+    row's d in the next cycle)."""
 
-    CUTS = ("fill.max", "out.recip", "out.product")
+    CUTS = ("fill.max", "out.recip", "out.product", "out.norm", "fill.u")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
                  stages: int = 0):
@@ -79,9 +81,8 @@ class SoftermaxLanes(wiring.Component):
         m.d.comb += m_new.eq(Mux(any_valid, Mux(seen & (m_old > ceil), m_old, ceil), m_old))
         return m_new, any_valid
 
-    def _unnormed(self, m, codes, m_new, m_old, d_old, seen):
-        """(u per lane, d_new) of one beat."""
-        codes = list(codes)
+    def _unnormed(self, m, codes, m_new):
+        """u per lane of one beat: 2^(c/4 − m_new) in Q(1,15), 0 for a masked code."""
         u = []
         for k, c in enumerate(codes):
             diff = Signal(signed(10), name=f"diff{k}")
@@ -93,28 +94,34 @@ class SoftermaxLanes(wiring.Component):
             uk = Signal(16, name=f"u{k}")
             m.d.comb += uk.eq(Mux(c == MASK_CODE, 0, shifted))
             u.append(uk)
-        shift = Signal(unsigned(7), name="d_shift")
-        m.d.comb += shift.eq(Mux(seen, m_new - m_old, 0))
+        return u
+
+    def _renormed(self, m, d_old, shift, u):
+        """The row's d (Q(10,6)) after one beat: (d_old >> shift) + Σ u >> 9, saturating."""
         total = Signal(17, name="d_sum")
         m.d.comb += total.eq(_shift_right(m, d_old, shift, 16, 16, "d_renorm")
                              + adder_tree([v >> 9 for v in u]))
         d_new = Signal(16, name="d_new")
         m.d.comb += d_new.eq(Mux(total > D_MAX, D_MAX, total))
-        return u, d_new
+        return d_new
 
-    def _reciprocal(self, m, d):
-        """(e, r): d = 2^e·mant, r ≈ 128/mant in Q(1,7) (``golden.softermax.reciprocal_q7``)."""
+    def _normalized(self, m, d):
+        """(e, norm): d = 2^e·mant, norm = mant·2^15 (the leading one at bit 15)."""
         e = codec.leading_one(m, d)
         norm = Signal(16, name="recip_norm")
         amount = Signal(range(16), name="recip_shift")
         m.d.comb += [amount.eq(15 - e), norm.eq(d << amount)]
+        return e, norm
+
+    def _reciprocal(self, m, norm):
+        """r ≈ 128/mant in Q(1,7) of ``norm`` = mant·2^15 (``golden.softermax.reciprocal_q7``)."""
         seg_bits = RECIP_SEGMENTS.bit_length() - 1
         s, t = norm[15 - seg_bits:15], norm[7 - seg_bits:15 - seg_bits]
         r12 = Signal(13, name="recip_q12")
         m.d.comb += r12.eq(_table(RECIP_C0, s, 13) - ((_table(RECIP_C1, s, 10) * t) >> 8))
         r = Signal(8, name="recip_q7")
         m.d.comb += r.eq((r12 + 16) >> 5)
-        return e, r
+        return r
 
     def elaborate(self, platform):
         m = Module()
@@ -154,30 +161,51 @@ class SoftermaxLanes(wiring.Component):
         tile_end = Signal(name="tile_end")
         m.d.comb += tile_end.eq(b.last_block & b.last_beat & (b.row == br - 1))
         block = Signal(range(self.blocks), name="fill_block")
-        d_fill = Array(Signal(16, name=f"d_fill{r}") for r in range(br))
-        d_old = Signal(16, name="d_old")
-        m.d.comb += d_old.eq(Mux(b.row_start, 0, d_fill[b.row]))
-        u, d_new = self._unnormed(m, b.codes, b.m_new, b.m_old, d_old, b.seen)
+        u = self._unnormed(m, list(b.codes), b.m_new)
         buf = tile_buffer(m, width=16 * lanes + len(b.m_new), words=words,
                           max_blocks=self.blocks, write_en=b_valid,
                           write_data=Cat(*u, b.m_new), tile_end=tile_end, block_index=block)
         # a tile's last beat in stage B holds the next tile's first: its half is not known yet
         ready = buf.ready & ~(b_valid & tile_end) if cut_fill else buf.ready
         m.d.comb += [self.i.ready.eq(ready), accept.eq(self.i.valid & ready)]
-        d_half = [[Signal(16, name=f"d{k}_{r}") for r in range(br)] for k in range(2)]
         m_half = [[Signal(M_SHAPE, name=f"m{k}_{r}") for r in range(br)] for k in range(2)]
         with m.If(b_valid):
-            m.d.sync += d_fill[b.row].eq(d_new)
             with m.If(b.last_beat & (b.row == br - 1)):
                 m.d.sync += block.eq(Mux(b.last_block, 0, block + 1))
             with m.If(tile_end):
                 for k in range(2):
                     with m.If(buf.fill_sel == k):
-                        m.d.sync += [d_half[k][r].eq(Mux(b.row == r, d_new, d_fill[r]))
-                                     for r in range(br)]
                         # without the cut, stage A updates m_fill on this same edge
                         m.d.sync += [m_half[k][r].eq(m_fill[r] if cut_fill else
                                                      Mux(b.row == r, b.m_new, m_fill[r]))
+                                     for r in range(br)]
+
+        # Fill, stage C (after the optional cut ``fill.u``): the row's d, kept at the tile's end
+        # for the half it closed. The stage never stalls (B's beat is written when it is valid).
+        shift = Signal(unsigned(7), name="d_shift")
+        m.d.comb += shift.eq(Mux(b.seen, b.m_new - b.m_old, 0))
+        closing = Signal(data.StructLayout({"row": range(br), "row_start": 1, "tile_end": 1,
+                                            "half": 1, "shift": unsigned(7)}), name="fill_c")
+        m.d.comb += [closing.row.eq(b.row), closing.row_start.eq(b.row_start),
+                     closing.tile_end.eq(tile_end), closing.half.eq(buf.fill_sel),
+                     closing.shift.eq(shift)]
+        c, c_valid, c_u = closing, b_valid, u
+        if "fill.u" in self.enabled:
+            c, c_valid = Signal.like(closing, name="fill_c_reg"), Signal(name="fill_c_valid")
+            c_u = [Signal.like(v, name=f"fill_c_u{k}") for k, v in enumerate(u)]
+            m.d.sync += [c.eq(closing), c_valid.eq(b_valid)]
+            m.d.sync += [r.eq(v) for r, v in zip(c_u, u)]
+        d_fill = Array(Signal(16, name=f"d_fill{r}") for r in range(br))
+        d_old = Signal(16, name="d_old")
+        m.d.comb += d_old.eq(Mux(c.row_start, 0, d_fill[c.row]))
+        d_new = self._renormed(m, d_old, c.shift, c_u)
+        d_half = [[Signal(16, name=f"d{k}_{r}") for r in range(br)] for k in range(2)]
+        with m.If(c_valid):
+            m.d.sync += d_fill[c.row].eq(d_new)
+            with m.If(c.tile_end):
+                for k in range(2):
+                    with m.If(c.half == k):
+                        m.d.sync += [d_half[k][r].eq(Mux(c.row == r, d_new, d_fill[r]))
                                      for r in range(br)]
 
         # Drain: the normalization unit.
@@ -188,13 +216,15 @@ class SoftermaxLanes(wiring.Component):
         def compute(m, word, row, cut):
             d, m_final = Signal(16, name="out_d"), Signal(M_SHAPE, name="out_m")
             m.d.comb += [d.eq(d_rows[row]), m_final.eq(m_rows[row])]
-            e, r = self._reciprocal(m, d)
+            e, norm = self._normalized(m, d)
             m_beat = Signal(M_SHAPE, name="out_m_beat")
             m.d.comb += m_beat.eq(word[16 * lanes:])
             shift = Signal(unsigned(7), name="out_shift")
             m.d.comb += shift.eq(m_final - m_beat)
             v = [_shift_right(m, word[16 * k:16 * (k + 1)], shift, 16, 16, f"v{k}")
                  for k in range(lanes)]
+            e, norm, v = cut("out.norm", e, norm, v)
+            r = self._reciprocal(m, norm)
             e, r, v = cut("out.recip", e, r, v)
             products = []
             for k in range(lanes):

@@ -13,11 +13,14 @@ from baps_rtl.designs.beats import pack
 from baps_rtl.golden.fixed_scores import FixedScoreFormat
 from baps_rtl.golden.formats import FP32
 from baps_rtl.hdl.fixed_cast import fixed_score_code
-from baps_rtl.hdl.hccs import HccsDatapath
-from baps_rtl.hdl.softermax import SoftermaxDatapath
+from baps_rtl.hdl.hccs import HccsDatapath, HccsLanes
+from baps_rtl.hdl.softermax import SoftermaxDatapath, SoftermaxLanes
 from baps_rtl.sim.amaranth_stream import run_stream
 
 from .test_fp32_arith import _evaluate
+
+
+LANES_OF = {"softermax_datapath": SoftermaxLanes, "hccs_datapath": HccsLanes}
 
 
 def _check(config, seed, **kw):
@@ -74,8 +77,8 @@ def test_the_int8_cast_equals_the_golden_codec(frac_bits):
     (HccsDatapath, {"reciprocal": "newton"}, "reciprocal='newton' is not allowed; allowed: exact, pow2"),
     (HccsDatapath, {"frac_bits": 8}, "frac_bits=8 is not allowed; allowed: integers 0..7"),
     (HccsDatapath, {"br": 0}, "br=0"),
-    (HccsDatapath, {"stages": 4}, "stages=4 is not allowed; allowed: integers 0..3"),
-    (SoftermaxDatapath, {"stages": -1}, "stages=-1 is not allowed; allowed: integers 0..3"),
+    (HccsDatapath, {"stages": 8}, "stages=8 is not allowed; allowed: integers 0..7"),
+    (SoftermaxDatapath, {"stages": -1}, "stages=-1 is not allowed; allowed: integers 0..5"),
 ])
 def test_bad_parameters_are_named(cls, change, message):
     with pytest.raises(ValueError, match=message):
@@ -94,12 +97,12 @@ def test_random_accepted_parameters_are_bit_exact(name, seed):
               "blocks": rng.randint(1, 5), "link_depth": rng.choice([0, 3, rng.randint(4, 1024)])}
     if name == "hccs_datapath":
         values |= {"frac_bits": rng.randint(0, 7), "reciprocal": rng.choice(["exact", "pow2"])}
-    values["stages"] = rng.randint(0, 3)
+    values["stages"] = rng.randint(0, len(LANES_OF[name].CUTS))
     _check(Config.of(name, values), seed, idle=0.1, stall=0.2)
 
 
-@pytest.mark.parametrize("stages", range(4))
-@pytest.mark.parametrize("name", ["softermax_datapath", "hccs_datapath"])
+@pytest.mark.parametrize("name,stages", [(n, s) for n, cls in LANES_OF.items()
+                                         for s in range(len(cls.CUTS) + 1)])
 def test_every_stages_value_is_bit_exact(name, stages):
     """Every accepted ``stages`` gives the same beats, on tiles of one beat per row and block
     (the fill cut's hold at a tile's end every beat) and on longer ones, both reciprocals."""
