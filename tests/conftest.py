@@ -37,6 +37,13 @@ def pytest_runtest_logreport(report):
         _skipped.append(report.nodeid)
 
 
+def pytest_collectreport(report):
+    """A module skipped as a whole (``pytest.skip(allow_module_level=True)``) is recorded by its
+    path and selects all its tests."""
+    if report.skipped and report.nodeid not in _skipped:
+        _skipped.append(report.nodeid)
+
+
 def pytest_sessionfinish(session):
     path = session.config.getoption("--record-skipped")
     if path and not hasattr(session.config, "workerinput"):     # xdist's controller only
@@ -54,10 +61,14 @@ def pytest_collection_modifyitems(config, items):
         wanted = set(Path(path).read_text().split("\n")) - {""}
     except OSError as exc:
         raise pytest.UsageError(f"--extras-pass {path}: cannot read it ({exc.strerror})")
-    missing = wanted - {item.nodeid for item in items}
+    def listed(item):
+        return item.nodeid in wanted or item.nodeid.split("::")[0] in wanted
+
+    found = {i.nodeid for i in items} | {i.nodeid.split("::")[0] for i in items}
+    missing = wanted - found
     if missing:
         raise pytest.UsageError(f"--extras-pass {path}: {len(missing)} listed tests were not "
                                 f"collected, e.g. {sorted(missing)[0]}")
-    keep = [i.get_closest_marker("slow") is not None or i.nodeid in wanted for i in items]
+    keep = [i.get_closest_marker("slow") is not None or listed(i) for i in items]
     config.hook.pytest_deselected(items=[i for i, k in zip(items, keep) if not k])
     items[:] = [i for i, k in zip(items, keep) if k]
