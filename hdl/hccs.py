@@ -153,8 +153,15 @@ class HccsLanes(wiring.Component):
                 m.d.comb += total.eq(sums[row])
                 factor, shift = 255, codec.leading_one(m, total)
             s, factor, shift = cut("out.s", s, factor, shift)
+            if "out.partial" not in self.enabled:
+                products = []
+                for k, v in enumerate(s):
+                    p = Signal(len(v) + QUOTIENT_BITS, name=f"out_product{k}")
+                    m.d.comb += p.eq(v * factor)
+                    products.append(p)
+                return saturated(*cut("out.product", products, shift))
             # s·factor as two partial products (factor's low and high halves), summed after the
-            # optional cut ``out.partial``
+            # cut ``out.partial``
             half = QUOTIENT_BITS // 2
             low, high = ((factor & ((1 << half) - 1), factor >> half) if isinstance(factor, int)
                          else (factor[:half], factor[half:]))
@@ -171,7 +178,9 @@ class HccsLanes(wiring.Component):
                 p = Signal(len(s[k]) + QUOTIENT_BITS, name=f"out_product{k}")
                 m.d.comb += p.eq(lo + (hi << half))
                 products.append(p)
-            products, shift = cut("out.product", products, shift)
+            return saturated(*cut("out.product", products, shift))
+
+        def saturated(products, shift):
             return [Mux((p >> shift) > 255, 255, p >> shift) for p in products]
 
         out_idle, out_issue, out_addr = output_pass(
