@@ -17,8 +17,9 @@ def require_simulator(sim: str):
 
 # CI's second pass (after the extras are installed) runs only what the first pass could not: the
 # tests the default install skipped (a missing simulator, library, model or tool) and the tests
-# marked slow. The first pass records its skips with --record-skipped; the second selects with
-# --extras-pass.
+# marked slow. The first pass records its skips with --record-skipped=FILE; the second selects
+# with --extras-pass=FILE. Give FILE after "=": pytest reads these options only once it has
+# loaded this conftest, and a separate FILE argument would first be taken for a test path.
 
 def pytest_addoption(parser):
     group = parser.getgroup("baps-rtl")

@@ -40,7 +40,7 @@ def suite(pytester):
 
 
 def test_first_pass_records_skipped_tests_and_modules(suite):
-    result = suite.runpytest("-m", "not slow", "--record-skipped", "skipped.txt")
+    result = suite.runpytest("-m", "not slow", "--record-skipped=skipped.txt")
     result.assert_outcomes(passed=1, skipped=2)
     assert (suite.path / "skipped.txt").read_text().split() == [
         "test_module_skip.py", "test_some.py::test_skips"]
@@ -49,7 +49,7 @@ def test_first_pass_records_skipped_tests_and_modules(suite):
 def test_second_pass_runs_the_skipped_and_the_slow_tests_only(suite):
     (suite.path / "skipped.txt").write_text("test_module_skip.py\ntest_some.py::test_skips\n")
     (suite.path / "test_module_skip.py").write_text("def test_inside():\n    pass\n")
-    result = suite.runpytest("--extras-pass", "skipped.txt", "-v")
+    result = suite.runpytest("--extras-pass=skipped.txt", "-v")
     result.assert_outcomes(passed=2, skipped=1, deselected=1)
     result.stdout.fnmatch_lines(["*test_module_skip.py::test_inside PASSED*",
                                  "*test_some.py::test_skips SKIPPED*",
@@ -58,7 +58,7 @@ def test_second_pass_runs_the_skipped_and_the_slow_tests_only(suite):
 
 def test_second_pass_refuses_a_list_naming_an_unknown_test(suite):
     (suite.path / "skipped.txt").write_text("test_some.py::test_gone\n")
-    result = suite.runpytest("--extras-pass", "skipped.txt")
+    result = suite.runpytest("--extras-pass=skipped.txt")
     result.stderr.fnmatch_lines(["*--extras-pass skipped.txt: 1 listed tests were not "
                                  "collected, e.g. test_some.py::test_gone*"])
     assert result.ret != 0
