@@ -3,19 +3,19 @@
 → ``E4m3PcastLanes``. Bit-exact with ``golden.e4m3_pcast``."""
 
 from amaranth import Cat, Module, Mux, Signal
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..golden.e4m3_pcast import SCALE_LOG2, SUM_FRAC
 from ..golden.formats import E4M3, FP32
 from . import codec
-from .baps_layouts import code_beat, prob_beat, row_bits, score_beat
+from .baps_layouts import code_beat, prob_beat, score_beat
 from .exp2_fp32 import DISTANCE_CUTS, EXP2_CUTS, exp2_fp32_logic, fp32_distance
 from .fp32_arith import add_fp32, mul_fp32
 from .link import MatrixVectorLink
-from .pipeline import Cuts, StagedLogic, StreamPipeline, check_stages, discard, stages_param
-from .rescale import check_tile_params, max_tree
-from .online_lanes import OnlineSoftmaxLanes, greater, is_nan, meta_layout
+from .pipeline import Cuts, StreamPipeline, check_stages, discard, stages_param
+from .rescale import check_tile_params
+from .online_lanes import OnlineSoftmaxLanes, is_nan
 from .softmax_lanes import adder_tree
 
 __all__ = ["ScoreFraming", "E4m3PcastLanes", "E4m3PcastDatapath", "STAGES"]

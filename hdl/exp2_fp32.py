@@ -10,22 +10,19 @@ from amaranth import C, Array, Cat, Const, Module, Mux, Signal, signed
 from ..golden.exp2_fp32 import C0, C1, C2, FRAC, V_BITS, X_SATURATE
 from ..golden.formats import FP32
 from . import codec
+from .pipeline import NO_CUTS
 
 __all__ = ["fp32_distance", "exp2_fp32_logic", "X_WIDTH", "DISTANCE_CUTS", "EXP2_CUTS"]
 
 DISTANCE_CUTS = ("align", "sum", "round")    # fp32_distance's cut points, in datapath order
 EXP2_CUTS = ("fraction", "table", "product", "sum")  # exp2_fp32_logic's
 
-
-def _no_cuts(name, *values):
-    return values
-
 X_WIDTH = X_SATURATE.bit_length()            # 39: x ≤ 2^38
 _SIG = FP32.man_bits + 1                     # 24
 _GUARD = 3
 
 
-def fp32_distance(m: Module, a, b, cuts=_no_cuts) -> Signal:
+def fp32_distance(m: Module, a, b, cuts=NO_CUTS) -> Signal:
     """⌊FP32_RNE(b − a)·2^30⌋ for finite FP32 codes with a ≤ b (any signs, subnormals kept),
     saturated at 2^38 (|b − a| ≥ 256). The larger magnitude X and the smaller Y (signs differ:
     X + Y; equal: X − Y) with three guard bits and a sticky bit, the result normalized (one bit
@@ -98,7 +95,7 @@ def _rom(m: Module, values, index, name: str) -> Signal:
     return out
 
 
-def exp2_fp32_logic(m: Module, x, scale_log2: int, cuts=_no_cuts) -> Signal:
+def exp2_fp32_logic(m: Module, x, scale_log2: int, cuts=NO_CUTS) -> Signal:
     """FP32 code of 2^(scale_log2 − x/2^30) (``golden.exp2_fp32.exp2_fp32_fixed``): k = ⌈x/2^30⌉,
     u = k − x/2^30, 2^u from a 128-segment quadratic, RNE to 24 bits, exponent scale_log2 − k,
     zero below 2^−126 or for x ≥ 2^38. ``cuts``: ``fraction`` (after k and u), ``table``

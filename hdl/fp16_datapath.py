@@ -14,10 +14,10 @@ from .baps_layouts import code_beat, prob_beat, row_bits, score_beat
 from .exp2_fp16 import exp2_fp16_logic
 from .fp32_arith import add_fp32, mul_fp32
 from .link import MatrixVectorLink
-from .pipeline import (NO_CUTS, Cuts, StagedLogic, StreamPipeline, check_stages, discard,
+from .pipeline import (NO_CUTS, Cuts, StreamPipeline, check_stages, discard,
                        stages_param)
-from .rescale import check_tile_params, max_tree
-from .online_lanes import OnlineSoftmaxLanes, greater, is_nan, meta_layout
+from .rescale import check_tile_params
+from .online_lanes import OnlineSoftmaxLanes
 from .softmax_lanes import adder_tree
 
 __all__ = ["Fp16Cast", "Fp16SoftmaxLanes", "Fp16Datapath", "fp16_difference", "STAGES"]

@@ -153,34 +153,25 @@ class HccsLanes(wiring.Component):
                 m.d.comb += total.eq(sums[row])
                 factor, shift = 255, codec.leading_one(m, total)
             s, factor, shift = cut("out.s", s, factor, shift)
-            if "out.partial" not in self.enabled:
-                products = []
-                for k, v in enumerate(s):
-                    p = Signal(len(v) + QUOTIENT_BITS, name=f"out_product{k}")
-                    m.d.comb += p.eq(v * factor)
-                    products.append(p)
-                return saturated(*cut("out.product", products, shift))
-            # s·factor as two partial products (factor's low and high halves), summed after the
-            # cut ``out.partial``
-            half = QUOTIENT_BITS // 2
-            low, high = ((factor & ((1 << half) - 1), factor >> half) if isinstance(factor, int)
-                         else (factor[:half], factor[half:]))
-            lows, highs = [], []
-            for k, v in enumerate(s):
-                lo = Signal(len(v) + half, name=f"out_low{k}")
-                hi = Signal(len(v) + QUOTIENT_BITS - half, name=f"out_high{k}")
-                m.d.comb += [lo.eq(v * low), hi.eq(v * high)]
-                lows.append(lo)
-                highs.append(hi)
-            lows, highs, shift = cut("out.partial", lows, highs, shift)
-            products = []
-            for k, (lo, hi) in enumerate(zip(lows, highs)):
-                p = Signal(len(s[k]) + QUOTIENT_BITS, name=f"out_product{k}")
-                m.d.comb += p.eq(lo + (hi << half))
-                products.append(p)
-            return saturated(*cut("out.product", products, shift))
-
-        def saturated(products, shift):
+            if "out.partial" in self.enabled:
+                # s·factor as two partial products (factor's low and high halves), summed after
+                # the cut
+                half = QUOTIENT_BITS // 2
+                low, high = ((factor & ((1 << half) - 1), factor >> half)
+                             if isinstance(factor, int) else (factor[:half], factor[half:]))
+                lows = [Signal(len(v) + half, name=f"out_low{k}") for k, v in enumerate(s)]
+                highs = [Signal(len(v) + QUOTIENT_BITS - half, name=f"out_high{k}")
+                         for k, v in enumerate(s)]
+                m.d.comb += [x.eq(v * low) for x, v in zip(lows, s)]
+                m.d.comb += [x.eq(v * high) for x, v in zip(highs, s)]
+                lows, highs, shift = cut("out.partial", lows, highs, shift)
+                terms = [lo + (hi << half) for lo, hi in zip(lows, highs)]
+            else:
+                terms = [v * factor for v in s]
+            products = [Signal(len(v) + QUOTIENT_BITS, name=f"out_product{k}")
+                        for k, v in enumerate(s)]
+            m.d.comb += [p.eq(t) for p, t in zip(products, terms)]
+            products, shift = cut("out.product", products, shift)
             return [Mux((p >> shift) > 255, 255, p >> shift) for p in products]
 
         out_idle, out_issue, out_addr = output_pass(
@@ -190,27 +181,27 @@ class HccsLanes(wiring.Component):
 
         # The sum pass: read, s per lane, the beat's sum, into the row's Σ (optional cuts
         # ``sum.delta``, ``sum.s``, ``sum.beat``; the pass never stalls, so they always advance).
-        sum_stages = [(sum_v, sum_first)]
+        def registered(value):
+            r = Signal.like(value, name=f"sum_stage_{getattr(value, 'name', 'value')}")
+            m.d.sync += r.eq(value)
+            return r
+
+        sum_cuts = Cuts(tuple(n for n in self.enabled if n.startswith("sum.")), registered)
+        sum_stages = [(sum_v, sum_first)]           # each cut's valid and first-beat flags
 
         def sum_cut(name, *values):
-            if name not in self.enabled:
+            if name not in sum_cuts.enabled:
                 return values
-            v, first = sum_stages[-1]
-            regs = []
-            for value in (v, first, *values):
-                flat = value if isinstance(value, list) else [value]
-                r = [Signal.like(x, name=f"{name.replace('.', '_')}_{getattr(x, 'name', 'v')}")
-                     for x in flat]
-                m.d.sync += [a.eq(x) for a, x in zip(r, flat)]
-                regs.append(r if isinstance(value, list) else r[0])
-            sum_stages.append(tuple(regs[:2]))
-            return tuple(regs[2:])
+            v, first, *rest = sum_cuts(name, *sum_stages[-1], *values)
+            sum_stages.append((v, first))
+            return tuple(rest)
 
         s_lanes, acc_row = lane_values(buf.read_data, sum_row, sum_cut, "sum.delta")
         s_lanes, acc_row = sum_cut("sum.s", s_lanes, acc_row)
         beat_sum = Signal(15 + (lanes - 1).bit_length(), name="sum_beat")
         m.d.comb += beat_sum.eq(adder_tree(s_lanes))
         beat_sum, acc_row = sum_cut("sum.beat", beat_sum, acc_row)
+        sum_cuts.check_used()
         acc_v, acc_first = sum_stages[-1]
         with m.If(acc_v):
             m.d.sync += sums[acc_row].eq(Mux(acc_first, 0, sums[acc_row]) + beat_sum)
