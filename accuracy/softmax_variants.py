@@ -5,8 +5,10 @@ and returns q, the probabilities the matrix core effectively applies to V: every
 rescaled to the row's final max and divided by the row sum.
 
 * ``fp64``: float64 softmax, no casts (the reference; with blocks it equals the plain softmax).
-* ``baps``: the bit-exact BAPS path (``golden.baps``): integer block max, x = HiF8(t − m) rounded
-  once, P = HiF8(2^x) from the verified EXP2 table, exact fixed-point sum with truncating rescale.
+* ``baps``: the bit-exact BAPS path (``golden.baps``): integer block max, x = S(t − m) rounded
+  once in the score code S, P = Pf(2^x) from the verified EXP2 table in the P format Pf
+  (``score_format``, ``p_format``: HiF8 and HiF8 by default), exact fixed-point sum with
+  truncating rescale.
 * ``raw_hif8``: ablation — the raw scores are cast to HiF8 first (8 bits cross the link), then
   the same integer block max is subtracted exactly and P = HiF8_TA(2^(HiF8(t) − m)); exact sum.
 * ``e4m3``: the bit-exact E4M3 P-cast datapath (``golden.e4m3_pcast``, FlashAttention-3's FP8
@@ -82,10 +84,11 @@ def _e4m3_quantized_sum(t: np.ndarray, bc: int, scale_log2: int) -> np.ndarray:
 
 
 def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8,
-                  heads=None) -> np.ndarray:
+                  heads=None, score_format: str = "hif8", p_format: str = "hif8") -> np.ndarray:
     """Probabilities of ``variant`` for base-2 ``scores`` (rows × keys). Keys are padded with
     −Inf (masked) to a multiple of ``bc``; the result has the original width. ``heads``: the
-    ``HccsHead`` of every row (``hccs`` only)."""
+    ``HccsHead`` of every row (``hccs`` only); ``score_format``, ``p_format``: BAPS's codes
+    (``baps`` only)."""
     if variant not in VARIANTS:
         raise ValueError(f"softmax variant {variant!r} is not allowed; allowed: {', '.join(VARIANTS)}")
     t = np.asarray(scores, dtype=np.float32).astype(np.float64)
@@ -96,7 +99,8 @@ def softmax_probs(scores, variant: str, *, bc: int = 64, scale_log2: int = 8,
     if variant == "fp64":
         q = reference_softmax(t)
     elif variant in ("baps", "fp16"):
-        r = (baps_softmax(t, BapsConfig(bc=bc)) if variant == "baps"
+        r = (baps_softmax(t, BapsConfig(bc=bc, score_format=score_format, p_format=p_format))
+             if variant == "baps"
              else fp16_softmax(t, Fp16DatapathConfig(bc=bc)))
         l = r.l[:, None]                                 # the hardware's FP32 row sum
         q = np.divide(r.weights(), l, out=np.zeros_like(t), where=(l > 0) & np.isfinite(l))

@@ -35,6 +35,8 @@ class ModelVariant:
     softmax: str          # a ``softmax_variants`` name
     scale_log2: int = 0
     description: str = ""
+    score_format: str = "hif8"      # BAPS variants: the score code and the P format
+    p_format: str = "hif8"
 
 
 MODEL_VARIANTS = {v.name: v for v in (
@@ -132,8 +134,9 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
         per_head = state.hccs_heads[layer]
         heads = [per_head[h] for _ in range(shape[0]) for h in range(shape[1])
                  for _ in range(shape[2])]
-    q = softmax_probs(t, state.variant.softmax, bc=state.bc, scale_log2=state.variant.scale_log2,
-                      heads=heads)
+    v = state.variant
+    q = softmax_probs(t, v.softmax, bc=state.bc, scale_log2=v.scale_log2, heads=heads,
+                      score_format=v.score_format, p_format=v.p_format)
     if state.stats is not None:
         state.stats.add(layer, softmax_probs(t, "fp64", bc=state.bc), q)
     probs = torch.from_numpy(q.astype(np.float32)).reshape(shape).to(value.dtype)

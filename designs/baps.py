@@ -75,11 +75,14 @@ def tile_stimulus(p, seed: int = 1, cases=TILE_CASES,
     """Packed input beats of one tile per named case, in order (``blocks`` blocks each; the
     ``spectrum`` tile as many as it needs to reach every code in every lane)."""
     layout = p.layouts()[0]
+    code = getattr(p, "score_format", "hif8")      # the spectrum of the link's score code
     beats = []
     for case in cases:
-        n = max(blocks, spectrum_blocks(p.br, p.bc, p.lanes)) if case == "spectrum" else blocks
+        n = max(blocks, spectrum_blocks(p.br, p.bc, p.lanes, code)) if case == "spectrum" \
+            else blocks
         shape = TileShape(p.br, p.bc, p.lanes, n)
-        beats += [pack(layout, b) for b in score_beats(tile_scores(case, shape, seed), shape)]
+        beats += [pack(layout, b) for b in score_beats(tile_scores(case, shape, seed, code),
+                                                       shape)]
     return beats
 
 

@@ -6,18 +6,28 @@ is cut into key blocks of ``bc`` scores, processed in order; per row and block:
 * b = max of the block's scores, NaN and −Inf ignored (an all-masked block has b = −Inf);
 * m_new = max(m_old, clamp(ceil(b), m_min, m_max)), a signed ``m_width``-bit integer
   (saturating: ceil(+Inf) = m_max, ceil(−Inf) = m_min); on the first block m_new = clamp(ceil(b));
-* x_k = HiF8_TA(t_k − m_new), rounded **once** from the exact difference (``hif8_of_difference``);
+* x_k = S(t_k − m_new) in the score code S (``score_format``, HiF8 TA by default), rounded
+  **once** from the exact difference (``code_of_difference``);
 * shift = m_old − m_new ≤ 0 (0 on the first block);
-* P_k = HiF8_TA(2^x_k) from the exhaustively verified EXP2 table (x ≤ 0 ⇒ P ∈ [0, 1]);
-* l = (l >> −shift) + Σ P_k in unsigned fixed point with ``l_frac_bits`` = 22 fraction bits (every
-  HiF8 value in (0, 1] is a multiple of 2^−22, so the sum is exact) and ``l_int_bits`` integer
-  bits; the right shift truncates (floor) the bits below 2^−22; a sum beyond the largest value
-  saturates there. At the row's end l is rounded to FP32 (RNE).
+* P_k = Pf(2^x_k) in the P format Pf (``p_format``, HiF8 TA by default), correctly rounded: the
+  exhaustively verified EXP2 table (x ≤ 0 ⇒ P ∈ [0, 1]);
+* l = (l >> −shift) + Σ P_k in unsigned fixed point with ``l_frac_bits`` fraction bits (every
+  P value in (0, 1] is a multiple of 2^−l_frac_bits: 22 for HiF8, 24 FP16, 9 E4M3, F for qI.F,
+  so the sum is exact) and ``l_int_bits`` integer bits; the right shift truncates (floor); a sum
+  beyond the largest value saturates there. At the row's end l is rounded to FP32 (RNE).
 
-Special values, defined and tested: a NaN score gives x = NaN, P = NaN (0x80) and l = NaN for
-the row; a +Inf score gives P = +Inf and l = +Inf (unless NaN); a score above the saturated
-running max (t > m_max) gives x > 0 and P > 1, which also makes l = +Inf; −Inf scores (masking)
-give P = 0; a fully masked row ends with l = 0, and ``attention_output`` returns a zero row.
+Score codes: HiF8, E4M3 and E5M2 spend their sign bit on a value that is never positive (it is
+always set but for x = 0); the unsigned distance codes uI.F (``golden.formats.DistanceFormat``)
+send d = −x with step 2^−F and a top code "far" (P = 0). P formats: HiF8, FP16, E4M3, and
+unsigned fixed point qI.F (``UFixedFormat``).
+
+Special values, defined and tested: a NaN score gives x = NaN, P = NaN and l = NaN for the row
+where both formats have a NaN; a NaN P in a qI.F format saturates to its top code (> 1), which
+makes l = +Inf; a distance code has no NaN: a NaN score is far (P = 0), silently, as a masked key.
+A +Inf score gives P = +Inf and l = +Inf (unless NaN); a score above the saturated running max
+(t > m_max) gives x > 0 and P > 1, which also makes l = +Inf (a distance code clamps x to 0:
+P = 1); −Inf scores (masking) give P = 0; a fully masked row ends with l = 0, and
+``attention_output`` returns a zero row.
 """
 
 from __future__ import annotations
@@ -27,7 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exp2 import exp2_reference
-from .formats import FP32, HIF8, NumberFormat, get_format, round_fixed
+from .formats import (DISTANCE_CODES, FP32, HIF8, P_FIXED_FORMATS, NumberFormat, get_format,
+                      round_fixed)
 from .params import ChoiceParam, IntParam
 
 __all__ = ["BapsConfig", "BapsResult", "baps_softmax", "code_of_difference", "hif8_of_difference",
@@ -42,8 +53,11 @@ BC = IntParam("bc", 1, 4096, "keys per block")
 LANES = IntParam("lanes", 1, 256, "scores per beat")
 M_WIDTH = IntParam("m_width", 2, 32, "signed width of the running max (saturating)")
 L_INT_BITS = IntParam("l_int_bits", 1, 40, "integer bits of the running sum (saturating)")
-SCORE_FORMAT = ChoiceParam("score_format", ("hif8",), "code of x = t - m on the link")
-P_FORMAT = ChoiceParam("p_format", ("hif8",), "format of P = 2^x")
+SCORE_FORMAT = ChoiceParam(
+    "score_format", ("hif8", "e4m3", "e5m2", *(f.name for f in DISTANCE_CODES)),
+    "code of x = t - m on the link (uI.F: unsigned distance -x)")
+P_FORMAT = ChoiceParam("p_format", ("hif8", "fp16", "e4m3", *(f.name for f in P_FIXED_FORMATS)),
+                       "format of P = 2^x (qI.F: unsigned fixed point)")
 
 
 @dataclass(frozen=True)
@@ -84,13 +98,14 @@ class BapsConfig:
 
 @dataclass
 class BapsResult:
-    x: np.ndarray         # (rows, n) HiF8 codes of t − m
-    p: np.ndarray         # (rows, n) HiF8 codes of P = 2^x
+    x: np.ndarray         # (rows, n) score codes of t − m
+    p: np.ndarray         # (rows, n) P codes of P = 2^x
     m: np.ndarray         # (rows, blocks) running max after each block
     shift: np.ndarray     # (rows, blocks) m_old − m_new (0 on the first block)
     l_fixed: np.ndarray   # (rows,) running sum in units of 2^−l_frac_bits (saturated)
     l_special: np.ndarray  # (rows,) 0 finite, 1 +Inf, 2 NaN
     l_fp32: np.ndarray    # (rows,) FP32 bit patterns of l at the row's end
+    p_format: str = "hif8"
 
     @property
     def l(self) -> np.ndarray:
@@ -98,7 +113,7 @@ class BapsResult:
 
     @property
     def p_values(self) -> np.ndarray:
-        return HIF8.decode(self.p)
+        return get_format(self.p_format).decode(self.p)
 
     def weights(self) -> np.ndarray:
         """P of every key rescaled to the row's final max: P_k · 2^(m_block(k) − m_final), what
@@ -113,11 +128,6 @@ def rescale_to_final_max(p: np.ndarray, m_blocks: np.ndarray) -> np.ndarray:
     scale = np.exp2((m_blocks - m_blocks[:, -1:]).astype(np.float64))
     with np.errstate(invalid="ignore"):
         return p * np.repeat(scale, bc, axis=1)
-
-
-def _midpoints(fmt: NumberFormat) -> np.ndarray:
-    v = fmt.ladder.values
-    return (v[:-1] + v[1:]) / 2
 
 
 def code_of_difference(fmt: NumberFormat, t, m) -> np.ndarray:
@@ -135,7 +145,7 @@ def code_of_difference(fmt: NumberFormat, t, m) -> np.ndarray:
         err = (a - (d - bb)) + (b - bb)
     finite = np.isfinite(d)
     err = np.where(finite, err, 0.0)
-    on_boundary = np.isin(np.abs(d), _midpoints(fmt)) & (err != 0)
+    on_boundary = np.isin(np.abs(d), fmt.midpoints) & (err != 0)
     nudged = np.where(on_boundary, np.nextafter(d, np.where(err > 0, np.inf, -np.inf)), d)
     return fmt.encode(nudged)
 
@@ -209,7 +219,7 @@ def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
         m = m_new
         m_hist[:, j], shift_hist[:, j] = m_new, shift
     return BapsResult(x=x, p=p, m=m_hist, shift=shift_hist, l_fixed=l, l_special=special,
-                      l_fp32=fixed_to_fp32(l, special, cfg.l_frac_bits))
+                      l_fp32=fixed_to_fp32(l, special, cfg.l_frac_bits), p_format=cfg.p_format)
 
 
 def fixed_to_fp32(l: np.ndarray, special: np.ndarray, frac_bits: int) -> np.ndarray:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .baps import BapsConfig, BapsResult, baps_softmax
-from .formats import FP32, HIF8
+from .formats import FP32, get_format
 
 __all__ = ["TileShape", "score_beats", "run_golden", "expected_code_beats", "expected_prob_beats",
            "TILE_CASES", "tile_scores", "spectrum_blocks", "tiles_from_beats",
@@ -77,17 +77,22 @@ def expected_prob_beats(result: BapsResult, shape: TileShape) -> list[dict]:
 
 TILE_CASES = ("narrow", "medium", "wide", "far_positive", "far_negative", "corners", "edges",
               "spectrum")
-_SPECTRUM = HIF8.decode(np.arange(0x81, 0x100))
-_SPECTRUM = _SPECTRUM[np.isfinite(_SPECTRUM)]          # the 126 finite negative HiF8 values
 
 
-def spectrum_blocks(br: int, bc: int, lanes: int) -> int:
+def _spectrum(score_format: str) -> np.ndarray:
+    """The finite negative values of the score code (HiF8: 126; u4.4: 254)."""
+    values = np.unique(get_format(score_format).all_values)
+    return values[np.isfinite(values) & (values < 0)]
+
+
+def spectrum_blocks(br: int, bc: int, lanes: int, score_format: str = "hif8") -> int:
     """Blocks a ``spectrum`` tile needs for each lane to see every value at least once."""
     per_block = br * bc // lanes                        # cells of one lane in one block
-    return max(1, -(-(len(_SPECTRUM) + br) // per_block))
+    return max(1, -(-(len(_spectrum(score_format)) + br) // per_block))
 
 
-def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
+def tile_scores(case: str, shape: TileShape, seed: int = 1,
+                score_format: str = "hif8") -> np.ndarray:
     """A seeded (br, blocks·bc) FP32 tile: Gaussian scores of a named width, far from zero, or
     the named corner cases (all-equal row, one dominant score, fully masked row, NaN, +Inf, a
     sink, the double-rounding case of ``baps.md``), one per row, cycling, or the named edges,
@@ -101,10 +106,11 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
     4. sixteen scores at 0 and one at −20, the rest masked: l = 16 + 2^−20, an exact FP32 tie
        (RNE keeps 16).
 
-    ``spectrum``: every finite negative HiF8 value v as x exactly, t = 1 + v in FP32 (one 1.0
-    per row sets m = 1), each lane cycling through all 126 in a seeded order: with
-    ``spectrum_blocks`` blocks, every lane's EXP2 sees every negative code and every lane of
-    Rescale rounds in every binade 2^−22 … 2^15 (the coverage report found them unreached)."""
+    ``spectrum``: every finite negative value v of ``score_format`` as x exactly, t = 1 + v in
+    FP32 (one 1.0 per row sets m = 1), each lane cycling through all of them (126 for HiF8) in a
+    seeded order: with ``spectrum_blocks`` blocks, every lane's EXP2 sees every negative code
+    and every lane of Rescale rounds in every binade (HiF8: 2^−22 … 2^15; the coverage report
+    found them unreached)."""
     if case not in TILE_CASES:
         raise ValueError(f"tile case {case!r} is not allowed; allowed: {', '.join(TILE_CASES)}")
     rng = np.random.default_rng([seed, TILE_CASES.index(case)])
@@ -134,7 +140,8 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1) -> np.ndarray:
                 t[r, :min(16, n)] = 0.0
                 t[r, min(16, n - 1)] = -20.0
     elif case == "spectrum":
-        values = _SPECTRUM[rng.permutation(len(_SPECTRUM))]
+        spectrum = _spectrum(score_format)
+        values = spectrum[rng.permutation(len(spectrum))]
         for lane in range(shape.lanes):
             cells = [(r, c) for r in range(shape.br) for c in range(lane, n, shape.lanes)
                      if c != r % n]

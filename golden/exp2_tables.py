@@ -1,9 +1,12 @@
-"""The structure of 2^x over HiF8 inputs, as data for the structured EXP2 unit (``impl="split"``).
+"""The structure of 2^x over a score code, as data for the structured EXP2 unit (``impl="split"``).
 
-HiF8's dot field fixes, for every input code, the row (stored exponent width D and mantissa width)
-and, with the exponent bits, the binade: inputs of one (sign, row, exponent) group differ only in
-their mantissa M. ``exp2_groups(out_format)`` lists the groups whose 2^x is not 1.0 (1.0, the
-result of every tiny |x|, is the unit's default), merged where their results are identical
+Every input code splits into a head and its low bits M: for HiF8 the dot field fixes the row
+(stored exponent width D and mantissa width) and, with the exponent bits, the binade, so inputs of
+one (sign, row, exponent) group differ only in their mantissa M; for E4M3 and E5M2 the head is the
+sign and exponent field, M the mantissa; for a distance code uI.F the head is the integer part of
+d (the code above its F fraction bits; tapered codes alike), M the fraction bits.
+``exp2_groups(in_format, out_format)`` lists the groups whose 2^x is not 1.0 (1.0, the result of
+every tiny |x| and of d = 0, is the unit's default), merged where their results are identical
 ("outputs shared between codes"), each with its kind:
 
 * ``constant``: one result for the whole group (overflow, underflow, and tiny |x| that round
@@ -11,7 +14,10 @@ result of every tiny |x|, is the unit's default), merged where their results are
 * ``stepped``: results that step by a fixed power of two in M, i.e. the first result plus M
   shifted (bare powers of two: integer x gives 2^n, and HiF8's codes of successive powers of
   two, or of half-integer steps, are successive codes): wiring, no table;
-* ``table``: anything else, a table on M alone (at most 8 entries).
+* ``table``: anything else, a table on M alone (2^M entries); ``shared_tables`` finds the tables
+  that equal an earlier one plus a constant code offset, so they share it and add the offset
+  (a distance code's FP16 or E4M3 P: one 2^−f table, the integer part of d moves the exponent
+  field: "a table and a shift").
 
 Results are correctly rounded (``exp2_reference``); the groups cover every code whose result is
 not 1.0, which the tests check against the reference.
@@ -23,9 +29,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .exp2 import exp2_reference
-from .formats import HIF8, get_format
+from .formats import DistanceFormat, HiF8Format, NumberFormat, get_format
 
-__all__ = ["Exp2Group", "exp2_groups"]
+__all__ = ["Exp2Group", "exp2_groups", "shared_tables"]
 
 
 @dataclass(frozen=True)
@@ -54,22 +60,53 @@ class Exp2Group:
         return step.bit_length() - 1
 
 
+def _heads(fmt: NumberFormat) -> list[tuple[str, int]]:
+    """(head bits, low bits M) of every group of input codes, in ascending code order within each
+    sign (HiF8: its rows in order, exponent bits ascending)."""
+    if isinstance(fmt, HiF8Format):
+        out = []
+        for sign in (0, 1):
+            for prefix, d, mb in fmt.rows:
+                ebits = d or 0
+                out += [(str(sign) + prefix + (format(e, f"0{ebits}b") if ebits else ""), mb)
+                        for e in range(1 << ebits)]
+        return out
+    low = fmt.frac_bits if isinstance(fmt, DistanceFormat) else fmt.man_bits
+    return [(format(h, f"0{fmt.width - low}b"), low) for h in range(1 << (fmt.width - low))]
+
+
 @lru_cache(maxsize=None)
-def exp2_groups(out_format: str) -> tuple[Exp2Group, ...]:
-    """The groups of 2^x (HiF8 in, ``out_format`` out) whose results are not 1.0, identical
-    groups merged (first-seen order, sign 0 first, rows in HiF8's order, exponent bits
-    ascending), returned last group first (the unit's assignment order)."""
-    ref = exp2_reference("hif8", out_format)
+def exp2_groups(in_format: str, out_format: str) -> tuple[Exp2Group, ...]:
+    """The groups of 2^x (``in_format`` in, ``out_format`` out) whose results are not 1.0,
+    identical groups merged (first-seen order, ``_heads``' order), returned last group first
+    (the unit's assignment order)."""
+    ref = exp2_reference(in_format, out_format)
     one = int(get_format(out_format).encode(1.0))
     merged: dict[tuple, list[str]] = {}
-    for sign in (0, 1):
-        for prefix, d, mb in HIF8.rows:
-            ebits = d or 0
-            for e in range(1 << ebits):
-                head = str(sign) + prefix + (format(e, f"0{ebits}b") if ebits else "")
-                results = tuple(int(ref[int(head, 2) << mb | m]) for m in range(1 << mb))
-                if set(results) == {one}:
-                    continue
-                key = (0, results[:1]) if len(set(results)) == 1 else (mb, results)
-                merged.setdefault(key, []).append(head + "-" * mb)
+    for head, mb in _heads(get_format(in_format)):
+        results = tuple(int(ref[int(head, 2) << mb | m]) for m in range(1 << mb))
+        if set(results) == {one}:
+            continue
+        key = (0, results[:1]) if len(set(results)) == 1 else (mb, results)
+        merged.setdefault(key, []).append(head + "-" * mb)
     return tuple(Exp2Group(tuple(p), mb, res) for (mb, res), p in reversed(merged.items()))
+
+
+def shared_tables(groups: tuple[Exp2Group, ...]) -> dict[int, tuple[int, int]]:
+    """For every ``table`` group (by index in ``groups``): (index of the group whose table it
+    uses, constant code offset added to that table's results; 0 for a table's own group)."""
+    out: dict[int, tuple[int, int]] = {}
+    bases: list[int] = []
+    for i, g in enumerate(groups):
+        if g.kind != "table":
+            continue
+        for b in bases:
+            base = groups[b]
+            diff = {r - q for r, q in zip(g.results, base.results)}
+            if base.mant_bits == g.mant_bits and len(diff) == 1:
+                out[i] = (b, diff.pop())
+                break
+        else:
+            bases.append(i)
+            out[i] = (i, 0)
+    return out

@@ -9,6 +9,14 @@ float64 values to codes once, to nearest, with the format's tie rule:
 * ``FP16``: IEEE binary16, round to nearest even (RNE), subnormals, ±0, canonical NaN 0x7E00.
 * ``FP32``: IEEE binary32 bit helpers (RNE via numpy), canonical NaN 0x7FC00000.
 * ``E4M3``: OCP FP8 E4M3FN, RNE, always saturating to ±448, NaN 0x7F.
+* ``E5M2``: OCP FP8 E5M2 (IEEE-style: ±Inf, NaN 0x7E), RNE.
+* ``DistanceFormat`` ``uI.F`` (5 ≤ I + F ≤ 8): an unsigned fixed-point code of the distance
+  d = −x ≥ 0 of a non-positive x, step 2^−F, RNE; the all-ones code is "far" (x = −Inf, so
+  2^x = 0), which every d from (2^W − 1.5)·2^−F up rounds to. No sign, no NaN: NaN is far too
+  and a positive x clamps to d = 0 (a BAPS score never exceeds its running max unless the max
+  saturated).
+* ``UFixedFormat`` ``qI.F``: unsigned fixed point k·2^−F (the P of a fixed-point datapath), RNE,
+  saturating at the largest code, which NaN also takes (no NaN or Inf codes).
 
 Formats of at most 16 bits round through a *ladder*: the ascending non-negative finite values, the
 code of each, and one overflow pseudo-value above the largest finite value (the value the next code
@@ -24,8 +32,11 @@ from functools import cached_property
 import mpmath
 import numpy as np
 
-__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "E4M3Format", "Binade", "FP16", "FP32", "HIF8",
-           "E4M3", "FORMATS", "get_format", "fp32_to_bits", "bits_to_fp32", "round_fixed"]
+__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "E4M3Format", "DistanceFormat",
+           "UFixedFormat", "Binade", "FP16", "FP32", "HIF8", "E4M3", "E5M2", "DISTANCE_CODES",
+           "P_FIXED_FORMATS", "FORMATS", "get_format", "distance_format", "ufixed_format",
+           "fp32_to_bits", "bits_to_fp32",
+           "round_fixed"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,20 @@ class NumberFormat:
 
     @property
     def dtype(self):
-        return {8: np.uint8, 16: np.uint16, 32: np.uint32}[self.width]
+        """The narrowest unsigned numpy type that holds a code."""
+        return next(t for w, t in ((8, np.uint8), (16, np.uint16), (32, np.uint32))
+                    if self.width <= w)
+
+    @property
+    def signed(self) -> bool:
+        """The format has a sign bit (the unsigned fixed-point codes have none)."""
+        return True
+
+    @cached_property
+    def midpoints(self) -> np.ndarray:
+        """The rounding boundaries between adjacent non-negative magnitudes (ascending)."""
+        v = self.ladder.values
+        return (v[:-1] + v[1:]) / 2
 
     def check_codes(self, codes) -> np.ndarray:
         """Codes as an int64 array; raises ``ValueError`` naming a code outside 0..2**width-1."""
@@ -280,9 +304,15 @@ class IEEEFormat(NumberFormat):
         return np.where(sign == 1, -mag - inexact, mag), inexact
 
     def _decode_all(self):
-        if self.width != 16:
-            raise ValueError(f"{self.name}: the code table exists only for 16-bit formats")
-        return np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float64)
+        if self.width > 16:
+            raise ValueError(f"{self.name}: the code table exists only for formats of at most "
+                             f"16 bits")
+        sign, exp, man = self.fields(np.arange(1 << self.width))
+        top = (1 << self.exp_bits) - 1
+        sig = np.where(exp == 0, man, man + (1 << self.man_bits)).astype(np.float64)
+        mag = np.ldexp(sig, np.maximum(exp, 1) - self.bias - self.man_bits)
+        mag = np.where(exp == top, np.where(man == 0, np.inf, np.nan), mag)
+        return np.where(sign == 1, -mag, mag)
 
     def decode(self, codes):
         if self.width == 32:
@@ -457,12 +487,134 @@ class E4M3Format(NumberFormat):
         return 480.0                # where 1.111·2^8 + one step would be
 
 
+@dataclass(frozen=True)
+class _UnsignedCode(NumberFormat):
+    """Unsigned codes 0 … 2^width − 1 of ascending magnitudes (``magnitude(code)``), rounded RNE
+    through the ladder; the top code is special (its meaning is the subclass's) and its would-be
+    magnitude is the ladder's overflow pseudo-value."""
+
+    frac_bits: int = 4      # the finest step is 2^−frac_bits
+
+    @property
+    def signed(self) -> bool:
+        return False
+
+    @property
+    def top_code(self) -> int:
+        return (1 << self.width) - 1
+
+    def magnitude(self, codes: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @cached_property
+    def ladder(self) -> _Ladder:
+        k = np.arange(self.top_code + 1)
+        return _Ladder(values=self.magnitude(k), codes=k, tie_up=(k[1:] % 2) == 0)
+
+    def negate_code(self, codes):
+        raise TypeError(f"{self.name} is unsigned: no code of a negative value")
+
+    def _round_exact_magnitude(self, mag: mpmath.mpf) -> int:
+        return int(self.ladder.codes[self.ladder.round_index_exact(mag)])
+
+
+@dataclass(frozen=True)
+class DistanceFormat(_UnsignedCode):
+    """The code k of a non-positive x = −d(k): the distance d = −x as an unsigned number, finest
+    step 2^−F; the top code is "far": x = −Inf, 2^x = 0. Encoding rounds d RNE once;
+    d at or beyond the midpoint to the top code's would-be value, −Inf and NaN give far; x > 0
+    clamps to code 0 (x = 0).
+
+    ``exp_bits`` = 0: ``uI.F``, fixed point d(k) = k·2^−F (I + F = width). ``exp_bits`` = E > 0:
+    ``uI.F/eE``, a tapered code: the top E bits are a binade field b and the rest M bits m,
+    d = m·2^−F for b = 0 and (2^M + m)·2^(b−1−F) above, so the step doubles each binade from
+    2^M·2^−F on and d reaches 2^(M + 2^E − 1 − F) (I = that exponent)."""
+
+    exp_bits: int = 0
+
+    def magnitude(self, codes):
+        man = self.width - self.exp_bits
+        b, m = codes >> man, codes & ((1 << man) - 1)
+        return np.where(b == 0, m, np.ldexp((1 << man) + m, np.maximum(b, 1) - 1)) \
+            * 2.0 ** -self.frac_bits
+
+    def _decode_all(self):
+        vals = 0.0 - self.magnitude(np.arange(self.top_code + 1)).astype(np.float64)
+        vals[self.top_code] = -np.inf
+        return vals
+
+    def encode(self, values, *, saturate: bool = False) -> np.ndarray:
+        x = np.asarray(values, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            d = np.where(np.isnan(x) | (x == -np.inf), np.inf, np.maximum(-x, 0.0))
+        codes = self.ladder.round_index(np.where(np.isfinite(d), d, 0.0))
+        return np.where(np.isfinite(d), codes, self.top_code).astype(self.dtype)
+
+    def round_exact(self, value: mpmath.mpf) -> int:
+        if value >= 0:
+            return 0
+        return self.top_code if mpmath.isinf(value) else self._round_exact_magnitude(-value)
+
+    def overflow_code(self, saturate: bool = False) -> int:
+        return self.top_code
+
+
+@dataclass(frozen=True)
+class UFixedFormat(_UnsignedCode):
+    """``qI.F``: unsigned fixed point k·2^−F; RNE; values from (2^W − 1.5)·2^−F up, +Inf and NaN
+    saturate to the top code (the largest value); a negative value gives 0."""
+
+    def magnitude(self, codes):
+        return codes * 2.0 ** -self.frac_bits
+
+    def _decode_all(self):
+        return self.magnitude(np.arange(self.top_code + 1)).astype(np.float64)
+
+    def encode(self, values, *, saturate: bool = True) -> np.ndarray:
+        x = np.asarray(values, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            mag = np.where(np.isnan(x), np.inf, np.maximum(x, 0.0))
+        codes = self.ladder.round_index(np.where(np.isfinite(mag), mag, 0.0))
+        return np.where(np.isfinite(mag), codes, self.top_code).astype(self.dtype)
+
+    def round_exact(self, value: mpmath.mpf) -> int:
+        if value <= 0:
+            return 0
+        return self.top_code if mpmath.isinf(value) else self._round_exact_magnitude(value)
+
+    def overflow_code(self, saturate: bool = True) -> int:
+        return self.top_code
+
+
+def distance_format(int_bits: int, frac_bits: int, exp_bits: int = 0) -> DistanceFormat:
+    """``uI.F`` (fixed point, I + F bits) or, with ``exp_bits`` E, the tapered ``uI.F/eE`` whose
+    range is 2^I (width = I + F + 1 − 2^E + E)."""
+    width = int_bits + frac_bits if exp_bits == 0 else \
+        int_bits + frac_bits + 1 - (1 << exp_bits) + exp_bits
+    name = f"u{int_bits}.{frac_bits}" + (f"/e{exp_bits}" if exp_bits else "")
+    return DistanceFormat(name=name, width=width, nan_code=(1 << width) - 1, ties="even",
+                          frac_bits=frac_bits, exp_bits=exp_bits)
+
+
+def ufixed_format(int_bits: int, frac_bits: int) -> UFixedFormat:
+    return UFixedFormat(name=f"q{int_bits}.{frac_bits}", width=int_bits + frac_bits,
+                        nan_code=(1 << (int_bits + frac_bits)) - 1, ties="even",
+                        frac_bits=frac_bits)
+
+
 FP16 = IEEEFormat(name="fp16", width=16, nan_code=0x7E00, ties="even", exp_bits=5, man_bits=10)
 FP32 = IEEEFormat(name="fp32", width=32, nan_code=0x7FC00000, ties="even", exp_bits=8, man_bits=23)
 HIF8 = HiF8Format(name="hif8", width=8, nan_code=0x80, ties="away")
 E4M3 = E4M3Format(name="e4m3", width=8, nan_code=0x7F, ties="even")
+E5M2 = IEEEFormat(name="e5m2", width=8, nan_code=0x7E, ties="even", exp_bits=5, man_bits=2)
+# The distance codes: fixed point uI.F of 5 to 8 bits with 3 to 5 integer bits, and one tapered
+# code of each width (the finest step near d = 0, coarser steps out to d < 16 or 32).
+DISTANCE_CODES = tuple(distance_format(i, w - i) for w in range(5, 9) for i in range(3, 6)
+                       if w - i >= 2) + tuple(distance_format(i, f, 2) for i, f in
+                                              ((4, 2), (4, 3), (5, 3), (5, 4)))
+P_FIXED_FORMATS = (ufixed_format(1, 15),)
 
-FORMATS = {f.name: f for f in (HIF8, FP16, FP32, E4M3)}
+FORMATS = {f.name: f for f in (HIF8, FP16, FP32, E4M3, E5M2, *DISTANCE_CODES, *P_FIXED_FORMATS)}
 
 
 def get_format(name: str) -> NumberFormat:

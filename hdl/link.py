@@ -6,13 +6,15 @@ from amaranth.lib.wiring import In, Out
 
 from dataclasses import dataclass
 
+from ..golden.baps import SCORE_FORMAT
+from ..golden.formats import get_format
 from ..golden.params import IntParam
 from .baps_layouts import code_beat
 from .pipeline import discard
 
 __all__ = ["MatrixVectorLink", "ELEMENTS", "LinkDepthParam", "LINK_DEPTH"]
 
-ELEMENTS = {"hif8": 8, "fp16": 16}
+ELEMENTS = {name: get_format(name).width for name in ("fp16", *SCORE_FORMAT.choices)}
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,8 @@ def ceil_of_fixed(m: Module, f, frac: int, m_width: int):
 
 def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=NO_CUTS):
     """fmt(t − mx), rounded once from the exact difference, for the fixed-point score ``f`` and
-    the integer ``mx`` (bit-exact with ``golden.baps.code_of_difference``). ``cuts``: optional
+    the integer ``mx`` (bit-exact with ``golden.baps.code_of_difference``); for a distance code
+    the code of |t − mx| (0 when t > mx; far for NaN and −Inf). ``cuts``: optional
     register cuts ``difference`` (after |t − mx|) and ``normalize`` (inside the rounding)."""
     big_m = Signal(signed(len(f.t) + 1))
     m.d.comb += big_m.eq(mx << frac)
@@ -75,6 +76,14 @@ def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=NO_C
     mag = codec.round_normalized(m, fmt, norm, e, zero, frac, sticky=inexact)
     overflow = fmt.overflow_code()
     code = Signal(fmt.width, name=f"x_{fmt.name}")
+    if not fmt.signed:                      # a distance code: d = −x, x > 0 clamps to d = 0
+        with m.If(nan | neg_huge):
+            m.d.comb += code.eq(fmt.nan_code)     # far (NaN has no code of its own)
+        with m.Elif(pos_huge | positive):
+            m.d.comb += code.eq(0)
+        with m.Else():
+            m.d.comb += code.eq(mag)
+        return code
     with m.If(nan):
         m.d.comb += code.eq(fmt.nan_code)
     with m.Elif(pos_huge):

@@ -5,10 +5,10 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..golden.baps import L_INT_BITS, P_FORMAT, SCORE_FORMAT, BapsConfig
-from ..golden.formats import FP32, NumberFormat, get_format
+from ..golden.formats import FP32, NumberFormat, UFixedFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, prob_beat
-from .exp2_hif8 import IMPL, exp2_hif8_logic
+from .exp2_code import IMPL, exp2_logic
 from .pipeline import Cuts, StagedLogic, check_stages, discard, stages_param
 from .rescale import check_tile_params
 
@@ -17,7 +17,12 @@ __all__ = ["SoftmaxLanes", "adder_tree", "STAGES"]
 
 def _p_fixed(m: Module, fmt: NumberFormat, code, frac: int):
     """P (a ``fmt`` code with 0 ≤ P ≤ 1) as an integer in units of 2^−frac; ``special`` for NaN,
-    +Inf and P > 1 (possible only above a saturated running max)."""
+    +Inf and P > 1 (possible only above a saturated running max; a qI.F P's NaN is its top
+    code, > 1)."""
+    if isinstance(fmt, UFixedFormat):         # P = code·2^−F and frac = F: the code itself
+        special = Signal(name="p_special")
+        m.d.comb += special.eq(code > (1 << frac))
+        return Mux(special, 0, code), special, 0
     f = codec.decode(m, fmt, code)
     fixed = codec.to_fixed(m, fmt, f, frac, 1)
     value = Signal(frac + 1, name="p_fixed")
@@ -33,9 +38,9 @@ class SoftmaxLanes(wiring.Component):
     """x codes in (``score_format``, ``lanes`` per beat with the side band), P = 2^x out
     (``p_format``), l at row ends.
 
-    ``lanes`` EXP2 units (``Exp2HiF8`` logic, ``impl`` table or split) in parallel; per row r of
+    ``lanes`` EXP2 units (``Exp2Code`` logic, ``impl`` table or split) in parallel; per row r of
     ``br`` a running sum l[r] = (l[r] >> −shift) + Σ P in unsigned fixed point with F fraction bits
-    (every P in (0, 1] is a multiple of 2^−F: 22 for HiF8) and ``l_int_bits`` integer bits (a
+    (every P in (0, 1] is a multiple of 2^−F: 22 for HiF8, 24 FP16, 9 E4M3, F for qI.F) and ``l_int_bits`` integer bits (a
     shift, no multiplier; the shift truncates; the sum saturates), restarted on the row's first
     block. At the last beat of the row's last block the beat also carries l as FP32 (RNE; NaN/+Inf
     when a P was NaN/+Inf or > 1). Bit-exact with ``golden.baps``.
@@ -90,7 +95,8 @@ class SoftmaxLanes(wiring.Component):
     def _front_logic(self, m, i, cuts):
         """P codes of the beat (registered: the cut ``exp2`` is always on) and their sum."""
         o = Signal(self._summed, name="summed")
-        p_codes = [exp2_hif8_logic(m, i.codes[k], out_format=self.p_format.name, impl=self.impl)
+        p_codes = [exp2_logic(m, i.codes[k], in_format=self.score_format.name,
+                              out_format=self.p_format.name, impl=self.impl)
                    for k in range(self.lanes)]
         side = i.as_value()
         p_codes, side = cuts("exp2", p_codes, side)

@@ -1,41 +1,67 @@
-"""The HiF8 EXP2 groups: every code whose 2^x is not 1.0 is in exactly one group, with its
-correctly rounded result; the kinds say what the structured unit builds."""
+"""The EXP2 groups of every score code × P format: every code whose 2^x is not 1.0 is in exactly
+one group, with its correctly rounded result; the kinds say what the structured unit builds, and
+shared tables reproduce their groups' results."""
+
+import itertools
 
 import numpy as np
 import pytest
 
+from baps_rtl.golden.baps import P_FORMAT, SCORE_FORMAT
 from baps_rtl.golden.exp2 import exp2_reference
-from baps_rtl.golden.exp2_tables import Exp2Group, exp2_groups
+from baps_rtl.golden.exp2_tables import Exp2Group, exp2_groups, shared_tables
 from baps_rtl.golden.formats import get_format
+
+COMBOS = list(itertools.product(SCORE_FORMAT.choices, P_FORMAT.choices))
 
 
 def matches(pattern: str, code: int) -> bool:
-    bits = format(code, "08b")
+    bits = format(code, f"0{len(pattern)}b")
     return all(p in ("-", b) for p, b in zip(pattern, bits))
 
 
-@pytest.mark.parametrize("out_format", ["fp16", "hif8"])
-def test_groups_cover_every_result_that_is_not_one(out_format):
-    ref = exp2_reference("hif8", out_format)
+@pytest.mark.parametrize("in_format,out_format", COMBOS)
+def test_groups_cover_every_result_that_is_not_one(in_format, out_format):
+    ref = exp2_reference(in_format, out_format)
+    n = 1 << get_format(in_format).width
     one = int(get_format(out_format).encode(1.0))
     seen = {}
-    for g in exp2_groups(out_format):
+    groups = exp2_groups(in_format, out_format)
+    shared = shared_tables(groups)
+    for i, g in enumerate(groups):
         for pattern in g.patterns:
-            for code in range(256):
+            assert len(pattern) == get_format(in_format).width
+            for code in range(n):
                 if matches(pattern, code):
                     assert code not in seen, f"{code:#04x} in two groups"
                     m = code & ((1 << g.mant_bits) - 1)
                     seen[code] = g.results[m] if g.mant_bits else g.results[0]
-    for code in range(256):
+                    if g.kind == "table":          # what the unit builds: base table + offset
+                        base, offset = shared[i]
+                        assert groups[base].results[m] + offset == seen[code]
+    for code in range(n):
         assert seen.get(code, one) == int(ref[code]), hex(code)
-    assert sum(1 for c in range(256) if int(ref[c]) != one) <= len(seen) < 256
+    assert sum(1 for c in range(n) if int(ref[c]) != one) <= len(seen) <= n
+
+
+def test_a_distance_code_with_fp16_p_is_one_table_and_a_shift():
+    """u4.4 → FP16: d = i + f/16 gives 2^−f/16 scaled by 2^−i, so the integer parts 0 … 13 (FP16
+    normal) share one table, the exponent field lowered by i; the subnormal
+    results of i = 14, 15 are their own tables."""
+    groups = exp2_groups("u4.4", "fp16")
+    shared = shared_tables(groups)
+    by_head = {g.patterns[0][:4]: i for i, g in enumerate(groups)}
+    base, offset0 = shared[by_head["0000"]]
+    for i in range(14):
+        assert shared[by_head[format(i, "04b")]] == (base, offset0 - (i << 10))
+    assert len({b for b, _ in shared.values()}) == 3
 
 
 @pytest.mark.parametrize("out_format", ["fp16", "hif8"])
 def test_integer_inputs_are_stepped_groups(out_format):
     """x = 8 … 15 (sign 0, row D2 "01", exponent bits "01": E = 3): 2^x are successive powers of
     two, so the group is wiring (the first result plus M shifted), not a table."""
-    groups = {p: g for g in exp2_groups(out_format) for p in g.patterns}
+    groups = {p: g for g in exp2_groups("hif8", out_format) for p in g.patterns}
     g = groups["00101---"]
     assert g.kind == "stepped" and g.results[0] == int(get_format(out_format).encode(256.0))
 

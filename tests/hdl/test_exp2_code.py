@@ -1,0 +1,49 @@
+"""Exp2Code in the Amaranth simulator against the golden reference: every input code of every
+score code × P format, both implementations."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from baps_rtl.golden.baps import P_FORMAT, SCORE_FORMAT
+from baps_rtl.golden.exp2 import exp2_reference
+from baps_rtl.golden.formats import get_format
+from baps_rtl.hdl.exp2_code import IMPL, Exp2Code
+from baps_rtl.sim.amaranth_stream import run_stream
+
+COMBOS = list(itertools.product(SCORE_FORMAT.choices, P_FORMAT.choices))
+
+
+@pytest.mark.parametrize("impl", IMPL.choices)
+@pytest.mark.parametrize("in_format,out_format", COMBOS)
+def test_every_code_is_exact(in_format, out_format, impl):
+    n = 1 << get_format(in_format).width
+    run = run_stream(Exp2Code(in_format=in_format, out_format=out_format, impl=impl),
+                     np.arange(n), seed=3, idle=0.1, stall=0.1)
+    expected = exp2_reference(in_format, out_format)
+    bad = np.flatnonzero(np.array(run.outputs) != expected)
+    assert len(run.outputs) == n and len(bad) == 0, \
+        [(hex(c), hex(run.outputs[c]), hex(expected[c])) for c in bad[:5]]
+
+
+def test_a_wrong_table_entry_is_caught(monkeypatch):
+    """The check above can fail: one corrupted reference entry shows as one mismatch."""
+    from baps_rtl.hdl import exp2_code
+    good = exp2_reference("u4.4", "fp16")
+    bad_table = good.copy()
+    bad_table[37] ^= 1
+    monkeypatch.setattr(exp2_code, "exp2_reference", lambda i, o: bad_table)
+    run = run_stream(Exp2Code(in_format="u4.4", out_format="fp16"), np.arange(256), seed=3,
+                     idle=0.0, stall=0.0)
+    assert list(np.flatnonzero(np.array(run.outputs) != good)) == [37]
+
+
+def test_bad_parameters_name_the_value_and_the_choices():
+    with pytest.raises(ValueError, match=r"score_format='fp16' is not allowed; allowed: hif8, "
+                                         r"e4m3, e5m2, u3.2"):
+        Exp2Code(in_format="fp16")
+    with pytest.raises(ValueError, match=r"p_format='u4.4' is not allowed; allowed: hif8, fp16"):
+        Exp2Code(in_format="hif8", out_format="u4.4")
+    with pytest.raises(ValueError, match=r"impl='rom' is not allowed"):
+        Exp2Code(impl="rom")
