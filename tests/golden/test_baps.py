@@ -8,16 +8,20 @@ import mpmath
 import numpy as np
 import pytest
 
-from baps_rtl.golden.baps import (BapsConfig, attention_output, baps_softmax, hif8_of_difference,
+from baps_rtl.golden.baps import (P_FORMAT, SCORE_FORMAT, BapsConfig, attention_output,
+                                  baps_softmax, code_of_difference, hif8_of_difference,
                                   reference_softmax, softmax_errors)
 from baps_rtl.golden.exp2 import exp2_reference
-from baps_rtl.golden.formats import FP32, HIF8
+from baps_rtl.golden.formats import FP32, HIF8, get_format
 
-EXP2 = exp2_reference("hif8", "hif8")
+COMBOS = [(s, p) for s in SCORE_FORMAT.choices for p in P_FORMAT.choices]
 
 
 def scalar_model(row, cfg):
     """One row, element by element, with exact rationals: an independent re-implementation."""
+    x_fmt, p_fmt = get_format(cfg.score_format), get_format(cfg.p_format)
+    exp2 = exp2_reference(cfg.score_format, cfg.p_format)
+    unit = 2 ** cfg.l_frac_bits
     m = None
     l = Fraction(0)
     nan = inf = False
@@ -30,27 +34,27 @@ def scalar_model(row, cfg):
             min(max(math.ceil(b), cfg.m_min), cfg.m_max)
         m_new = c if m is None else max(m, c)
         if m is not None:
-            l = Fraction(math.floor(l * 2 ** 22 / 2 ** (m_new - m)), 2 ** 22)
+            l = Fraction(math.floor(l * unit / 2 ** (m_new - m)), unit)
         m = m_new
         for v in blk:
             if math.isnan(v):
-                x = HIF8.nan_code
+                x = x_fmt.nan_code
             elif math.isinf(v):
-                x = int(HIF8.encode(v))
+                x = int(x_fmt.encode(v))
             else:
                 with mpmath.workprec(400):
-                    x = HIF8.round_exact(mpmath.mpf(v) - m)
-            p = int(EXP2[x])
+                    x = x_fmt.round_exact(mpmath.mpf(v) - m)
+            p = int(exp2[x])
             xs.append(x)
             ps.append(p)
-            pv = HIF8.decode([p])[0]
+            pv = p_fmt.decode([p])[0]
             if np.isnan(pv):
                 nan = True
-            elif np.isinf(pv):
+            elif np.isinf(pv) or pv > 1:
                 inf = True
             else:
                 l += Fraction(pv)
-        l = min(l, Fraction(cfg.l_max, 2 ** 22))
+        l = min(l, Fraction(cfg.l_max, unit))
     return xs, ps, l, nan, inf
 
 
@@ -62,9 +66,10 @@ def random_tile(rng, rows, n):
     return t
 
 
-def test_model_equals_the_exact_scalar_reimplementation():
+@pytest.mark.parametrize("score_format,p_format", COMBOS)
+def test_model_equals_the_exact_scalar_reimplementation(score_format, p_format):
     rng = np.random.default_rng(7)
-    cfg = BapsConfig(bc=8)
+    cfg = BapsConfig(bc=8, score_format=score_format, p_format=p_format)
     t = random_tile(rng, 12, 40)
     t[2, 5] = np.nan
     t[3, 9] = np.inf
@@ -78,7 +83,36 @@ def test_model_equals_the_exact_scalar_reimplementation():
         expected = np.nan if nan else np.inf if inf else float(l)
         assert FP32.encode(expected) == r.l_fp32[i], (i, expected, r.l[i])
         if not (nan or inf):
-            assert Fraction(int(r.l_fixed[i]), 2 ** 22) == l
+            assert Fraction(int(r.l_fixed[i]), 2 ** cfg.l_frac_bits) == l
+
+
+@pytest.mark.parametrize("score_format", SCORE_FORMAT.choices)
+def test_every_score_code_rounds_the_difference_once(score_format):
+    fmt = get_format(score_format)
+    rng = np.random.default_rng(4)
+    t = (np.exp2(rng.uniform(-30, 6, 4000)) * rng.choice([-1, 1], 4000)).astype(np.float32)
+    m = rng.integers(-40, 40, 4000)
+    mids = fmt.midpoints[fmt.midpoints < 60]              # x exactly on a boundary, ± a hair
+    t = np.concatenate([t, (m[:len(mids)] - mids).astype(np.float32),
+                        (m[:len(mids)] - mids + 2.0 ** -30).astype(np.float32)])
+    m = np.concatenate([m, m[:len(mids)], m[:len(mids)]])
+    got = code_of_difference(fmt, t, m)
+    with mpmath.workprec(400):
+        want = [fmt.round_exact(mpmath.mpf(float(a)) - int(b)) for a, b in zip(t, m)]
+    assert got.tolist() == want
+
+
+def test_distance_codes_specials_are_far_or_zero():
+    """A distance code has no NaN: a NaN score is far (P = 0, l stays finite), −Inf too; a
+    score above the saturated max clamps to x = 0 (P = 1, not P > 1)."""
+    cfg = BapsConfig(bc=4, m_width=4, score_format="u4.4", p_format="fp16")
+    t = np.array([[np.nan, 0.0, -np.inf, -1.0], [20.0, 5.0, 1.0, -30.0]], dtype=np.float32)
+    r = baps_softmax(t, cfg)
+    assert r.x[0].tolist() == [255, 0, 255, 16] and r.m[:, 0].tolist() == [0, 7]
+    assert r.x[1].tolist() == [0, 32, 96, 255]
+    assert r.l.tolist() == [1.5, 1.0 + 0.25 + 2.0 ** -6]
+    q = BapsConfig(bc=4, score_format="hif8", p_format="q1.15")
+    assert np.isinf(baps_softmax(t, q).l[0])              # qI.F P of NaN: top code, l = +Inf
 
 
 def test_difference_is_rounded_once_from_the_exact_value():

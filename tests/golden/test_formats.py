@@ -165,3 +165,87 @@ def test_e4m3_codec_matches_ml_dtypes():
     expected = np.clip(x, -448, 448).astype(ml_dtypes.float8_e4m3fn).view(np.uint8)
     np.testing.assert_array_equal(E4M3.encode(x), expected)
     assert E4M3.encode([1e9, -1e9, np.nan]).tolist() == [0x7E, 0xFE, 0x7F]
+
+
+def test_e5m2_codec_matches_ml_dtypes():
+    import ml_dtypes
+    from baps_rtl.golden.formats import E5M2
+    codes = np.arange(256, dtype=np.uint8)
+    theirs = codes.view(ml_dtypes.float8_e5m2).astype(np.float64)
+    np.testing.assert_array_equal(E5M2.decode(codes), theirs)
+    rng = np.random.default_rng(9)
+    lad = E5M2.ladder.values
+    m32 = ((lad[:-1] + lad[1:]) / 2).astype(np.float32)
+    x = np.concatenate([np.exp2(rng.uniform(-18, 17, 50_000)).astype(np.float32), m32,
+                        np.nextafter(m32, np.float32(0)), np.nextafter(m32, np.float32(np.inf)),
+                        np.array([1e9, 0.0, np.inf], dtype=np.float32)])
+    x = np.concatenate([x, -x])
+    expected = x.astype(ml_dtypes.float8_e5m2).view(np.uint8)
+    np.testing.assert_array_equal(E5M2.encode(x), expected)
+    assert int(E5M2.encode(np.nan)) == 0x7E and np.isnan(E5M2.decode([0x7E])[0])
+
+
+def _distance_value(fmt, code):
+    """d of a distance code from its definition, as an exact fraction (None: far)."""
+    from fractions import Fraction
+    if code == (1 << fmt.width) - 1:
+        return None
+    man = fmt.width - fmt.exp_bits
+    b, m = code >> man, code & ((1 << man) - 1)
+    units = m if b == 0 else ((1 << man) + m) << (b - 1)
+    return Fraction(units, 1 << fmt.frac_bits)
+
+
+@pytest.mark.parametrize("name", [f.name for f in __import__(
+    "baps_rtl.golden.formats", fromlist=["DISTANCE_CODES"]).DISTANCE_CODES])
+def test_distance_codes_decode_and_round_to_the_nearest_value(name):
+    """Every code against the definition; encoding against a brute-force nearest search over the
+    exact values (ties to the even code, far from the midpoint to the top code's would-be
+    value), on every midpoint, its neighbours and random distances; NaN, −Inf far; x > 0 → 0."""
+    from fractions import Fraction
+    fmt = get_format(name)
+    top = (1 << fmt.width) - 1
+    values = [_distance_value(fmt, c) for c in range(top)]
+    assert all(a < b for a, b in zip(values, values[1:]))
+    decoded = fmt.decode(np.arange(top + 1))
+    assert decoded[top] == -np.inf
+    assert [Fraction(-float(v)) for v in decoded[:top]] == values
+    step_top = values[-1] - values[-2]
+    beyond = values[-1] + step_top                      # the top code's would-be value
+
+    def nearest(d):
+        d = Fraction(d)
+        cands = values + [beyond]
+        best = min(range(len(cands)), key=lambda k: (abs(cands[k] - d), k % 2))
+        return top if best == len(values) else best
+
+    mids = [(a + b) / 2 for a, b in zip(values + [beyond], values[1:] + [beyond])][:-1]
+    rng = np.random.default_rng(fmt.width)
+    probes = [float(v) for v in mids] + [float(v) for v in values] + \
+        list(rng.uniform(0, float(beyond) * 1.2, 2000))
+    probes += [np.nextafter(p, np.inf) for p in probes[:len(mids)]] + \
+        [np.nextafter(p, -np.inf) for p in probes[:len(mids)] if p > 0]
+    got = fmt.encode(-np.array(probes))
+    assert got.tolist() == [nearest(p) for p in probes]
+    assert fmt.encode([np.nan, -np.inf, 3.5, 0.0]).tolist() == [top, top, 0, 0]
+    with mpmath.workprec(200):
+        assert [fmt.round_exact(mpmath.mpf(-p)) for p in probes[:200]] == got[:200].tolist()
+
+
+def test_unsigned_fixed_p_format():
+    q = get_format("q1.15")
+    assert q.width == 16 and q.decode([0, 1, 32768, 65535]).tolist() == \
+        [0.0, 2.0 ** -15, 1.0, 2.0 - 2.0 ** -15]
+    # RNE at the step, saturating at the top code (NaN too), negatives to 0
+    half = 2.0 ** -16
+    assert q.encode([half, 3 * half, 1.0, 2.0, np.inf, np.nan, -0.25]).tolist() == \
+        [0, 2, 32768, 65535, 65535, 65535, 0]
+    assert q.binade_range == (-15, 0) and q.finest_boundary == -16
+
+
+def test_distance_code_names_and_widths():
+    from baps_rtl.golden.formats import DISTANCE_CODES
+    widths = {f.name: f.width for f in DISTANCE_CODES}
+    assert widths["u4.4"] == 8 and widths["u3.3"] == 6 and widths["u5.4/e2"] == 8
+    assert widths["u4.3/e2"] == 6 and sorted(set(widths.values())) == [5, 6, 7, 8]
+    assert get_format("u5.4/e2").decode([64, 128, 192, 254]).tolist() == [-4.0, -8.0, -16.0, -31.5]

@@ -6,9 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from baps_rtl.golden.baps import BapsConfig
+from baps_rtl.golden.baps import P_FORMAT, SCORE_FORMAT, BapsConfig
 from baps_rtl.golden.baps_stream import (TILE_CASES, TileShape, expected_code_beats,
-                                         expected_prob_beats, run_golden, score_beats, tile_scores)
+                                         expected_prob_beats, run_golden, score_beats,
+                                         spectrum_blocks, tile_scores)
 from baps_rtl.hdl.baps_datapath import BapsDatapath
 from baps_rtl.hdl.link import MatrixVectorLink
 from baps_rtl.hdl.rescale import Rescale
@@ -86,7 +87,7 @@ def test_link_carries_w_over_element_bits_codes_per_beat(element, per_beat, dept
 def test_bad_parameters_are_named(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         BapsDatapath(**kwargs)
-    with pytest.raises(ValueError, match="element='fp8' is not allowed; allowed: hif8, fp16"):
+    with pytest.raises(ValueError, match="element='fp8' is not allowed; allowed: fp16, hif8"):
         MatrixVectorLink(element="fp8")
     with pytest.raises(ValueError, match="width=12 is not allowed for fp16"):
         MatrixVectorLink(width=12, element="fp16")
@@ -131,3 +132,41 @@ def test_each_cut_adds_one_cycle_of_latency():
         first.append(run.output_cycles[0] - run.input_cycles[0])
     cuts = [min(s, len(Rescale.CUTS)) + min(s, len(SoftmaxLanes.CUTS)) for s in range(7)]
     assert [f - c for f, c in zip(first, cuts)] == [first[0]] * 7, first
+
+
+# Every score code × P format, the two implementations alternating, the stages cuts with the
+# last score codes. One P format per score code (rotating: each P format with four score codes)
+# runs in the default suite, the other combinations are marked slow (CI runs them).
+CODE_COMBOS = [pytest.param(s, p, ("table", "split")[(k + j) % 2],
+                            6 if k >= len(SCORE_FORMAT.choices) - 2 else 0,
+                            marks=() if j == k % len(P_FORMAT.choices) else pytest.mark.slow)
+               for k, s in enumerate(SCORE_FORMAT.choices)
+               for j, p in enumerate(P_FORMAT.choices)]
+
+
+@pytest.mark.parametrize("score_format,p_format,impl,stages", CODE_COMBOS)
+def test_every_score_code_and_p_format_is_bit_exact(score_format, p_format, impl, stages):
+    """Each tile case, the ``spectrum`` tile reaching every negative value of the score code in
+    every lane, through the whole datapath with its link FIFO."""
+    base = TileShape(br=3, bc=16, lanes=4, blocks=4)
+    cfg = BapsConfig(bc=16, score_format=score_format, p_format=p_format)
+    for case in ("medium", "wide", "far_negative", "corners", "edges", "spectrum"):
+        shape = base if case != "spectrum" else TileShape(
+            3, 16, 4, max(4, spectrum_blocks(3, 16, 4, score_format)))
+        t = tile_scores(case, shape, 2, score_format)
+        res = run_golden(t, shape, cfg)
+        dut = BapsDatapath(br=3, bc=16, lanes=4, link_depth=3, impl=impl, stages=stages,
+                           score_format=score_format, p_format=p_format)
+        run = run_stream(dut, score_beats(t, shape), seed=5, idle=0.15, stall=0.25, drain=64)
+        assert run.outputs == expected_prob_beats(res, shape), case
+
+
+def test_the_datapath_check_catches_a_wrong_p_format():
+    """The same tile through a datapath built for another P format does not match: the check
+    above sees the format."""
+    shape = TileShape(br=3, bc=16, lanes=4, blocks=4)
+    t = tile_scores("medium", shape, 2, "u4.4")
+    res = run_golden(t, shape, BapsConfig(bc=16, score_format="u4.4", p_format="fp16"))
+    dut = BapsDatapath(br=3, bc=16, lanes=4, score_format="u4.4", p_format="q1.15")
+    run = run_stream(dut, score_beats(t, shape), seed=5, idle=0.0, stall=0.0)
+    assert run.outputs != expected_prob_beats(res, shape)
