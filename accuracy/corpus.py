@@ -2,7 +2,9 @@
 library (the interpreter running this code), filtered to prose and selected with a fixed seed.
 
 The text depends on the Python version (3.11 here); the selection is deterministic for a given
-interpreter. Sentences: 6 to 40 words, letters and ordinary punctuation only, no code.
+interpreter. Sentences: 6 to 40 words, letters and ordinary punctuation only, no code. Passages
+(``stdlib_passages``): consecutive sentences of one module joined to 100–380 words, about 128
+to 512 word pieces, so that attention rows span several key blocks.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import random
 import re
 import warnings
 
-__all__ = ["MODULES", "stdlib_sentences", "select_sentences", "calibration_sentences"]
+__all__ = ["MODULES", "stdlib_sentences", "select_sentences", "calibration_sentences",
+           "stdlib_passages", "select_passages", "PASSAGE_WORDS"]
+
+PASSAGE_WORDS = (100, 380)      # about 128 to 512 word pieces for this model's tokenizer
 
 MODULES = (
     "abc", "argparse", "array", "ast", "asyncio", "base64", "bisect", "calendar", "cmath",
@@ -50,24 +55,59 @@ def _is_prose(sentence: str) -> bool:
     return 6 <= len(words) <= 40 and sentence[-1] in ".!?" and all(_WORD.match(w) for w in words)
 
 
+def _module_sentences(name: str) -> list[str]:
+    """The prose sentences of one module's docstrings, in document order."""
+    with warnings.catch_warnings():          # deprecated aliases such as typing.io
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            return []
+        docs = list(_docstrings(module))
+    out = []
+    for doc in docs:
+        for para in re.split(r"\n\s*\n", doc):
+            text = " ".join(para.split())
+            out += [s for s in _SPLIT.split(text) if _is_prose(s)]
+    return out
+
+
+def stdlib_passages(words: tuple[int, int] = PASSAGE_WORDS, seed: int = 2026) -> list[str]:
+    """Passages of consecutive prose sentences of one module (document order, no sentence
+    twice), each ``words[0]`` to ``words[1]`` words long: each passage draws its length target
+    uniformly from that range (seeded) and closes once it reaches it; a sentence that would pass
+    the maximum starts the next one."""
+    passages = []
+    for name in MODULES:
+        rng = random.Random(f"{seed}:{name}")
+        target = rng.randint(*words)
+        seen, current, count = set(), [], 0
+        for sentence in _module_sentences(name):
+            if sentence in seen:
+                continue
+            seen.add(sentence)
+            n = len(sentence.split())
+            if count + n > words[1]:
+                current, count = [], 0
+            current.append(sentence)
+            count += n
+            if count >= target:
+                passages.append(" ".join(current))
+                current, count, target = [], 0, rng.randint(*words)
+    return passages
+
+
+def select_passages(count: int, seed: int = 2026) -> list[str]:
+    """``count`` passages chosen with a seeded shuffle (ValueError if there are fewer)."""
+    pool = stdlib_passages(seed=seed)
+    if not 1 <= count <= len(pool):
+        raise ValueError(f"passage count {count} is not allowed; allowed: 1..{len(pool)}")
+    return sorted(random.Random([seed, "passages"].__repr__()).sample(pool, count))
+
+
 def stdlib_sentences() -> list[str]:
     """Every distinct prose sentence from the docstrings of ``MODULES``, sorted."""
-    found = set()
-    for name in MODULES:
-        with warnings.catch_warnings():          # deprecated aliases such as typing.io
-            warnings.simplefilter("ignore", DeprecationWarning)
-            try:
-                module = importlib.import_module(name)
-            except ImportError:
-                continue
-            docs = list(_docstrings(module))
-        for doc in docs:
-            for para in re.split(r"\n\s*\n", doc):
-                text = " ".join(para.split())
-                for sentence in _SPLIT.split(text):
-                    if _is_prose(sentence):
-                        found.add(sentence)
-    return sorted(found)
+    return sorted({s for name in MODULES for s in _module_sentences(name)})
 
 
 def select_sentences(count: int, seed: int = 2026) -> list[str]:

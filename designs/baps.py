@@ -22,7 +22,7 @@ from ..hdl.exp2_hif8 import IMPL
 from ..hdl.link import LINK_DEPTH
 from ..hdl.rescale import check_tile_params
 from .beats import pack, unpack
-from .registry import Design, DesignParams, register
+from .registry import Design, DesignParams, name_token, register
 
 __all__ = ["BapsDatapathParams", "TILE_BLOCKS", "tile_stimulus", "tile_golden", "module_name"]
 
@@ -65,7 +65,7 @@ class BapsDatapathParams(DesignParams):
 def module_name(prefix: str, p) -> str:
     """``prefix`` and every parameter that differs from its default (``baps_datapath_br3_…``)."""
     default = type(p)()
-    parts = [f"{f.name}{getattr(p, f.name)}" for f in fields(p)
+    parts = [f"{f.name}{name_token(getattr(p, f.name))}" for f in fields(p)
              if getattr(p, f.name) != getattr(default, f.name)]
     return "_".join([prefix, *parts])
 
@@ -100,7 +100,8 @@ def tile_golden(p, inputs) -> list[int]:
 
 register(Design(
     name="baps_datapath",
-    description="BAPS datapath: FP32 scores → Rescale → 8-bit link → EXP2 lanes and row sums",
+    description="BAPS datapath: FP32 scores → Rescale → score-code link (HiF8 or another "
+                "5–8-bit code) → EXP2 lanes and row sums",
     params=BapsDatapathParams,
     build=lambda p: BapsDatapath(br=p.br, bc=p.bc, lanes=p.lanes, m_width=p.m_width,
                                  l_int_bits=p.l_int_bits, link_depth=p.link_depth, impl=p.impl,
@@ -113,7 +114,14 @@ register(Design(
     regress=({"br": 3, "bc": 16, "lanes": 4},
              {"br": 7, "bc": 8, "lanes": 8, "impl": "split", "link_depth": 3},
              {"br": 4, "bc": 64, "lanes": 16, "link_depth": 4},
-             {"br": 1, "bc": 8, "lanes": 2, "link_depth": 3, "stages": 6}),
+             {"br": 1, "bc": 8, "lanes": 2, "link_depth": 3, "stages": 6},
+             {"br": 3, "bc": 16, "lanes": 4, "score_format": "u5.4/e2", "p_format": "fp16"},
+             {"br": 2, "bc": 12, "lanes": 6, "score_format": "u4.3/e2", "p_format": "fp16",
+              "impl": "split", "link_depth": 3},
+             {"br": 2, "bc": 8, "lanes": 4, "score_format": "e5m2", "p_format": "e4m3",
+              "stages": 6},
+             {"br": 3, "bc": 8, "lanes": 2, "score_format": "u3.2", "p_format": "q1.15",
+              "impl": "split"}),
     area=({"br": 2, "bc": 16, "lanes": 4, "link_depth": 4},),
     hierarchical=True,
 ))

@@ -14,11 +14,15 @@ from ..golden.exp2 import exp2_reference
 from ..golden.formats import get_format
 from ..hdl.exp2_fp16 import ACCURACY, Exp2FP16
 from ..hdl.exp2_fp16 import STAGES as FP16_STAGES
+from ..golden.baps import P_FORMAT, SCORE_FORMAT
+from ..hdl.exp2_code import IN_FORMAT, Exp2Code
+from ..hdl.exp2_code import OUT_FORMAT as CODE_OUT_FORMAT
+from ..hdl.exp2_code import STAGES as CODE_STAGES
 from ..hdl.exp2_hif8 import IMPL, OUT_FORMAT, Exp2HiF8
 from ..hdl.exp2_hif8 import STAGES as HIF8_STAGES
-from .registry import Design, DesignParams, register
+from .registry import Design, DesignParams, name_token, register
 
-__all__ = ["Exp2HiF8Params", "Exp2FP16Params"]
+__all__ = ["Exp2HiF8Params", "Exp2CodeParams", "Exp2FP16Params", "CODE_REGRESS"]
 
 
 def _every_code(fmt_name: str, seed: int) -> list[int]:
@@ -33,6 +37,16 @@ class Exp2HiF8Params(DesignParams):
     SPEC: ClassVar = {"impl": IMPL, "out_format": OUT_FORMAT, "stages": HIF8_STAGES}
     impl: str = "table"
     out_format: str = "fp16"
+    stages: int = 0
+
+
+@dataclass(frozen=True)
+class Exp2CodeParams(DesignParams):
+    SPEC: ClassVar = {"in_format": IN_FORMAT, "out_format": CODE_OUT_FORMAT, "impl": IMPL,
+                      "stages": CODE_STAGES}
+    in_format: str = "u5.4/e2"
+    out_format: str = "fp16"
+    impl: str = "table"
     stages: int = 0
 
 
@@ -63,6 +77,33 @@ register(Design(
     + ({"impl": "split", "out_format": "fp16", "stages": 1},),
     area=tuple({"impl": i, "out_format": o} for i, o in itertools.product(IMPL.choices,
                                                                             OUT_FORMAT.choices)),
+    exhaustive=True,
+))
+
+# The cocotb regression of the score-code units: every score code once, P formats rotating, the
+# implementations alternating (every pair is exhaustively exact in the Amaranth tests).
+CODE_REGRESS = tuple({"in_format": s, "out_format": P_FORMAT.choices[k % len(P_FORMAT.choices)],
+                      "impl": IMPL.choices[k % 2]}
+                     for k, s in enumerate(SCORE_FORMAT.choices) if s != "hif8")
+
+register(Design(
+    name="exp2_code",
+    description="2^x of any score code (HiF8, E4M3, E5M2, distance codes uI.F), correctly "
+                "rounded to any P format (HiF8, FP16, E4M3, qI.F)",
+    params=Exp2CodeParams,
+    build=lambda p: Exp2Code(in_format=p.in_format, out_format=p.out_format, impl=p.impl,
+                             stages=p.stages),
+    stimulus=lambda p, seed: _every_code(p.in_format, seed),
+    golden=lambda p, x: [int(v) for v in
+                         exp2_reference(p.in_format, p.out_format)[np.asarray(x)]],
+    module_name=lambda p: f"exp2_{name_token(p.in_format)}_{p.impl}_"
+                          f"{name_token(p.out_format)}{_stages_suffix(p)}",
+    role=lambda p: "truth-table floor" if p.impl == "table" else "structured",
+    in_format=lambda p: p.in_format,
+    out_format=lambda p: p.out_format,
+    regress=CODE_REGRESS,
+    area=tuple({"in_format": s, "out_format": "fp16", "impl": i}
+               for s in ("u5.4/e2", "u4.4", "u4.3/e2") for i in IMPL.choices),
     exhaustive=True,
 ))
 

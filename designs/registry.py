@@ -20,7 +20,12 @@ from ..golden.params import Param
 from .errors import UsageError
 
 __all__ = ["DesignParams", "Design", "Config", "DESIGNS", "register", "get_design", "parse_params",
-           "all_configs"]
+           "all_configs", "name_token"]
+
+
+def name_token(value) -> str:
+    """A parameter value as part of a Verilog module (and file) name: ``u5.4/e2`` → ``u5p4e2``."""
+    return str(value).replace(".", "p").replace("/", "")
 
 
 @dataclass(frozen=True)

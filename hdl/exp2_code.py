@@ -11,15 +11,17 @@ from ..golden.formats import get_format
 from ..golden.params import ChoiceParam
 from .pipeline import StreamPipeline, stages_param
 
-__all__ = ["Exp2Code", "exp2_logic", "IMPL", "STAGES"]
+__all__ = ["Exp2Code", "exp2_logic", "IMPL", "IN_FORMAT", "OUT_FORMAT", "STAGES"]
 
 IMPL = ChoiceParam("impl", ("table", "split"), "truth table left to synthesis, or structured")
+IN_FORMAT = ChoiceParam("in_format", SCORE_FORMAT.choices, "score code of x")
+OUT_FORMAT = ChoiceParam("out_format", P_FORMAT.choices, "P format of 2^x")
 
 
 class Exp2Code(StreamPipeline):
-    """2^x of an ``in_format`` code (``golden.baps.SCORE_FORMAT``: HiF8, E4M3, E5M2, the
-    distance codes uI.F), correctly rounded once to ``out_format`` (``P_FORMAT``: HiF8 TA, FP16,
-    E4M3 and qI.F RNE): the table ``golden.exp2.exp2_reference`` verified exhaustively.
+    """2^x of an ``in_format`` code (the choices of ``golden.baps.SCORE_FORMAT``: HiF8, E4M3,
+    E5M2, the distance codes uI.F), correctly rounded once to ``out_format`` (``P_FORMAT``'s:
+    HiF8 TA, FP16, E4M3 and qI.F RNE): the table ``golden.exp2.exp2_reference`` verified exhaustively.
 
     Total over every input code: 2^NaN = the output's NaN (qI.F: its top code), 2^−Inf (a
     distance code's "far") = +0, 2^+Inf and overflow = +Inf (E4M3, qI.F: the largest value).
@@ -54,7 +56,7 @@ class Exp2Code(StreamPipeline):
 
     @staticmethod
     def _checks(in_format, out_format, impl):
-        return ((SCORE_FORMAT, in_format), (P_FORMAT, out_format), (IMPL, impl))
+        return ((IN_FORMAT, in_format), (OUT_FORMAT, out_format), (IMPL, impl))
 
     @property
     def in_format(self) -> str:

@@ -40,10 +40,10 @@ def test_a_wrong_table_entry_is_caught(monkeypatch):
 
 
 def test_bad_parameters_name_the_value_and_the_choices():
-    with pytest.raises(ValueError, match=r"score_format='fp16' is not allowed; allowed: hif8, "
+    with pytest.raises(ValueError, match=r"in_format='fp16' is not allowed; allowed: hif8, "
                                          r"e4m3, e5m2, u3.2"):
         Exp2Code(in_format="fp16")
-    with pytest.raises(ValueError, match=r"p_format='u4.4' is not allowed; allowed: hif8, fp16"):
+    with pytest.raises(ValueError, match=r"out_format='u4.4' is not allowed; allowed: hif8, fp16"):
         Exp2Code(in_format="hif8", out_format="u4.4")
     with pytest.raises(ValueError, match=r"impl='rom' is not allowed"):
         Exp2Code(impl="rom")
