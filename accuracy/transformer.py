@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..golden.baps import SCORE_FORMAT
+from ..golden.formats import get_format
 from .softmax_variants import softmax_probs
 
-__all__ = ["ModelVariant", "MODEL_VARIANTS", "SCORE_BITS", "load_model", "encode", "LayerStats",
+__all__ = ["ModelVariant", "MODEL_VARIANTS", "SCORE_BITS", "BAPS_CODES", "load_model", "encode", "LayerStats",
            "neighbour_agreement", "embedding_cosines", "record_scores", "calibrate_hccs"]
 
 ATTENTION_NAME = "baps_rtl_emulation"
@@ -38,6 +40,13 @@ class ModelVariant:
     score_format: str = "hif8"      # BAPS variants: the score code and the P format
     p_format: str = "hif8"
 
+
+# BAPS with other score codes (``golden.formats.DISTANCE_CODES``, E4M3, E5M2) and P formats: every
+# score code with FP16 P, and the 8-bit tapered distance code and the 6-bit one with the other P
+# formats.
+BAPS_CODES = tuple((s, "fp16") for s in SCORE_FORMAT.choices) + (
+    ("u5.4/e2", "hif8"), ("u5.4/e2", "e4m3"), ("u5.4/e2", "q1.15"), ("u4.4", "hif8"),
+    ("u4.3/e2", "hif8"))
 
 MODEL_VARIANTS = {v.name: v for v in (
     ModelVariant("emulated_fp64", "fp64", description="our blocked softmax, all casts disabled"),
@@ -57,9 +66,11 @@ MODEL_VARIANTS = {v.name: v for v in (
     ModelVariant("hccs", "hccs",
                  description="HCCS datapath, per-head (B, S, Dmax) calibrated on 64 other "
                              "sentences, int8 logits at 2^-3, exact reciprocal (no retraining)"),
-)}
+) + tuple(ModelVariant(f"baps_{s}_{p}", "baps", score_format=s, p_format=p,
+                       description=f"BAPS: x = {s}(t − m), P = {p}(2^x)") for s, p in BAPS_CODES)}
 SCORE_BITS = {"emulated_fp64": 64, "baps_hif8": 8, "raw_hif8": 8, "e4m3_s256": 32,
-              "fp16_online": 16, "softermax_dropin": 8, "softermax_published": 8, "hccs": 8}
+              "fp16_online": 16, "softermax_dropin": 8, "softermax_published": 8, "hccs": 8,
+              **{f"baps_{s}_{p}": get_format(s).width for s, p in BAPS_CODES}}
 """Bits per score on the matrix-to-vector link of each variant (E4M3 P-cast keeps FP32 scores:
 the FlashAttention-3 arrangement)."""
 

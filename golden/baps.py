@@ -224,7 +224,11 @@ def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:
 
 def fixed_to_fp32(l: np.ndarray, special: np.ndarray, frac_bits: int) -> np.ndarray:
     """FP32 bit patterns of l·2^−frac_bits, rounded once (RNE); special 1 → +Inf, 2 → NaN."""
-    out = np.array([round_fixed(FP32, int(v), frac_bits) for v in l], dtype=np.uint32)
+    l = np.asarray(l, dtype=np.int64)
+    if l.size and int(l.max()) < 1 << 53:       # exact in float64: one RNE rounding to FP32
+        out = FP32.encode(np.ldexp(l.astype(np.float64), -frac_bits))
+    else:
+        out = np.array([round_fixed(FP32, int(v), frac_bits) for v in l], dtype=np.uint32)
     out = np.where(special == 1, np.uint32(FP32.inf_code), out)
     return np.where(special == 2, np.uint32(FP32.nan_code), out).astype(np.uint32)
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from baps_rtl.accuracy.corpus import select_sentences, stdlib_sentences
+from baps_rtl.accuracy.corpus import (PASSAGE_WORDS, _module_sentences, select_passages,
+                                      select_sentences, stdlib_passages, stdlib_sentences)
 from baps_rtl.accuracy.report import QUICK, run_accuracy
 from baps_rtl.accuracy.sink import METHODS, SinkConfig
 from baps_rtl.cli import main
@@ -21,6 +22,22 @@ def test_corpus_is_prose_and_the_selection_is_seeded():
         select_sentences(0)
 
 
+def test_passages_join_consecutive_sentences_of_one_module_and_are_seeded():
+    from baps_rtl.accuracy.corpus import MODULES
+    passages = stdlib_passages()
+    assert len(passages) >= 40
+    words = [len(p.split()) for p in passages]
+    assert PASSAGE_WORDS[0] <= min(words) and max(words) <= PASSAGE_WORDS[1]
+    assert max(words) - min(words) > 150                  # lengths spread over the range
+    # consecutive, in document order (a sentence seen earlier in the module is skipped)
+    texts = [" ".join(dict.fromkeys(_module_sentences(name))) for name in MODULES]
+    assert all(any(p in t for t in texts) for p in passages)
+    picked = select_passages(8)
+    assert picked == select_passages(8) and picked != select_passages(8, seed=1)
+    with pytest.raises(ValueError, match=r"passage count 0 is not allowed"):
+        select_passages(0)
+
+
 def test_report_without_the_model_writes_every_file(tmp_path):
     import dataclasses
     cfg = dataclasses.replace(QUICK, sink=SinkConfig(deltas=(4, 8), lengths=(512,), rows=4, dv=8),
@@ -31,7 +48,9 @@ def test_report_without_the_model_writes_every_file(tmp_path):
     assert len(data["sink"]) == 2 * 2 * len(METHODS) and len(data["synthetic"]) == 4
     bits = {r["method"]: r["score_bits"] for r in data["sink"]}
     assert bits == {"e4m3_s1": 32, "e4m3_s256": 32, "e4m3_qsum_s1": 32, "hif8_baps": 8,
-                    "fp16_online": 16, "softermax_dropin": 8, "hccs": 8}
+                    "fp16_online": 16, "softermax_dropin": 8, "hccs": 8,
+                    "baps_u5.4/e2_fp16": 8, "baps_u4.4_fp16": 8, "baps_u4.3/e2_fp16": 6,
+                    "baps_u5.4/e2_hif8": 8}
     md = paths["md"].read_text()
     assert "Real model: not run" in md and "| 8 |" in md
     assert paths["sink"].read_bytes()[:4] == b"\x89PNG"

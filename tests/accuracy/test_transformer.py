@@ -90,3 +90,21 @@ def test_the_calibration_command_writes_every_head(tmp_path, capsys):
     heads = json.loads(out.read_text())["heads"]
     assert len(heads) == 72 and all(h["b"] >= h["s"] * h["dmax"] for h in heads)
     assert "| 5 | 11 |" in capsys.readouterr().out
+
+
+def test_passages_are_long_rows_and_every_bc_is_reported(model_and_reference):
+    """Three passages at Bc 16 and 64: rows longer than the short sentences' (several blocks
+    at Bc = 16), each variant's figures per Bc, the model's sequence limit restored."""
+    import dataclasses
+    from baps_rtl.accuracy.report import FULL, passage_section
+    model, _ = model_and_reference
+    limit = model.max_seq_length
+    cfg = dataclasses.replace(FULL, passages=3, passage_bcs=(16, 64))
+    out = passage_section(cfg, model, None, variants=("baps_hif8", "baps_u5.4/e2_fp16"))
+    assert model.max_seq_length == limit
+    assert out["tokens"]["min"] >= 128 and out["tokens"]["max"] <= 512 and out["k"] == 2
+    assert set(out["variants"]) == {"baps_hif8", "baps_u5.4/e2_fp16"}
+    for v in out["variants"].values():
+        assert set(v["bc"]) == {"16", "64"}
+        assert all(0.999 < r["cos_mean"] <= 1.0 + 1e-9 for r in v["bc"].values())
+    assert out["variants"]["baps_u5.4/e2_fp16"]["score_bits"] == 8
