@@ -53,7 +53,7 @@ def test_verilog_lines_are_traced_to_the_amaranth_lines_that_made_them(tmp_path)
                        if re.fullmatch(r"\s*reg \[7:0\] exp2;", text))
     file, _, number = sources[declaration].partition(":")
     python_line = (REPO / file).read_text().splitlines()[int(number) - 1]
-    assert file == "hdl/exp2_hif8.py" and "exp2" in python_line, python_line
+    assert file == "hdl/exp2_code.py" and "exp2" in python_line, python_line
     with pytest.raises(ValueError, match="differs from the shipped one"):
         source_map(TABLE, shipped.replace("exp2", "exp3"))
 
@@ -72,14 +72,14 @@ def test_half_the_inputs_leave_exactly_the_other_half_of_the_table_unreached(tmp
     arms = {int(u["statement"].split(":")[0].split("'h")[1], 16)
             for u in s["unreached_lines"] if u["case"]}
     assert arms == set(range(128, 256))
-    assert {u["source"].split(":")[0] for u in s["unreached_lines"]} == {"hdl/exp2_hif8.py"}
+    assert {u["source"].split(":")[0] for u in s["unreached_lines"]} == {"hdl/exp2_code.py"}
     assert s["line_points"] - s["line_hit"] == 128
     top_bit = [u for u in s["untoggled_signals"] if u["signal"] == "i__payload"]
     assert top_bit and "7" in top_bit[0]["never_rose"]
     # the report's path: a finished regression's results, written to a folder not yet made
     _, [again], paths = coverage_run([TABLE], tmp_path / "new" / "coverage", results=[r],
                                      rtl_dir=vpath.parent)
-    assert again == s and "hdl/exp2_hif8.py" in paths["md"].read_text()
+    assert again == s and "hdl/exp2_code.py" in paths["md"].read_text()
 
 
 @pytest.mark.cocotb
