@@ -138,7 +138,8 @@ def _counted(dut) -> tuple:
 
 def registered_proofs(names: list[str] | None = None) -> list[Proof]:
     """Every proof for the registered designs (all when ``names`` is None): the equivalences of
-    each design with two implementations of one function, and the stream contract of each
+    each design with two implementations of one function (``exp2_code``: at each of its area
+    configurations), and the stream contract of each
     design's area configurations (the smallest datapath: its link FIFO counted)."""
     from ..designs import DESIGNS, all_configs
     from ..hdl.exp2_hif8 import OUT_FORMATS, Exp2HiF8
@@ -152,6 +153,18 @@ def registered_proofs(names: list[str] | None = None) -> list[Proof]:
                     f"exp2_hif8 table ≡ split ({out} out)",
                     lambda: Exp2HiF8(out_format=out, impl="table"),
                     lambda: Exp2HiF8(out_format=out, impl="split"))))
+    if "exp2_code" in names:
+        from ..hdl.exp2_code import Exp2Code
+        for config in all_configs(["exp2_code"], "area"):
+            p = config.params
+            if p.impl != "table":
+                continue
+            name = f"exp2_code table ≡ split ({p.in_format} in, {p.out_format} out)"
+            proofs.append(Proof(name, "equivalence", lambda name=name, p=p: equivalence_proof(
+                name, lambda: Exp2Code(in_format=p.in_format, out_format=p.out_format,
+                                       impl="table"),
+                lambda: Exp2Code(in_format=p.in_format, out_format=p.out_format,
+                                 impl="split"))))
     for config in all_configs(names, "area"):
         proofs.append(Proof(
             f"{config.module_name} stream", "stream",
