@@ -10,11 +10,12 @@ float64 values to codes once, to nearest, with the format's tie rule:
 * ``FP32``: IEEE binary32 bit helpers (RNE via numpy), canonical NaN 0x7FC00000.
 * ``E4M3``: OCP FP8 E4M3FN, RNE, always saturating to ±448, NaN 0x7F.
 * ``E5M2``: OCP FP8 E5M2 (IEEE-style: ±Inf, NaN 0x7E), RNE.
-* ``DistanceFormat`` ``uI.F`` (5 ≤ I + F ≤ 8): an unsigned fixed-point code of the distance
-  d = −x ≥ 0 of a non-positive x, step 2^−F, RNE; the all-ones code is "far" (x = −Inf, so
-  2^x = 0), which every d from (2^W − 1.5)·2^−F up rounds to. No sign, no NaN: NaN is far too
-  and a positive x clamps to d = 0 (a BAPS score never exceeds its running max unless the max
-  saturated).
+* ``DistanceFormat`` ``uI.F`` (5 ≤ I + F ≤ 8) and the tapered ``uI.F/e2``: an unsigned code of
+  the distance d = −x ≥ 0 of a non-positive x (fixed point with step 2^−F, or a step that
+  doubles per binade), RNE; the all-ones code is "far" (x = −Inf, so 2^x = 0), which every d
+  from the midpoint to the top code's would-be value up rounds to. No sign, no NaN: NaN is far
+  too and a positive x clamps to d = 0 (a BAPS score never exceeds its running max unless the
+  max saturated).
 * ``UFixedFormat`` ``qI.F``: unsigned fixed point k·2^−F (the P of a fixed-point datapath), RNE,
   saturating at the largest code, which NaN also takes (no NaN or Inf codes).
 
