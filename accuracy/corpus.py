@@ -3,8 +3,8 @@ library (the interpreter running this code), filtered to prose and selected with
 
 The text depends on the Python version (3.11 here); the selection is deterministic for a given
 interpreter. Sentences: 6 to 40 words, letters and ordinary punctuation only, no code. Passages
-(``stdlib_passages``): consecutive sentences of one module joined to 100–380 words, about 128
-to 512 word pieces, so that attention rows span several key blocks.
+(``stdlib_passages``): consecutive sentences of one module joined to ``PASSAGE_WORDS`` (100–380)
+words, about 128 to 512 word pieces, so that attention rows span several key blocks.
 """
 
 from __future__ import annotations

@@ -108,8 +108,9 @@ def passage_section(cfg: AccuracyConfig, model, hccs_heads, tick=lambda: None,
                     variants: tuple | None = None) -> dict:
     """Every variant (or those named in ``variants``) on ``cfg.passages`` passages of 128–512
     word pieces, at each Bc of ``cfg.passage_bcs`` (one passage per batch: no padding keys)."""
-    from .corpus import select_passages
-    from .transformer import MODEL_VARIANTS, SCORE_BITS, embedding_cosines, encode, neighbour_agreement
+    from .corpus import PASSAGE_WORDS, select_passages
+    from .transformer import (MODEL_VARIANTS, SCORE_BITS, embedding_cosines, encode,
+                              neighbour_agreement)
     passages = select_passages(cfg.passages, cfg.seed)
     longest = model.max_seq_length
     model.max_seq_length = 512
@@ -118,8 +119,9 @@ def passage_section(cfg: AccuracyConfig, model, hccs_heads, tick=lambda: None,
         ref = encode(model, passages, None, batch_size=1)
         k = min(10, len(passages) - 1)                 # neighbours among the passages
         out = {"passages": len(passages), "bcs": list(cfg.passage_bcs), "k": k,
-               "corpus": "consecutive docstring sentences of one module, 110–369 words "
-                         "(accuracy.corpus.stdlib_passages, seeded selection)",
+               "corpus": f"consecutive docstring sentences of one module joined to "
+                         f"{PASSAGE_WORDS[0]}–{PASSAGE_WORDS[1]} words (seeded lengths and "
+                         f"selection, accuracy.corpus.stdlib_passages)",
                "tokens": {"min": min(tokens), "median": float(np.median(tokens)),
                           "max": max(tokens)}, "variants": {}}
         for name, variant in MODEL_VARIANTS.items():

@@ -4,9 +4,9 @@ Logits: N(0, 1) for every key plus a 4-token sink at +Δ (keys 0..3), natural-lo
 to base 2 (t = s·log2 e). V ~ N(0, 1). Keys are visited forward (sink block first) or reversed
 (sink block last). Metric: MSE of O = softmax·V against float64, averaged over query rows. Methods:
 E4M3 P with S = 1 and S = 256 (FlashAttention-3: row sum from the FP32 P), the quantized-sum
-ablation with S = 1, BAPS (HiF8 x and P, and ``CODES``: the tapered 8-bit distance code u5.4/e2,
-u4.4 and the 6-bit u4.3/e2 with FP16 P, u5.4/e2 with HiF8 P), the FP16 baseline, Softermax (drop-in, base-2 scores)
-and HCCS with one head calibrated (``hccs_calibration``) on 64 sink-free N(0, 1) rows of 512
+ablation with S = 1, BAPS (HiF8 x and P, and ``CODES``: the tapered 8-bit distance code
+u5.4/e2, u4.4 and the 6-bit u4.3/e2 with FP16 P, u5.4/e2 with HiF8 P), the FP16 baseline,
+Softermax (drop-in, base-2 scores) and HCCS with one head calibrated (``hccs_calibration``) on 64 sink-free N(0, 1) rows of 512
 keys (seeded): the sweep shows how a calibrated clipped-linear surrogate meets a sink it was not
 calibrated for. Seeded: the same logits and V for every
 method at a given (Δ, length, trial).
@@ -20,10 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..golden.formats import get_format
-from .softmax_variants import softmax_probs
+from .softmax_variants import baps_code_name, softmax_probs
 
 __all__ = ["SinkConfig", "METHODS", "CODES", "sink_sweep"]
 
+CODES = {baps_code_name(s, p): (s, p) for s, p in (("u5.4/e2", "fp16"), ("u4.4", "fp16"),
+                                                    ("u4.3/e2", "fp16"), ("u5.4/e2", "hif8"))}
+"""The score code and P format of the BAPS methods beyond ``hif8_baps`` (HiF8 x and P)."""
 METHODS = {  # name → (variant, scale_log2)
     "e4m3_s1": ("e4m3", 0),
     "e4m3_s256": ("e4m3", 8),
@@ -32,11 +35,8 @@ METHODS = {  # name → (variant, scale_log2)
     "fp16_online": ("fp16", 0),
     "softermax_dropin": ("softermax", 0),
     "hccs": ("hccs", 0),                   # one head, calibrated on sink-free N(0, 1) rows
-    **{f"baps_{s}_{p}": ("baps", 0) for s, p in (("u5.4/e2", "fp16"), ("u4.4", "fp16"),
-                                                 ("u4.3/e2", "fp16"), ("u5.4/e2", "hif8"))},
+    **{name: ("baps", 0) for name in CODES},
 }
-CODES = {name: tuple(name.split("_")[1:]) for name in METHODS if name.startswith("baps_")}
-"""The score code and P format of the BAPS methods beyond ``hif8_baps`` (HiF8 x and P)."""
 SCORE_BITS = {"e4m3_s1": 32, "e4m3_s256": 32, "e4m3_qsum_s1": 32, "hif8_baps": 8,
               "fp16_online": 16, "softermax_dropin": 8, "hccs": 8,
               **{name: get_format(code[0]).width for name, code in CODES.items()}}

@@ -40,13 +40,19 @@ from ..golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
 from ..golden.hccs import HccsConfig, hccs
 from ..golden.softermax import SoftermaxConfig, softermax
 
-__all__ = ["VARIANTS", "softmax_probs"]
+__all__ = ["VARIANTS", "softmax_probs", "baps_code_name"]
 
 VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3", "e4m3_qsum", "fp16", "softermax",
             "softermax_published", "hccs")
 SOFTERMAX_LANES = 8
 HCCS_FRAC_BITS = 3
 LN2 = float(np.log(2.0))
+
+
+def baps_code_name(score_format: str, p_format: str) -> str:
+    """The name of a BAPS variant with another score code or P format (``baps_u5.4/e2_fp16``),
+    in the model's variants and the sink sweep's methods alike."""
+    return f"baps_{score_format}_{p_format}"
 
 
 def _finish(p: np.ndarray, m_blocks: np.ndarray) -> np.ndarray:

@@ -22,10 +22,10 @@ import numpy as np
 
 from ..golden.baps import SCORE_FORMAT
 from ..golden.formats import get_format
-from .softmax_variants import softmax_probs
+from .softmax_variants import baps_code_name, softmax_probs
 
-__all__ = ["ModelVariant", "MODEL_VARIANTS", "SCORE_BITS", "BAPS_CODES", "load_model", "encode", "LayerStats",
-           "neighbour_agreement", "embedding_cosines", "record_scores", "calibrate_hccs"]
+__all__ = ["ModelVariant", "MODEL_VARIANTS", "SCORE_BITS", "BAPS_CODES", "load_model", "encode",
+           "LayerStats", "neighbour_agreement", "embedding_cosines", "record_scores", "calibrate_hccs"]
 
 ATTENTION_NAME = "baps_rtl_emulation"
 LOG2E = float(np.log2(np.e))
@@ -66,11 +66,11 @@ MODEL_VARIANTS = {v.name: v for v in (
     ModelVariant("hccs", "hccs",
                  description="HCCS datapath, per-head (B, S, Dmax) calibrated on 64 other "
                              "sentences, int8 logits at 2^-3, exact reciprocal (no retraining)"),
-) + tuple(ModelVariant(f"baps_{s}_{p}", "baps", score_format=s, p_format=p,
+) + tuple(ModelVariant(baps_code_name(s, p), "baps", score_format=s, p_format=p,
                        description=f"BAPS: x = {s}(t − m), P = {p}(2^x)") for s, p in BAPS_CODES)}
 SCORE_BITS = {"emulated_fp64": 64, "baps_hif8": 8, "raw_hif8": 8, "e4m3_s256": 32,
               "fp16_online": 16, "softermax_dropin": 8, "softermax_published": 8, "hccs": 8,
-              **{f"baps_{s}_{p}": get_format(s).width for s, p in BAPS_CODES}}
+              **{baps_code_name(s, p): get_format(s).width for s, p in BAPS_CODES}}
 """Bits per score on the matrix-to-vector link of each variant (E4M3 P-cast keeps FP32 scores:
 the FlashAttention-3 arrangement)."""
 

@@ -12,9 +12,9 @@ import numpy as np
 from ..golden import exp2_fp16_model
 from ..golden.exp2 import exp2_reference
 from ..golden.formats import get_format
+from ..golden.baps import P_FORMAT, SCORE_FORMAT
 from ..hdl.exp2_fp16 import ACCURACY, Exp2FP16
 from ..hdl.exp2_fp16 import STAGES as FP16_STAGES
-from ..golden.baps import P_FORMAT, SCORE_FORMAT
 from ..hdl.exp2_code import IN_FORMAT, Exp2Code
 from ..hdl.exp2_code import OUT_FORMAT as CODE_OUT_FORMAT
 from ..hdl.exp2_code import STAGES as CODE_STAGES

@@ -98,24 +98,22 @@ adder that would reuse another (measured: HiF8's structured unit grew 5 % with s
 
 
 def shared_tables(groups: tuple[Exp2Group, ...]) -> dict[int, tuple[int, int]]:
-    """For every ``table`` group (by index in ``groups``): (index of the group whose table it
-    uses, constant code offset added to that table's results; 0 for a table's own group).
-    Only tables on at least ``SHARE_MIN_BITS`` low bits are shared."""
+    """For every ``table`` group (by index in ``groups``) that shares a table with another:
+    (index of the group whose table it uses, constant code offset added to that table's results;
+    0 for the table's own group). A table group not in the result keeps a table of its own; only
+    tables on at least ``SHARE_MIN_BITS`` low bits are shared."""
     out: dict[int, tuple[int, int]] = {}
     bases: list[int] = []
     for i, g in enumerate(groups):
-        if g.kind != "table":
-            continue
-        if g.mant_bits < SHARE_MIN_BITS:
-            out[i] = (i, 0)
+        if g.kind != "table" or g.mant_bits < SHARE_MIN_BITS:
             continue
         for b in bases:
             base = groups[b]
             diff = {r - q for r, q in zip(g.results, base.results)}
             if base.mant_bits == g.mant_bits and len(diff) == 1:
                 out[i] = (b, diff.pop())
+                out[b] = (b, 0)
                 break
         else:
             bases.append(i)
-            out[i] = (i, 0)
     return out

@@ -101,11 +101,8 @@ def _split(m: Module, code, result, in_format: str, out_format: str):
     m.d.comb += result.eq(int(get_format(out_format).encode(1.0)))
     groups = exp2_groups(in_format, out_format)
     shared = shared_tables(groups)
-    users = {}
-    for i, (b, _) in shared.items():
-        users.setdefault(b, []).append(i)
     tables, offsets = {}, {}
-    for b in sorted(b for b, us in users.items() if len(us) > 1):     # the shared tables
+    for b in sorted({b for b, _ in shared.values()}):                 # the shared tables
         base = groups[b]
         tables[b] = Signal(width, name=f"exp2_table{b}")
         offsets[b] = Signal(width, name=f"exp2_offset{b}")
@@ -120,7 +117,7 @@ def _split(m: Module, code, result, in_format: str, out_format: str):
                 m.d.comb += result.eq(group.results[0])
             elif group.kind == "stepped":
                 m.d.comb += result.eq(group.results[0] + (mant << group.step_shift))
-            elif shared[i][0] in tables:
+            elif i in shared:
                 b, offset = shared[i]
                 m.d.comb += [offsets[b].eq(offset % (1 << width)),
                              result.eq((tables[b] + offsets[b])[:width])]

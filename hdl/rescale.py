@@ -74,7 +74,6 @@ def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=NO_C
     norm, e, zero, positive, flags = cuts("normalize", norm, e, zero, positive, flags)
     nan, pos_huge, neg_huge, inexact = flags
     mag = codec.round_normalized(m, fmt, norm, e, zero, frac, sticky=inexact)
-    overflow = fmt.overflow_code()
     code = Signal(fmt.width, name=f"x_{fmt.name}")
     if not fmt.signed:                      # a distance code: d = −x, x > 0 clamps to d = 0
         with m.If(nan | neg_huge):
@@ -84,6 +83,7 @@ def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=NO_C
         with m.Else():
             m.d.comb += code.eq(mag)
         return code
+    overflow = fmt.overflow_code()
     with m.If(nan):
         m.d.comb += code.eq(fmt.nan_code)
     with m.Elif(pos_huge):

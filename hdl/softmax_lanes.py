@@ -40,10 +40,11 @@ class SoftmaxLanes(wiring.Component):
 
     ``lanes`` EXP2 units (``Exp2Code`` logic, ``impl`` table or split) in parallel; per row r of
     ``br`` a running sum l[r] = (l[r] >> −shift) + Σ P in unsigned fixed point with F fraction bits
-    (every P in (0, 1] is a multiple of 2^−F: 22 for HiF8, 24 FP16, 9 E4M3, F for qI.F) and ``l_int_bits`` integer bits (a
-    shift, no multiplier; the shift truncates; the sum saturates), restarted on the row's first
-    block. At the last beat of the row's last block the beat also carries l as FP32 (RNE; NaN/+Inf
-    when a P was NaN/+Inf or > 1). Bit-exact with ``golden.baps``.
+    (every P in (0, 1] is a multiple of 2^−F: 22 for HiF8, 24 FP16, 9 E4M3, F for qI.F) and
+    ``l_int_bits`` integer bits (a shift, no multiplier; the shift truncates; the sum saturates),
+    restarted on the row's first block. At the last beat of the row's last block the beat also
+    carries l as FP32 (RNE; NaN/+Inf when a P was NaN/+Inf or > 1). Bit-exact with
+    ``golden.baps``.
 
     Three parts in a stream: ``front`` (stateless: the EXP2 lanes, a register, the P values in
     fixed point and their beat sum, a balanced adder tree), the running sums with an output
