@@ -18,7 +18,7 @@ import numpy as np
 
 from ..designs.errors import UsageError
 from ..golden.baps import BapsConfig, baps_softmax, softmax_errors
-from .sink import METHODS, SinkConfig, sink_sweep
+from .sink import SHOWN, SinkConfig, sink_sweep
 
 __all__ = ["AccuracyConfig", "QUICK", "FULL", "model_extra_available", "run_accuracy", "accuracy_run",
            "passage_section"]
@@ -181,8 +181,10 @@ def markdown(result: dict) -> str:
     lengths = sorted({r["length"] for r in sink})
     show = [lengths[0], lengths[-1]] if len(lengths) > 1 else lengths
     lines += ["## Attention-sink sweep: MSE of O against float64", "",
-              "N(0,1) logits, a 4-token sink at +Δ, Bc = 64; fwd = sink block first, rev = last.", ""]
-    cols = [(m, o) for m in METHODS for o in ("forward", "reverse")]
+              "N(0,1) logits, a 4-token sink at +Δ, Bc = 64; fwd = sink block first, rev = last. "
+              "The other BAPS score codes and P formats are in `accuracy.json`, `sink.csv` and "
+              "`baps-rtl codes`.", ""]
+    cols = [(m, o) for m in SHOWN for o in ("forward", "reverse")]
     for n in show:
         lines += [f"Length {n}:", "", "| Δ | " + " | ".join(f"{m} {o[:3]}" for m, o in cols) + " |",
                   "|---|" + "---|" * len(cols)]
@@ -230,7 +232,7 @@ def _plots(result: dict, outdir: Path) -> list[Path]:
     for ax in axes.flat[len(lengths):]:
         ax.set_visible(False)
     for ax, n in zip(axes.flat, lengths):
-        for m in METHODS:
+        for m in SHOWN:
             for o, style in (("forward", "-"), ("reverse", "--")):
                 pts = sorted((r["delta"], r["mse"]) for r in sink
                              if r["length"] == n and r["method"] == m and r["order"] == o)

@@ -4,8 +4,8 @@ Logits: N(0, 1) for every key plus a 4-token sink at +Δ (keys 0..3), natural-lo
 to base 2 (t = s·log2 e). V ~ N(0, 1). Keys are visited forward (sink block first) or reversed
 (sink block last). Metric: MSE of O = softmax·V against float64, averaged over query rows. Methods:
 E4M3 P with S = 1 and S = 256 (FlashAttention-3: row sum from the FP32 P), the quantized-sum
-ablation with S = 1, BAPS (HiF8 x and P, and ``CODES``: the tapered 8-bit distance code
-u5.4/e2, u4.4 and the 6-bit u4.3/e2 with FP16 P, u5.4/e2 with HiF8 P), the FP16 baseline,
+ablation with S = 1, BAPS (HiF8 x and P, and ``CODES``: the other score codes and P formats of
+``softmax_variants.BAPS_CODES``), the FP16 baseline,
 Softermax (drop-in, base-2 scores) and HCCS with one head calibrated (``hccs_calibration``) on 64 sink-free N(0, 1) rows of 512
 keys (seeded): the sweep shows how a calibrated clipped-linear surrogate meets a sink it was not
 calibrated for. Seeded: the same logits and V for every
@@ -20,13 +20,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..golden.formats import get_format
-from .softmax_variants import baps_code_name, softmax_probs
+from .softmax_variants import BAPS_CODES, baps_code_name, softmax_probs
 
-__all__ = ["SinkConfig", "METHODS", "CODES", "sink_sweep"]
+__all__ = ["SinkConfig", "METHODS", "CODES", "SHOWN", "sink_sweep"]
 
-CODES = {baps_code_name(s, p): (s, p) for s, p in (("u5.4/e2", "fp16"), ("u4.4", "fp16"),
-                                                    ("u4.3/e2", "fp16"), ("u5.4/e2", "hif8"))}
-"""The score code and P format of the BAPS methods beyond ``hif8_baps`` (HiF8 x and P)."""
+CODES = {baps_code_name(s, p): (s, p) for s, p in BAPS_CODES}
+"""The score code and P format of the BAPS methods beyond ``hif8_baps`` (HiF8 x and P): the same
+variants as the model's."""
+SHOWN = ("e4m3_s1", "e4m3_s256", "e4m3_qsum_s1", "hif8_baps", "fp16_online", "softermax_dropin",
+         "hccs", *(baps_code_name(s, p) for s, p in (("u5.4/e2", "fp16"), ("u4.4", "fp16"),
+                                                      ("u4.3/e2", "fp16"), ("u5.4/e2", "hif8"))))
+"""The methods of the Markdown tables and the plot (every method is in the JSON and CSV, and in
+``baps-rtl codes``)."""
 METHODS = {  # name → (variant, scale_log2)
     "e4m3_s1": ("e4m3", 0),
     "e4m3_s256": ("e4m3", 8),

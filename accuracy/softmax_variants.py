@@ -33,20 +33,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..golden.baps import BapsConfig, baps_softmax, reference_softmax, rescale_to_final_max
+from ..golden.baps import SCORE_FORMAT, BapsConfig, baps_softmax, reference_softmax, rescale_to_final_max
 from ..golden.e4m3_pcast import E4m3PcastConfig, e4m3_pcast
 from ..golden.formats import E4M3, HIF8
 from ..golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
 from ..golden.hccs import HccsConfig, hccs
 from ..golden.softermax import SoftermaxConfig, softermax
 
-__all__ = ["VARIANTS", "softmax_probs", "baps_code_name"]
+__all__ = ["VARIANTS", "BAPS_CODES", "softmax_probs", "baps_code_name"]
 
 VARIANTS = ("fp64", "baps", "raw_hif8", "e4m3", "e4m3_qsum", "fp16", "softermax",
             "softermax_published", "hccs")
 SOFTERMAX_LANES = 8
 HCCS_FRAC_BITS = 3
 LN2 = float(np.log(2.0))
+
+BAPS_CODES = tuple((s, "fp16") for s in SCORE_FORMAT.choices) + (
+    ("u5.4/e2", "hif8"), ("u5.4/e2", "e4m3"), ("u5.4/e2", "q1.15"), ("u4.4", "hif8"),
+    ("u4.3/e2", "hif8"))
+"""The BAPS variants beyond HiF8 x and P (score code, P format), in the model and the sink sweep
+alike: every score code (``golden.formats.DISTANCE_CODES``, E4M3, E5M2) with FP16 P, and the 8-bit
+tapered distance code and the 6-bit one with the other P formats."""
 
 
 def baps_code_name(score_format: str, p_format: str) -> str:

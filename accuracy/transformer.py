@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..golden.baps import SCORE_FORMAT
 from ..golden.formats import get_format
-from .softmax_variants import baps_code_name, softmax_probs
+from .softmax_variants import BAPS_CODES, baps_code_name, softmax_probs
 
 __all__ = ["ModelVariant", "MODEL_VARIANTS", "SCORE_BITS", "BAPS_CODES", "load_model", "encode",
            "LayerStats", "neighbour_agreement", "embedding_cosines", "record_scores", "calibrate_hccs"]
@@ -41,12 +40,6 @@ class ModelVariant:
     p_format: str = "hif8"
 
 
-# BAPS with other score codes (``golden.formats.DISTANCE_CODES``, E4M3, E5M2) and P formats: every
-# score code with FP16 P, and the 8-bit tapered distance code and the 6-bit one with the other P
-# formats.
-BAPS_CODES = tuple((s, "fp16") for s in SCORE_FORMAT.choices) + (
-    ("u5.4/e2", "hif8"), ("u5.4/e2", "e4m3"), ("u5.4/e2", "q1.15"), ("u4.4", "hif8"),
-    ("u4.3/e2", "hif8"))
 
 MODEL_VARIANTS = {v.name: v for v in (
     ModelVariant("emulated_fp64", "fp64", description="our blocked softmax, all casts disabled"),
