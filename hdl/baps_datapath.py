@@ -20,7 +20,8 @@ STAGES = stages_param(max((Rescale.CUTS, SoftmaxLanes.CUTS), key=len))
 class BapsDatapath(wiring.Component):
     """FP32 scores in (``lanes`` per beat, block-major, framed by row and first/last block), P codes
     (``p_format``) out with l (FP32) at each row's end. The link carries ``lanes`` score codes
-    (``score_format``, HiF8: 8·lanes bits) per beat. ``stages``: each block's optional register
+    (``score_format``) per beat, packed densely into ``link_width`` bits (default bits·lanes; any
+    W with ⌊W/bits⌋ = lanes: a 64-bit link carries 10 six-bit codes). ``stages``: each block's optional register
     cuts (``Rescale.CUTS``, ``SoftmaxLanes.CUTS``), min(stages, what the block has). Parameters
     are validated at construction (``ValueError`` names the value)."""
 
@@ -39,10 +40,11 @@ class BapsDatapath(wiring.Component):
             SCORE_FORMAT.check(score_format)
             bits = get_format(score_format).width
             link_width = bits * lanes if link_width is None else link_width
-            if link_width != bits * lanes:
+            if (not isinstance(link_width, int) or isinstance(link_width, bool)
+                    or link_width // bits != lanes):
                 raise ValueError(f"link_width={link_width!r} does not carry lanes={lanes} "
-                                 f"{score_format} codes per beat; allowed: {bits}·lanes = "
-                                 f"{bits * lanes}")
+                                 f"{score_format} codes per beat (⌊W/{bits}⌋ of them); allowed: "
+                                 f"{bits * lanes}..{bits * lanes + bits - 1}")
             self.rescale = Rescale(br=br, bc=bc, lanes=lanes, m_width=m_width,
                                    score_format=score_format,
                                    stages=min(stages, len(Rescale.CUTS)))

@@ -36,10 +36,11 @@ LINK_DEPTH = LinkDepthParam("link_depth", 3, 1024, "FIFO depth of the link (0: a
 
 
 class MatrixVectorLink(wiring.Component):
-    """A valid/ready stream of ``width``-bit beats: ``width / bits(element)`` score codes (W/8
-    HiF8 or W/16 FP16) plus framing (row, first/last block, first/last beat) and the side band
-    (shift; none with ``m_width=None``); or, with ``layout``, beats of that layout (the int8
-    datapaths' ``fixed_link_beat``). ``depth`` = 0 is a wire; ``depth`` ≥ 3 inserts a buffered FIFO of that depth
+    """A valid/ready stream of ``width``-bit beats: ⌊W / bits(element)⌋ score codes packed densely
+    (W/8 HiF8, W/16 FP16, ⌊64/6⌋ = 10 six-bit codes in a 64-bit beat: the W mod bits
+    ``padding_bits`` carry nothing and are not built) plus framing (row, first/last block,
+    first/last beat) and the side band (shift; none with ``m_width=None``); or, with ``layout``,
+    beats of that layout (the int8 datapaths' ``fixed_link_beat``). ``depth`` = 0 is a wire; ``depth`` ≥ 3 inserts a buffered FIFO of that depth
     (``amaranth.lib.fifo.SyncFIFOBuffered``: registered output, one beat per cycle; depths 1 and
     2 are refused: measured in simulation, they pass only one beat every two cycles)."""
 
@@ -51,9 +52,9 @@ class MatrixVectorLink(wiring.Component):
                     raise ValueError(f"element={element!r} is not allowed; allowed: "
                                      f"{', '.join(ELEMENTS)}")
                 bits = ELEMENTS[element]
-                if not isinstance(width, int) or width < bits or width % bits:
+                if not isinstance(width, int) or isinstance(width, bool) or width < bits:
                     raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
-                                     f"positive multiples of {bits}")
+                                     f"integers ≥ {bits} (one {bits}-bit code or more)")
             else:                               # the beat layout of another datapath's link
                 element = None
             LINK_DEPTH.check(depth)
@@ -63,6 +64,7 @@ class MatrixVectorLink(wiring.Component):
         self.width, self.element, self.depth = width, element, depth
         if layout is None:
             self.elements = width // bits
+            self.padding_bits = width - self.elements * bits
             layout = code_beat(self.elements, bits, br, m_width)
         super().__init__({"i": In(stream.Signature(layout)), "o": Out(stream.Signature(layout))})
         self._in_flight = None

@@ -75,8 +75,40 @@ def test_link_carries_w_over_element_bits_codes_per_beat(element, per_beat, dept
     assert run_stream(link, beats, idle=0.3, stall=0.3).outputs == beats
 
 
+@pytest.mark.parametrize("element,width", [("u4.3/e2", 64), ("u3.2", 64), ("u5.3/e2", 64),
+                                           ("u4.3/e2", 6), ("fp16", 17)])
+def test_link_packs_codes_of_any_width_densely(element, width):
+    """⌊W/bits⌋ codes of any width per W-bit beat through the FIFO intact (every code value of
+    the codes up to 8 bits)."""
+    bits = {"u4.3/e2": 6, "u3.2": 5, "u5.3/e2": 7, "fp16": 16}[element]
+    link = MatrixVectorLink(width=width, element=element, depth=3)
+    assert (link.elements, link.padding_bits) == (width // bits, width % bits)
+    per = link.elements
+    beats = [{"codes": [(k * per + j) % (1 << bits) for j in range(per)], "row": k % 4,
+              "shift": -k, "first_block": 1, "last_block": 0, "first_beat": 1, "last_beat": 1}
+             for k in range(min(-(-(1 << bits) // per) + 2, 64))]
+    assert run_stream(link, beats, idle=0.3, stall=0.3).outputs == beats
+
+
+def test_datapath_on_a_64_bit_link_of_six_bit_codes_is_bit_exact():
+    """Ten u4.3/e2 codes per 64-bit beat (4 bits unused): lanes = ⌊64/6⌋ = 10."""
+    shape = TileShape(br=2, bc=40, lanes=10, blocks=4)
+    cfg = BapsConfig(bc=40, score_format="u4.3/e2", p_format="fp16")
+    dut = BapsDatapath(br=2, bc=40, lanes=10, link_width=64, link_depth=3,
+                       score_format="u4.3/e2", p_format="fp16")
+    assert (dut.link.width, dut.link.elements, dut.link.padding_bits) == (64, 10, 4)
+    for case in ("medium", "spectrum"):
+        t = tile_scores(case, shape, 3, "u4.3/e2")
+        res = run_golden(t, shape, cfg)
+        run = run_stream(dut, score_beats(t, shape), seed=5, idle=0.1, stall=0.2, drain=64)
+        assert run.outputs == expected_prob_beats(res, shape), case
+
+
 @pytest.mark.parametrize("kwargs,message", [
     (dict(bc=20, lanes=8), "bc=20 is not a multiple of lanes=8"),
+    (dict(lanes=10, bc=40, score_format="u4.3/e2", link_width=66),
+     "link_width=66 does not carry lanes=10 u4.3/e2 codes per beat (⌊W/6⌋ of them); "
+     "allowed: 60..65"),
     (dict(br=0), "br=0 is not allowed; allowed: integers 1..4096"),
     (dict(lanes=4, link_width=64), "link_width=64 does not carry lanes=4 hif8 codes per beat"),
     (dict(impl="rom"), "impl='rom' is not allowed"),
@@ -89,7 +121,7 @@ def test_bad_parameters_are_named(kwargs, message):
         BapsDatapath(**kwargs)
     with pytest.raises(ValueError, match="element='fp8' is not allowed; allowed: fp16, hif8"):
         MatrixVectorLink(element="fp8")
-    with pytest.raises(ValueError, match="width=12 is not allowed for fp16"):
+    with pytest.raises(ValueError, match="width=12 is not allowed for fp16; allowed: integers ≥ 16"):
         MatrixVectorLink(width=12, element="fp16")
 
 
