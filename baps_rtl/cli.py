@@ -107,6 +107,23 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="accuracy.json of `baps-rtl accuracy` for the accuracy columns (default: "
                         "build/accuracy/accuracy.json when it exists)")
 
+    p = sub.add_parser("codes", help="the score-code × P-format table and Pareto plot: every "
+                       "BAPS score code and P format beside the FP16 baseline, Softermax, HCCS and "
+                       "E4M3 P-cast (same untimed area script): EXP2 area, vector-side area per "
+                       "lane, link bits per score, accuracy; codes.json, codes.md, codes.png")
+    p.add_argument("-o", "--output", type=Path, default=Path("build/codes"), metavar="DIR")
+    p.add_argument("--library", choices=("generic", "osu018"), default="generic")
+    p.add_argument("--lanes", type=int, default=4, metavar="N", help="lanes of every datapath")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+    p.add_argument("--accuracy", type=Path, metavar="FILE",
+                   help="accuracy.json of `baps-rtl accuracy` (default: "
+                        "build/accuracy/accuracy.json when it exists)")
+    p.add_argument("--only", action="append", metavar="VARIANT",
+                   help="only this row (a model variant name, e.g. baps_u4.4_fp16); repeatable")
+    p.add_argument("--areas-from", type=Path, metavar="FILE",
+                   help="reuse the synthesized areas of an earlier codes.json (same library and "
+                        "lanes) to attach another accuracy.json without synthesizing again")
+
     p = sub.add_parser("fpga", help="FPGA resources (LUT, FF, carry, DSP, BRAM) and, for ice40 and "
                        "ecp5 with `make fpga-extra`, fmax and utilisation after place and route")
     _add_design_args(p, many=True)
@@ -292,6 +309,29 @@ def _cmd_area(args):
     return 1 if run.netlist_failures or run.bound_problems else 0
 
 
+def _cmd_codes(args):
+    from .synth.codes import code_rows, run_codes
+    from .synth.compare import load_accuracy
+    from .synth.libraries import osu018_dir
+    code_rows(args.lanes)                            # bad values first, then missing inputs
+    if args.library == "osu018" and not osu018_dir():
+        raise UsageError("--library osu018: the OSU 0.18 um library is not installed; install "
+                         "it with `make system-extras`, or use --library generic")
+    source = args.accuracy
+    if source is None and Path("build/accuracy/accuracy.json").exists():
+        source = Path("build/accuracy/accuracy.json")
+    accuracy = load_accuracy(source)
+    result = run_codes(args.output, accuracy, library=args.library, lanes=args.lanes,
+                       jobs=_jobs(args.jobs), accuracy_source=str(source or ""),
+                       only=tuple(args.only) if args.only else None,
+                       areas_from=args.areas_from)
+    if accuracy is None:
+        print("(no accuracy columns: run `baps-rtl accuracy` first, or pass --accuracy FILE)")
+    print((args.output / "codes.md").read_text(), end="")
+    print(f"(written: {', '.join(str(args.output / f) for f in ('codes.json', 'codes.md', 'codes.png'))})")
+    return 0
+
+
 def _cmd_compare(args):
     from .synth.compare import compare_configs, load_accuracy, run_compare
     from .synth.gate_level import gate_level_simulator
@@ -392,6 +432,7 @@ def main(argv=None) -> int:
     handler = {"list": _cmd_list, "generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress,
                "coverage": _cmd_coverage, "area": _cmd_area, "compare": _cmd_compare,
+               "codes": _cmd_codes,
                "accuracy": _cmd_accuracy, "bench": _cmd_bench, "prove": _cmd_prove,
                "fpga": _cmd_fpga,
                "hif8": _cmd_hif8, "hccs-calibrate": _cmd_hccs_calibrate,

@@ -136,6 +136,17 @@ def test_compare_rejects_bad_values_by_name(tmp_path, capsys, argv, message):
     assert code == 2 and message in err and out == ""
 
 
+@pytest.mark.parametrize("argv,message", [
+    (["--lanes", "0"], "--lanes 0 is not allowed; allowed: integers 1..32"),
+    (["--jobs", "0", "--only", "baps_hif8"], "--jobs 0: allowed: 1 or more"),
+    (["--only", "nope"], "nope: not a row of the code table; allowed: baps_hif8"),
+    (["--accuracy", "missing.json"], "--accuracy missing.json: cannot read an accuracy.json"),
+])
+def test_codes_rejects_bad_values_by_name(tmp_path, capsys, argv, message):
+    code, out, err = run(capsys, "codes", "-o", str(tmp_path), *argv)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
 def test_area_period_needs_osu018(tmp_path, capsys):
     code, _, err = run(capsys, "area", "exp2_hif8", "--period", "5", "-o", str(tmp_path))
     assert code == 2
