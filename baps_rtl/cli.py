@@ -309,18 +309,23 @@ def _cmd_area(args):
     return 1 if run.netlist_failures or run.bound_problems else 0
 
 
+def _accuracy_json(path: Path | None):
+    """(the path, the loaded data) of ``--accuracy``, by default ``build/accuracy/accuracy.json``
+    when it exists; (None, None) without one."""
+    from .synth.compare import load_accuracy
+    if path is None and Path("build/accuracy/accuracy.json").exists():
+        path = Path("build/accuracy/accuracy.json")
+    return path, load_accuracy(path)
+
+
 def _cmd_codes(args):
     from .synth.codes import code_rows, run_codes
-    from .synth.compare import load_accuracy
     from .synth.libraries import osu018_dir
     code_rows(args.lanes)                            # bad values first, then missing inputs
     if args.library == "osu018" and not osu018_dir():
         raise UsageError("--library osu018: the OSU 0.18 um library is not installed; install "
                          "it with `make system-extras`, or use --library generic")
-    source = args.accuracy
-    if source is None and Path("build/accuracy/accuracy.json").exists():
-        source = Path("build/accuracy/accuracy.json")
-    accuracy = load_accuracy(source)
+    source, accuracy = _accuracy_json(args.accuracy)
     result = run_codes(args.output, accuracy, library=args.library, lanes=args.lanes,
                        jobs=_jobs(args.jobs), accuracy_source=str(source or ""),
                        only=tuple(args.only) if args.only else None,
@@ -333,7 +338,7 @@ def _cmd_codes(args):
 
 
 def _cmd_compare(args):
-    from .synth.compare import compare_configs, load_accuracy, run_compare
+    from .synth.compare import compare_configs, run_compare
     from .synth.gate_level import gate_level_simulator
     from .synth.libraries import get_library
     compare_configs(args.lanes)                      # bad values first, then missing tools
@@ -343,10 +348,7 @@ def _cmd_compare(args):
     if gate_level_simulator(get_library("osu018", args.output / "cells")) is None:
         raise UsageError("compare needs Icarus Verilog for the gate-level power simulation; "
                          "install it with `make system-extras`")
-    source = args.accuracy
-    if source is None and Path("build/accuracy/accuracy.json").exists():
-        source = Path("build/accuracy/accuracy.json")
-    accuracy = load_accuracy(source)
+    source, accuracy = _accuracy_json(args.accuracy)
     result = run_compare(args.output, args.period, args.lanes, _jobs(args.jobs),
                          accuracy=accuracy, accuracy_source=str(source or ""))
     if accuracy is None:
