@@ -316,6 +316,8 @@ def _plot(result: dict, path: Path) -> None:
     for col, (label, metric) in enumerate(METRICS):
         pts = [(r, metric(r["accuracy"])) for r in rows]
         pts = [(r, y) for r, y in pts if y is not None]
+        floor = 0.3 * min((y for _, y in pts if y > 0), default=1.0)    # an exact 0 plots here
+        pts = [(r, max(y, floor)) for r, y in pts]
         for row_i, (xkey, xlabel) in enumerate((("vector_ge_per_lane", "vector-side GE per lane"),
                                                 ("link_bits", "link bits per score"))):
             ax = axes[row_i][col]
@@ -323,11 +325,11 @@ def _plot(result: dict, path: Path) -> None:
                 ax.set_visible(False)
                 continue
             for r, y in pts:
-                ax.scatter(r[xkey], max(y, 1e-12), color=COLORS[r["family"]],
+                ax.scatter(r[xkey], y, color=COLORS[r["family"]],
                            marker=MARKERS.get(r["p_format"], "X"), s=42 if r["pareto"][label]
                            else 18, edgecolors="black" if r["pareto"][label] else "none")
                 if r["pareto"][label] or r["score_format"] in (None, "hif8"):
-                    ax.annotate(_short(r), (r[xkey], max(y, 1e-12)), fontsize=6,
+                    ax.annotate(_short(r), (r[xkey], y), fontsize=6,
                                 xytext=(3, 2), textcoords="offset points")
             if row_i == 0:                  # the front in area and this error
                 front = sorted((r[xkey], y) for r, y in pts)
@@ -338,6 +340,8 @@ def _plot(result: dict, path: Path) -> None:
                         step.append((x, y))
                 ax.step(*zip(*step), where="post", color="grey", lw=0.8, ls="--")
             ax.set_yscale("log")
+            if row_i == 0:
+                ax.set_xscale("log")
             ax.set_xlabel(xlabel)
             ax.set_ylabel(label)
             ax.grid(alpha=0.3)
@@ -348,7 +352,7 @@ def _plot(result: dict, path: Path) -> None:
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
     fig.suptitle(f"Score codes and P formats: area and link bits against accuracy "
                  f"({result['library']}, {result['lanes']} lanes; large marks: Pareto front, "
-                 "dashed: the front in area)")
+                 "dashed: the front in area; an error of 0 sits at the panel's floor)")
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     fig.savefig(path, dpi=110)
     plt.close(fig)
