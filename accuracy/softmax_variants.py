@@ -48,12 +48,13 @@ SOFTERMAX_LANES = 8
 HCCS_FRAC_BITS = 3
 LN2 = float(np.log(2.0))
 
-BAPS_CODES = tuple((s, "fp16") for s in SCORE_FORMAT.choices) + (
-    ("u5.4/e2", "hif8"), ("u5.4/e2", "e4m3"), ("u5.4/e2", "q1.15"), ("u4.4", "hif8"),
-    ("u4.3/e2", "hif8"))
+BAPS_CODES = tuple((s, "fp16") for s in SCORE_FORMAT.choices) + tuple(
+    (s, p) for s in ("hif8", "u4.4", "e4m3", "e5m2", "u5.4/e2") for p in ("hif8", "e4m3", "q1.15")
+    if (s, p) != ("hif8", "hif8")) + (("u4.3/e2", "hif8"),)
 """The BAPS variants beyond HiF8 x and P (score code, P format), in the model and the sink sweep
-alike: every score code (``golden.formats.DISTANCE_CODES``, E4M3, E5M2) with FP16 P, and the 8-bit
-tapered distance code and the 6-bit one with the other P formats."""
+alike: every score code (``golden.formats.DISTANCE_CODES``, E4M3, E5M2) with FP16 P; the issue's
+five 8-bit codes (HiF8, u4.4, E4M3, E5M2 and the tapered u5.4/e2) with every P format; the 6-bit
+tapered code with HiF8 P."""
 
 
 def baps_code_name(score_format: str, p_format: str) -> str:
