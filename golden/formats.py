@@ -518,6 +518,11 @@ class _UnsignedCode(NumberFormat):
     def _round_exact_magnitude(self, mag: mpmath.mpf) -> int:
         return int(self.ladder.codes[self.ladder.round_index_exact(mag)])
 
+    def _encode_magnitude(self, mag: np.ndarray) -> np.ndarray:
+        """Codes of non-negative magnitudes rounded RNE; +Inf gives the top code."""
+        codes = self.ladder.round_index(np.where(np.isfinite(mag), mag, 0.0))
+        return np.where(np.isfinite(mag), codes, self.top_code).astype(self.dtype)
+
 
 @dataclass(frozen=True)
 class DistanceFormat(_UnsignedCode):
@@ -548,8 +553,7 @@ class DistanceFormat(_UnsignedCode):
         x = np.asarray(values, dtype=np.float64)
         with np.errstate(invalid="ignore"):
             d = np.where(np.isnan(x) | (x == -np.inf), np.inf, np.maximum(-x, 0.0))
-        codes = self.ladder.round_index(np.where(np.isfinite(d), d, 0.0))
-        return np.where(np.isfinite(d), codes, self.top_code).astype(self.dtype)
+        return self._encode_magnitude(d)
 
     def round_exact(self, value: mpmath.mpf) -> int:
         if value >= 0:
@@ -575,8 +579,7 @@ class UFixedFormat(_UnsignedCode):
         x = np.asarray(values, dtype=np.float64)
         with np.errstate(invalid="ignore"):
             mag = np.where(np.isnan(x), np.inf, np.maximum(x, 0.0))
-        codes = self.ladder.round_index(np.where(np.isfinite(mag), mag, 0.0))
-        return np.where(np.isfinite(mag), codes, self.top_code).astype(self.dtype)
+        return self._encode_magnitude(mag)
 
     def round_exact(self, value: mpmath.mpf) -> int:
         if value <= 0:

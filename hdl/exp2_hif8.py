@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from amaranth import Module, Signal
-
 from ..golden.params import ChoiceParam
-from .exp2_code import IMPL, Exp2Code, exp2_logic
+from .exp2_code import IMPL, Exp2Code
 from .pipeline import stages_param
 
-__all__ = ["Exp2HiF8", "exp2_hif8_logic", "OUT_FORMATS", "IMPLS", "IMPL", "OUT_FORMAT",
-           "STAGES"]
+__all__ = ["Exp2HiF8", "OUT_FORMATS", "IMPLS", "IMPL", "OUT_FORMAT", "STAGES"]
 
 OUT_FORMAT = ChoiceParam("out_format", ("fp16", "hif8"), "format of 2^x (FP16 RNE, HiF8 TA)")
 OUT_FORMATS, IMPLS = OUT_FORMAT.choices, IMPL.choices
@@ -42,8 +39,3 @@ class Exp2HiF8(Exp2Code):
 
 
 STAGES = stages_param(Exp2HiF8.CUTS)
-
-
-def exp2_hif8_logic(m: Module, code, *, out_format: str, impl: str) -> Signal:
-    """The combinational 2^x of ``Exp2HiF8``."""
-    return exp2_logic(m, code, in_format="hif8", out_format=out_format, impl=impl)

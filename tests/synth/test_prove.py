@@ -4,7 +4,8 @@ import pytest
 from amaranth import unsigned
 
 from baps_rtl.cli import main
-from baps_rtl.hdl.exp2_hif8 import Exp2HiF8, exp2_hif8_logic
+from baps_rtl.hdl.exp2_code import exp2_logic
+from baps_rtl.hdl.exp2_hif8 import Exp2HiF8
 from baps_rtl.hdl.link import MatrixVectorLink
 from baps_rtl.hdl.pipeline import StreamPipeline
 from baps_rtl.synth.prove import equivalence_proof, registered_proofs, run_proofs, stream_proof
@@ -18,7 +19,8 @@ class OneWrongCode(StreamPipeline):
         super().__init__(unsigned(8), unsigned(8))
 
     def datapath(self, m, x, reg):
-        return reg(exp2_hif8_logic(m, x, out_format="hif8", impl="split") ^ (x == 0x09))
+        return reg(exp2_logic(m, x, in_format="hif8", out_format="hif8", impl="split")
+                   ^ (x == 0x09))
 
 
 class LeakyOutput(StreamPipeline):
