@@ -25,7 +25,7 @@ from ..designs.errors import UsageError
 from ..designs.registry import Config
 from ..designs.schedule import run_longest_first
 from ..golden.formats import get_format
-from .compare import ACCURACY, BLOCKS, LINK_BITS, SINK_DELTA
+from .compare import ACCURACY, BLOCKS, LINK_BITS, model_figures, sink_figure
 from .libraries import get_library
 from .synthesize import synthesize
 
@@ -110,16 +110,11 @@ def _synthesize_row(row: CodeRow, lib, outdir: Path) -> dict:
 def accuracy_columns(variant: str, sink_method: str, accuracy: dict) -> dict:
     """The accuracy figures of one row from a loaded ``accuracy.json`` (a key is absent when the
     file lacks that section): ``cos_mean``, ``top10_agreement``, ``kl_mean`` (mean over layers),
-    ``passage_cos_mean`` / ``passage_topk`` at the smallest passage Bc, ``sink_mse`` (Δ =
-    ``SINK_DELTA``, the longest length, forward) and ``sink_worst_ratio``: the largest MSE ratio
+    ``passage_cos_mean`` / ``passage_topk`` at the smallest passage Bc, ``sink_length`` and
+    ``sink_mse`` (``compare.sink_figure``: Δ = 8, the longest length, forward) and ``sink_worst_ratio``: the largest MSE ratio
     to E4M3 S = 256 over Δ = 4…12, every length and order."""
-    out = {}
-    model = accuracy.get("model") or {}
-    v = model.get("variants", {}).get(variant)
-    if v:
-        out.update(cos_mean=v["cos_mean"], top10_agreement=v["top10_agreement"],
-                   kl_mean=sum(x["kl_mean"] for x in v["layers"]) / len(v["layers"]))
-    passages = model.get("passages") or {}
+    out = {**model_figures(accuracy, variant), **sink_figure(accuracy, sink_method)}
+    passages = (accuracy.get("model") or {}).get("passages") or {}
     pv = passages.get("variants", {}).get(variant)
     if pv:
         bc = str(min(passages["bcs"]))
@@ -129,8 +124,6 @@ def accuracy_columns(variant: str, sink_method: str, accuracy: dict) -> dict:
     mine = {(r["delta"], r["length"], r["order"]): r["mse"] for r in sink
             if r["method"] == sink_method}
     if mine:
-        longest = max(n for _, n, _ in mine)
-        out["sink_mse"] = mine.get((SINK_DELTA, longest, "forward"))
         ref = {(r["delta"], r["length"], r["order"]): r["mse"] for r in sink
                if r["method"] == SINK_REFERENCE}
         ratios = [mine[k] / ref[k] for k in mine if k[0] in SINK_GOAL_DELTAS and k in ref]
@@ -265,7 +258,7 @@ def markdown(result: dict) -> str:
              "the sums and their output) over the lanes. Accuracy: "
              f"{result['accuracy_source'] or 'none given'}.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in sorted(result["rows"], key=lambda r: (r["family"].startswith("BAPS") is False,
+    for r in sorted(result["rows"], key=lambda r: (not r["family"].startswith("BAPS"),
                                                    r["vector_ge_per_lane"])):
         a = r["accuracy"]
         e = r["exp2_ge"]

@@ -30,7 +30,7 @@ from .power import POWER_SETUP, power_of_netlist
 from .sta import STA_SETUP
 
 __all__ = ["ComparedDesign", "compare_configs", "run_compare", "markdown", "power_stimulus",
-           "accuracy_of", "load_accuracy"]
+           "accuracy_of", "model_figures", "sink_figure", "load_accuracy"]
 
 BLOCKS = {"baps_datapath": {"matrix": "rescale", "link": "link", "vector": "lanes"},
           "fp16_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"},
@@ -152,18 +152,30 @@ def accuracy_of(design: str, accuracy: dict | None) -> dict | None:
     if accuracy is None:
         return None
     variant, method = ACCURACY[design]
-    out = {"variant": variant, "sink_method": method}
+    return {"variant": variant, "sink_method": method, **model_figures(accuracy, variant),
+            **sink_figure(accuracy, method)}
+
+
+def model_figures(accuracy: dict, variant: str) -> dict:
+    """``cos_mean``, ``top10_agreement`` and ``kl_mean`` (mean over layers) of a model variant
+    in a loaded ``accuracy.json`` ({} without it)."""
     model = (accuracy.get("model") or {}).get("variants", {}).get(variant)
-    if model:
-        out.update(cos_mean=model["cos_mean"], top10_agreement=model["top10_agreement"],
-                   kl_mean=sum(x["kl_mean"] for x in model["layers"]) / len(model["layers"]))
+    if not model:
+        return {}
+    return {"cos_mean": model["cos_mean"], "top10_agreement": model["top10_agreement"],
+            "kl_mean": sum(x["kl_mean"] for x in model["layers"]) / len(model["layers"])}
+
+
+def sink_figure(accuracy: dict, method: str) -> dict:
+    """``sink_length`` and ``sink_mse``: the sink sweep's MSE of O of ``method`` at Δ =
+    ``SINK_DELTA``, the longest length, forward order ({} without it)."""
     sink = [r for r in accuracy.get("sink", []) if r["method"] == method
             and r["order"] == "forward" and r["delta"] == SINK_DELTA]
-    if sink:
-        longest = max(r["length"] for r in sink)
-        out["sink_length"] = longest
-        out["sink_mse"] = next(r["mse"] for r in sink if r["length"] == longest)
-    return out
+    if not sink:
+        return {}
+    longest = max(r["length"] for r in sink)
+    return {"sink_length": longest,
+            "sink_mse": next(r["mse"] for r in sink if r["length"] == longest)}
 
 
 def load_accuracy(path: Path | None) -> dict | None:
