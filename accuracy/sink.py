@@ -5,11 +5,10 @@ to base 2 (t = s·log2 e). V ~ N(0, 1). Keys are visited forward (sink block fir
 (sink block last). Metric: MSE of O = softmax·V against float64, averaged over query rows. Methods:
 E4M3 P with S = 1 and S = 256 (FlashAttention-3: row sum from the FP32 P), the quantized-sum
 ablation with S = 1, BAPS (HiF8 x and P, and ``CODES``: the other score codes and P formats of
-``softmax_variants.BAPS_CODES``), the FP16 baseline,
-Softermax (drop-in, base-2 scores) and HCCS with one head calibrated (``hccs_calibration``) on 64 sink-free N(0, 1) rows of 512
-keys (seeded): the sweep shows how a calibrated clipped-linear surrogate meets a sink it was not
-calibrated for. Seeded: the same logits and V for every
-method at a given (Δ, length, trial).
+``softmax_variants.BAPS_CODES``), the FP16 baseline, Softermax (drop-in, base-2 scores) and HCCS
+with one head calibrated (``hccs_calibration``) on 64 sink-free N(0, 1) rows of 512 keys
+(seeded): the sweep shows how a calibrated clipped-linear surrogate meets a sink it was not
+calibrated for. Seeded: the same logits and V for every method at a given (Δ, length, trial).
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..golden.baps import SCORE_FORMAT, BapsConfig, baps_softmax, reference_softmax, rescale_to_final_max
+from ..golden.baps import (SCORE_FORMAT, BapsConfig, baps_softmax, reference_softmax,
+                            rescale_to_final_max)
 from ..golden.e4m3_pcast import E4m3PcastConfig, e4m3_pcast
 from ..golden.formats import E4M3, HIF8
 from ..golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax

@@ -138,7 +138,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="bandwidth measured in cycle-accurate simulation")
     bsub = p.add_subparsers(dest="bench_command", required=True, parser_class=_Parser)
-    b = bsub.add_parser("link", help="scores per cycle across one link for every code width (FP16, 8 bits, the 5–7-bit distance codes) and the BAPS datapath each width feeds")
+    b = bsub.add_parser("link", help="scores per cycle across one link for every code width "
+                        "(FP16, 8 bits, the 5–7-bit distance codes) and the BAPS datapath each "
+                        "width feeds")
     b.add_argument("--width", type=int, default=64, metavar="BITS", help="link width (default 64)")
     b.add_argument("--beats", type=int, default=2000, metavar="N")
     b.add_argument("--stall", type=float, default=0.0, metavar="P",
@@ -333,7 +335,8 @@ def _cmd_codes(args):
     if accuracy is None:
         print("(no accuracy columns: run `baps-rtl accuracy` first, or pass --accuracy FILE)")
     print((args.output / "codes.md").read_text(), end="")
-    print(f"(written: {', '.join(str(args.output / f) for f in ('codes.json', 'codes.md', 'codes.png'))})")
+    written = (args.output / f for f in ("codes.json", "codes.md", "codes.png"))
+    print(f"(written: {', '.join(map(str, written))})")
     return 0
 
 

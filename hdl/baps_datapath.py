@@ -21,9 +21,9 @@ class BapsDatapath(wiring.Component):
     """FP32 scores in (``lanes`` per beat, block-major, framed by row and first/last block), P codes
     (``p_format``) out with l (FP32) at each row's end. The link carries ``lanes`` score codes
     (``score_format``) per beat, packed densely into ``link_width`` bits (default bits·lanes; any
-    W with ⌊W/bits⌋ = lanes: a 64-bit link carries 10 six-bit codes). ``stages``: each block's optional register
-    cuts (``Rescale.CUTS``, ``SoftmaxLanes.CUTS``), min(stages, what the block has). Parameters
-    are validated at construction (``ValueError`` names the value)."""
+    W with ⌊W/bits⌋ = lanes: a 64-bit link carries 10 six-bit codes). ``stages``: each block's
+    optional register cuts (``Rescale.CUTS``, ``SoftmaxLanes.CUTS``), min(stages, what the block
+    has). Parameters are validated at construction (``ValueError`` names the value)."""
 
     latency = None          # not a fixed-latency unit: see ``timing``
     timing = ("streaming, no fixed latency: a row of a block leaves Rescale once its bc scores "
