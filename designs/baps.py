@@ -8,45 +8,20 @@ in this stream order can be checked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import ClassVar
-
-from ..golden.baps import (BC, BR, L_INT_BITS, LANES, M_WIDTH, P_FORMAT, SCORE_FORMAT, BapsConfig,
-                           baps_softmax)
-from ..golden.baps_stream import (TILE_CASES, TileShape, expected_prob_beats, score_beats,
-                                  spectrum_blocks, tile_scores, tiles_from_beats)
+from ..golden.baps import BapsConfig, baps_softmax
 from ..golden.formats import get_format
-from ..hdl.baps_datapath import STAGES, BapsDatapath
+from ..golden.schemes import BAPS_CODES, baps_scheme_name
+from ..hdl.baps_datapath import BapsDatapath
 from ..hdl.baps_layouts import prob_beat, score_beat
-from ..hdl.exp2_hif8 import IMPL
-from ..hdl.link import LINK_DEPTH
-from ..hdl.rescale import check_tile_params
-from .beats import pack, unpack
-from .registry import Design, DesignParams, name_token, register
+from .registry import Datapath, Design, DesignParams, design_params, register
+from .tiles import module_name, tile_golden, tile_stimulus
 
-__all__ = ["BapsDatapathParams", "TILE_BLOCKS", "tile_stimulus", "tile_golden", "module_name"]
+__all__ = ["BapsDatapathParams"]
 
-TILE_BLOCKS = 4
-
-
-@dataclass(frozen=True)
+@design_params(*BapsDatapath.PARAMS)
 class BapsDatapathParams(DesignParams):
-    SPEC: ClassVar = {"br": BR, "bc": BC, "lanes": LANES, "m_width": M_WIDTH,
-                      "l_int_bits": L_INT_BITS, "link_depth": LINK_DEPTH, "impl": IMPL,
-                      "score_format": SCORE_FORMAT, "p_format": P_FORMAT, "stages": STAGES}
-    br: int = 4
-    bc: int = 64
-    lanes: int = 8
-    m_width: int = 16
-    l_int_bits: int = 16
-    link_depth: int = 0
-    impl: str = "table"
-    score_format: str = "hif8"
-    p_format: str = "hif8"
-    stages: int = 0
-
     def check(self):
-        check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes, m_width=self.m_width)
+        BapsDatapath.validate(self.as_dict())
 
     @property
     def golden_config(self) -> BapsConfig:
@@ -62,40 +37,11 @@ class BapsDatapathParams(DesignParams):
                 prob_beat(self.lanes, self.br, get_format(self.p_format).width))
 
 
-def module_name(prefix: str, p) -> str:
-    """``prefix`` and every parameter that differs from its default (``baps_datapath_br3_…``)."""
-    default = type(p)()
-    parts = [f"{f.name}{name_token(getattr(p, f.name))}" for f in fields(p)
-             if getattr(p, f.name) != getattr(default, f.name)]
-    return "_".join([prefix, *parts])
-
-
-def tile_stimulus(p, seed: int = 1, cases=TILE_CASES,
-                  blocks: int = TILE_BLOCKS) -> list[int]:
-    """Packed input beats of one tile per named case, in order (``blocks`` blocks each; the
-    ``spectrum`` tile as many as it needs to reach every code in every lane)."""
-    layout = p.layouts()[0]
-    code = getattr(p, "score_format", "hif8")      # the spectrum of the link's score code
-    beats = []
-    for case in cases:
-        n = max(blocks, spectrum_blocks(p.br, p.bc, p.lanes, code)) if case == "spectrum" \
-            else blocks
-        shape = TileShape(p.br, p.bc, p.lanes, n)
-        beats += [pack(layout, b) for b in score_beats(tile_scores(case, shape, seed, code),
-                                                       shape)]
-    return beats
-
-
-def tile_golden(p, inputs) -> list[int]:
-    """Expected output beats for packed input beats (tiles rebuilt from the framing), from the
-    parameters' bit-exact model (``p.softmax``)."""
-    in_layout, out_layout = p.layouts()
-    beats = [unpack(in_layout, int(v)) for v in inputs]
-    out = []
-    for t in tiles_from_beats(beats, p.br, p.bc, p.lanes):
-        shape = TileShape(p.br, p.bc, p.lanes, t.shape[1] // p.bc)
-        out += [pack(out_layout, b) for b in expected_prob_beats(p.softmax(t), shape)]
-    return out
+def _family(score_format: str) -> str:
+    if score_format in ("hif8", "e4m3", "e5m2"):
+        return "BAPS, float score code"
+    return ("BAPS, tapered distance code" if "/e" in score_format
+            else "BAPS, fixed distance code")
 
 
 register(Design(
@@ -103,10 +49,7 @@ register(Design(
     description="BAPS datapath: FP32 scores → Rescale → score-code link (HiF8 or another "
                 "5–8-bit code) → EXP2 lanes and row sums",
     params=BapsDatapathParams,
-    build=lambda p: BapsDatapath(br=p.br, bc=p.bc, lanes=p.lanes, m_width=p.m_width,
-                                 l_int_bits=p.l_int_bits, link_depth=p.link_depth, impl=p.impl,
-                                 score_format=p.score_format, p_format=p.p_format,
-                                 stages=p.stages),
+    build=lambda p: BapsDatapath(**p.as_dict()),
     stimulus=tile_stimulus,
     golden=tile_golden,
     module_name=lambda p: module_name("baps_datapath", p),
@@ -124,4 +67,13 @@ register(Design(
               "impl": "split"}),
     area=({"br": 2, "bc": 16, "lanes": 4, "link_depth": 4},),
     hierarchical=True,
+    datapath=Datapath(
+        label=lambda p: ("BAPS (HiF8 link)" if (p.score_format, p.p_format) == ("hif8", "hif8")
+                         else f"BAPS {p.score_format} / P {p.p_format}"),
+        family=lambda p: _family(p.score_format),
+        scheme=lambda p: baps_scheme_name(p.score_format, p.p_format),
+        variants=tuple({"score_format": s, "p_format": p} for s, p in BAPS_CODES),
+        compare=lambda lanes: (("BAPS (HiF8 link)", "reference", {}),),
+        power_stimulus=lambda p, case, blocks: tile_stimulus(p, 1, (case,), blocks),
+        blocks=("rescale", "link", "lanes")),
 ))

@@ -4,35 +4,21 @@ P arrangement), verified on the same named tiles as ``baps_datapath`` against
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
 
-from ..golden.baps import BC, BR, LANES
-from ..golden.e4m3_pcast import SCALE_LOG2, E4m3PcastConfig, e4m3_pcast
+from ..golden.e4m3_pcast import E4m3PcastConfig, e4m3_pcast
 from ..golden.formats import E4M3
 from ..hdl.baps_layouts import prob_beat, score_beat
 from ..hdl.e4m3_pcast import STAGES, E4m3PcastDatapath
-from ..hdl.link import LINK_DEPTH
-from ..hdl.rescale import check_tile_params
-from .baps import module_name, tile_golden, tile_stimulus
-from .registry import Design, DesignParams, register
+from .registry import Datapath, Design, DesignParams, design_params, register
+from .tiles import module_name, tile_golden, tile_stimulus
 
 __all__ = ["E4m3PcastDatapathParams"]
 
 
-@dataclass(frozen=True)
+@design_params(*E4m3PcastDatapath.PARAMS)
 class E4m3PcastDatapathParams(DesignParams):
-    SPEC: ClassVar = {"br": BR, "bc": BC, "lanes": LANES, "link_depth": LINK_DEPTH,
-                      "scale_log2": SCALE_LOG2, "stages": STAGES}
-    br: int = 4
-    bc: int = 64
-    lanes: int = 8
-    link_depth: int = 0
-    scale_log2: int = 8
-    stages: int = 0
-
     def check(self):
-        check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes)
+        E4m3PcastDatapath.validate(self.as_dict())
 
     def softmax(self, t):
         """The bit-exact model of one tile (rows × blocks·bc)."""
@@ -47,8 +33,7 @@ register(Design(
     description="FP8 E4M3 P-cast (FlashAttention-3): FP32 scores on a 32-bit link → FP32 max, "
                 "x = t − m, faithful FP32 EXP2·S, E4M3 P, row sum from the FP32 P̃",
     params=E4m3PcastDatapathParams,
-    build=lambda p: E4m3PcastDatapath(br=p.br, bc=p.bc, lanes=p.lanes, link_depth=p.link_depth,
-                                      scale_log2=p.scale_log2, stages=p.stages),
+    build=lambda p: E4m3PcastDatapath(**p.as_dict()),
     stimulus=tile_stimulus,
     golden=tile_golden,
     module_name=lambda p: module_name("e4m3_pcast_datapath", p),
@@ -58,4 +43,14 @@ register(Design(
              {"br": 1, "bc": 4, "lanes": 2, "link_depth": 3, "stages": 20}),
     area=({"br": 2, "bc": 16, "lanes": 4, "link_depth": 4},),
     hierarchical=True,
+    datapath=Datapath(
+        label=lambda p: f"E4M3 P-cast (S = {2 ** p.scale_log2})",
+        family=lambda p: "other scheme",
+        scheme=lambda p: {8: "e4m3_s256", 0: "e4m3_s1"}.get(p.scale_log2),
+        variants=({"scale_log2": 8}, {"scale_log2": 0}),
+        # mapped with all its cuts at once: one timed mapping of this datapath takes about half
+        # an hour here (most of it ABC), so no bisection from 0 (it needs its maximum at 5 ns)
+        compare=lambda lanes: ((None, "other scheme, equal lanes", {"stages": STAGES.hi}),),
+        power_stimulus=lambda p, case, blocks: tile_stimulus(p, 1, (case,), blocks),
+        blocks=("frame", "link", "lanes")),
 ))

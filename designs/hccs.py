@@ -11,25 +11,17 @@ from the input beats, so a vector file of any tiles in this order can be checked
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import ClassVar
 
-from ..golden.baps import BC, BR, LANES
-from ..golden.baps_stream import (TILE_CASES, TileShape, code_spectrum_tile, expected_norm_beats,
-                                  score_beats, tile_scores, tiles_from_beats)
-from ..golden.fixed_scores import FRAC_BITS
-from ..golden.hccs import RECIPROCAL, HccsConfig, HccsHead, hccs
+from ..golden.baps_stream import TileShape, expected_norm_beats
+from ..golden.hccs import HccsConfig, HccsHead, hccs
 from ..hdl.baps_layouts import norm_beat, score_beat
-from ..hdl.hccs import HEAD, STAGES, TILE_BLOCKS, HccsDatapath
-from ..hdl.link import LINK_DEPTH
-from ..hdl.rescale import check_tile_params
-from .baps import module_name
-from .beats import pack, unpack
-from .registry import Design, DesignParams, register
+from ..hdl.hccs import HEAD, HccsDatapath
+from .beats import pack
+from .registry import Datapath, Design, DesignParams, design_params, register
+from .tiles import FIXED_CASES, module_name, row_tile_stimulus, row_tiles
 
-__all__ = ["HccsDatapathParams", "HEADS", "row_tile_stimulus", "FIXED_CASES"]
+__all__ = ["HccsDatapathParams", "HEADS"]
 
-FIXED_CASES = tuple(c for c in TILE_CASES if c != "spectrum") + ("codes",)
 HEADS = (HccsHead(320, 8, 40), HccsHead(0, 0, 0), HccsHead(16129, 127, 127),
          HccsHead(255, 2, 127), HccsHead(32767, 1, 127), HccsHead(4000, 100, 40))
 
@@ -40,22 +32,10 @@ def _random_head(rng: random.Random) -> HccsHead:
     return HccsHead(min(s * dmax + rng.randint(0, s * dmax // 4 + 16), 32767), s, dmax)
 
 
-@dataclass(frozen=True)
+@design_params(*HccsDatapath.PARAMS)
 class HccsDatapathParams(DesignParams):
-    SPEC: ClassVar = {"br": BR, "bc": BC, "lanes": LANES, "blocks": TILE_BLOCKS,
-                      "frac_bits": FRAC_BITS, "reciprocal": RECIPROCAL, "link_depth": LINK_DEPTH,
-                      "stages": STAGES}
-    br: int = 4
-    bc: int = 64
-    lanes: int = 8
-    blocks: int = 4
-    frac_bits: int = 3
-    reciprocal: str = "exact"
-    link_depth: int = 0
-    stages: int = 0
-
     def check(self):
-        check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes)
+        HccsDatapath.validate(self.as_dict())
 
     def layouts(self):
         in_beat = {n: f.shape for n, f in score_beat(self.lanes, self.br)}
@@ -64,37 +44,6 @@ class HccsDatapathParams(DesignParams):
 
     def softmax(self, t, head: HccsHead):
         return hccs(t, HccsConfig(frac_bits=self.frac_bits, reciprocal=self.reciprocal), head).p
-
-
-def row_tile_stimulus(p, seed: int, cases, frac_bits: int, side=lambda k: None) -> list[int]:
-    """Packed input beats, one tile of ``p.blocks`` blocks per case (``codes``: the int8 code
-    spectrum at ``frac_bits``); ``side(k)``: tile k's side band (a dict), or None."""
-    layout = p.layouts()[0]
-    shape = TileShape(p.br, p.bc, p.lanes, p.blocks)
-    beats = []
-    for k, case in enumerate(cases):
-        t = (code_spectrum_tile(shape, frac_bits, seed) if case == "codes"
-             else tile_scores(case, shape, seed))
-        extra = side(k)
-        beats += [pack(layout, b if extra is None else {**b, "side": extra})
-                  for b in score_beats(t, shape)]
-    return beats
-
-
-def row_tiles(p, inputs):
-    """(tile scores, the side band of its first beat) of packed input beats, in order;
-    ``ValueError`` names a tile longer than the buffer."""
-    layout = p.layouts()[0]
-    beats = [unpack(layout, int(v)) for v in inputs]
-    out, start = [], 0
-    for t in tiles_from_beats(beats, p.br, p.bc, p.lanes):
-        blocks = t.shape[1] // p.bc
-        if blocks > p.blocks:
-            raise ValueError(f"a tile of {blocks} blocks per row exceeds the buffer's "
-                             f"blocks={p.blocks}")
-        out.append((t, beats[start].get("side")))
-        start += blocks * p.br * (p.bc // p.lanes)
-    return out
 
 
 def hccs_stimulus(p, seed: int = 1) -> list[int]:
@@ -121,9 +70,7 @@ register(Design(
                 "8-bit link → row max, s = B − S·min(M − x, Dmax), int32 sum, one reciprocal "
                 "per row, uint8 P",
     params=HccsDatapathParams,
-    build=lambda p: HccsDatapath(br=p.br, bc=p.bc, lanes=p.lanes, blocks=p.blocks,
-                                 frac_bits=p.frac_bits, reciprocal=p.reciprocal,
-                                 link_depth=p.link_depth, stages=p.stages),
+    build=lambda p: HccsDatapath(**p.as_dict()),
     stimulus=hccs_stimulus,
     golden=hccs_golden,
     module_name=lambda p: module_name("hccs_datapath", p),
@@ -135,4 +82,13 @@ register(Design(
               "stages": 7}),
     area=({"br": 2, "bc": 16, "lanes": 4, "blocks": 4, "link_depth": 4},),
     hierarchical=True,
+    datapath=Datapath(
+        label=lambda p: "HCCS",
+        family=lambda p: "other scheme",
+        scheme=lambda p: "hccs" if (p.frac_bits, p.reciprocal) == (3, "exact") else None,
+        study_params={"blocks": 4},
+        power_stimulus=lambda p, case, blocks: row_tile_stimulus(   # the first head of HEADS
+            p, 1, (case,) * max(1, blocks // p.blocks), p.frac_bits,
+            lambda k: vars(HEADS[0]).copy()),
+        blocks=("cast", "link", "lanes")),
 ))

@@ -8,39 +8,23 @@ rebuilds the tiles from the input beats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
 
-from ..golden.baps import BC, BR, LANES
 from ..golden.baps_stream import TileShape, expected_norm_beats
 from ..golden.fixed_scores import Q6_2
 from ..golden.softermax import SoftermaxConfig, softermax
 from ..hdl.baps_layouts import norm_beat, score_beat
-from ..hdl.hccs import TILE_BLOCKS
-from ..hdl.link import LINK_DEPTH
-from ..hdl.rescale import check_tile_params
-from ..hdl.softermax import STAGES, SoftermaxDatapath
-from .baps import module_name
+from ..hdl.softermax import SoftermaxDatapath
 from .beats import pack
-from .hccs import FIXED_CASES, row_tile_stimulus, row_tiles
-from .registry import Design, DesignParams, register
+from .registry import Datapath, Design, DesignParams, design_params, register
+from .tiles import FIXED_CASES, module_name, row_tile_stimulus, row_tiles
 
 __all__ = ["SoftermaxDatapathParams"]
 
 
-@dataclass(frozen=True)
+@design_params(*SoftermaxDatapath.PARAMS)
 class SoftermaxDatapathParams(DesignParams):
-    SPEC: ClassVar = {"br": BR, "bc": BC, "lanes": LANES, "blocks": TILE_BLOCKS,
-                      "link_depth": LINK_DEPTH, "stages": STAGES}
-    br: int = 4
-    bc: int = 64
-    lanes: int = 8
-    blocks: int = 4
-    link_depth: int = 0
-    stages: int = 0
-
     def check(self):
-        check_tile_params(br=self.br, bc=self.bc, lanes=self.lanes)
+        SoftermaxDatapath.validate(self.as_dict())
 
     def layouts(self):
         return score_beat(self.lanes, self.br), norm_beat(self.lanes, self.br)
@@ -68,8 +52,7 @@ register(Design(
                 "4-entry table, Q(10,6) running sum renormalized by shifts, piecewise-linear "
                 "reciprocal, Q(1,7) P",
     params=SoftermaxDatapathParams,
-    build=lambda p: SoftermaxDatapath(br=p.br, bc=p.bc, lanes=p.lanes, blocks=p.blocks,
-                                      link_depth=p.link_depth, stages=p.stages),
+    build=lambda p: SoftermaxDatapath(**p.as_dict()),
     stimulus=softermax_stimulus,
     golden=softermax_golden,
     module_name=lambda p: module_name("softermax_datapath", p),
@@ -79,4 +62,12 @@ register(Design(
              {"br": 1, "bc": 8, "lanes": 8, "blocks": 5, "link_depth": 4, "stages": 5}),
     area=({"br": 2, "bc": 16, "lanes": 4, "blocks": 4, "link_depth": 4},),
     hierarchical=True,
+    datapath=Datapath(
+        label=lambda p: "Softermax",
+        family=lambda p: "other scheme",
+        scheme=lambda p: "softermax",
+        study_params={"blocks": 4},
+        power_stimulus=lambda p, case, blocks: row_tile_stimulus(
+            p, 1, (case,) * max(1, blocks // p.blocks), Q6_2.frac_bits),
+        blocks=("cast", "link", "lanes")),
 ))

@@ -1,4 +1,4 @@
-"""Bit-exact model of the BAPS softmax path (``../shared/spec/baps.md`` blocks 1, 2, 4).
+"""Bit-exact model of the BAPS softmax path (``docs/spec/baps.md`` blocks 1, 2, 4).
 
 Scores t are FP32 values already in the base-2 domain (Q pre-scaled by log2(e)/sqrt(d)). Each row
 is cut into key blocks of ``bc`` scores, processed in order; per row and block:
@@ -40,19 +40,17 @@ from .exp2 import exp2_reference
 from .formats import (DISTANCE_CODES, FP32, HIF8, P_FIXED_FORMATS, NumberFormat, get_format,
                       round_fixed)
 from .params import ChoiceParam, IntParam
+from .tile import BC, tile_scores_array
 
 __all__ = ["BapsConfig", "BapsResult", "baps_softmax", "code_of_difference", "hif8_of_difference",
-           "rescale_to_final_max", "BR", "BC", "LANES", "M_WIDTH", "L_INT_BITS", "SCORE_FORMAT",
-           "P_FORMAT", "fixed_to_fp32", "tile_scores_array",
+           "rescale_to_final_max", "M_WIDTH", "L_INT_BITS", "SCORE_FORMAT",
+           "P_FORMAT", "fixed_to_fp32",
            "reference_softmax", "attention_output", "softmax_errors"]
 
 
 # The limits of every BAPS parameter, shared by this model, the hardware and the command line.
-BR = IntParam("br", 1, 4096, "query rows per tile")
-BC = IntParam("bc", 1, 4096, "keys per block")
-LANES = IntParam("lanes", 1, 256, "scores per beat")
-M_WIDTH = IntParam("m_width", 2, 32, "signed width of the running max (saturating)")
-L_INT_BITS = IntParam("l_int_bits", 1, 40, "integer bits of the running sum (saturating)")
+M_WIDTH = IntParam("m_width", 2, 32, "signed width of the running max (saturating)", 16)
+L_INT_BITS = IntParam("l_int_bits", 1, 40, "integer bits of the running sum (saturating)", 16)
 SCORE_FORMAT = ChoiceParam(
     "score_format", ("hif8", "e4m3", "e5m2", *(f.name for f in DISTANCE_CODES)),
     "code of x = t - m on the link (uI.F: unsigned distance -x)")
@@ -171,18 +169,6 @@ def _p_fixed_table(fmt: NumberFormat, frac_bits: int) -> np.ndarray:
     if not np.array_equal(out[ok] * 2.0 ** -frac_bits, vals[ok]):
         raise AssertionError(f"{fmt.name} values in [0, 1] are not multiples of 2^-{frac_bits}")
     return out
-
-
-def tile_scores_array(scores, bc: int) -> np.ndarray:
-    """``scores`` as a 2-D array (rows × keys) whose key count is a positive multiple of ``bc``
-    (``ValueError`` naming the shape or count otherwise): the input check of every datapath
-    model."""
-    t = np.asarray(scores)
-    if t.ndim != 2:
-        raise ValueError(f"scores must be 2-D (rows, keys), got shape {t.shape}")
-    if t.shape[1] == 0 or t.shape[1] % bc:
-        raise ValueError(f"key count {t.shape[1]} is not a positive multiple of bc={bc}")
-    return t
 
 
 def baps_softmax(scores, cfg: BapsConfig = BapsConfig()) -> BapsResult:

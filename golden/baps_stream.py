@@ -1,5 +1,5 @@
 """Tile streams of the BAPS datapath: the beats a testbench drives and the beats the golden model
-expects, in the block-major order of ``../shared/spec/baps.md``."""
+expects, in the block-major order of ``docs/spec/baps.md``."""
 
 from __future__ import annotations
 

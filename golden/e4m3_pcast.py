@@ -25,14 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baps import BC, tile_scores_array
+from .tile import BC, tile_scores_array
 from .exp2_fp32 import exp2_fp32_fixed, fixed_of_difference
 from .formats import E4M3, FP32, round_fixed
 from .params import IntParam
 
 __all__ = ["E4m3PcastConfig", "E4m3PcastResult", "e4m3_pcast", "SCALE_LOG2", "SUM_FRAC"]
 
-SCALE_LOG2 = IntParam("scale_log2", 0, 8, "P̃ scale S = 2^scale_log2 before the E4M3 cast")
+SCALE_LOG2 = IntParam("scale_log2", 0, 8, "P̃ scale S = 2^scale_log2 before the E4M3 cast", 8)
 SUM_FRAC = 40                  # fraction bits of the unscaled P in the block sum
 
 

@@ -7,7 +7,7 @@ whose float64 result lies within 2^−40 (relative) of a rounding boundary is de
 instead. There, integer x gives an exact power of two, and other x (irrational 2^x) are rounded at
 two working precisions (120 and 200 bits), which must agree (otherwise ``ArithmeticError``).
 
-Special cases (``../shared/spec/baps.md``): 2^NaN = canonical NaN (FP16 0x7E00, HiF8 0x80),
+Special cases (``docs/spec/baps.md``): 2^NaN = canonical NaN (FP16 0x7E00, HiF8 0x80),
 2^−Inf = +0, 2^+Inf = +Inf, overflow → +Inf, underflow → +0 by the output's rounding rule.
 """
 

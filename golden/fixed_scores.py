@@ -20,7 +20,7 @@ __all__ = ["FixedScoreFormat", "MASK_CODE", "CODE_MAX", "Q6_2", "FRAC_BITS"]
 
 MASK_CODE = -128
 CODE_MAX = 127
-FRAC_BITS = IntParam("frac_bits", 0, 7, "fraction bits of the int8 score code (scale 2^-frac_bits)")
+FRAC_BITS = IntParam("frac_bits", 0, 7, "fraction bits of the int8 score code (scale 2^-frac_bits)", 3)
 
 
 @dataclass(frozen=True)

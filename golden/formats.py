@@ -4,7 +4,7 @@ Every format is a frozen description: its width, its special codes and its round
 ``decode(codes)`` gives float64 values (exact for every format here); ``encode(values)`` rounds
 float64 values to codes once, to nearest, with the format's tie rule:
 
-* ``HIF8``: ties away from zero (TA), exactly as ``../shared/spec/hif8.md`` states, optional
+* ``HIF8``: ties away from zero (TA), exactly as ``docs/spec/hif8.md`` states, optional
   saturation; hybrid rounding (HR) with caller-supplied random bits in ``HIF8.encode_hr``.
 * ``FP16``: IEEE binary16, round to nearest even (RNE), subnormals, ±0, canonical NaN 0x7E00.
 * ``FP32``: IEEE binary32 bit helpers (RNE via numpy), canonical NaN 0x7FC00000.

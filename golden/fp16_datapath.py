@@ -1,4 +1,4 @@
-"""Bit-exact model of the FP16 online-softmax datapath (``../shared/spec/fp16_datapath.md``): the
+"""Bit-exact model of the FP16 online-softmax datapath (``docs/spec/fp16_datapath.md``): the
 conventional design BAPS is compared against.
 
 Scores t are FP32 values in the base-2 domain, as for BAPS. The matrix side casts each to FP16,
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baps import BC, tile_scores_array
+from .tile import BC, tile_scores_array
 from .exp2_fp16_model import exp2_fp16
 from .formats import FP16, FP32
 from .params import ChoiceParam

@@ -1,25 +1,35 @@
-"""Parameters as data: one description per parameter (name, type, limits), the single source of
-limits that the golden models, the hardware constructors and the command line all validate with.
+"""Parameters as data: one description per parameter (name, limits, default, help), the single
+source that the golden models, the hardware constructors, the design registry's parameter classes
+and the command line all take their rule from.
 
-``IntParam("bc", 1, 4096).check(v)`` returns ``v`` or raises ``ValueError`` naming the value and
-the allowed range; ``parse(text)`` turns a command-line string into a checked value.
+``IntParam("bc", 1, 4096, "keys per block", 64).check(v)`` returns ``v`` or raises ``ValueError``
+naming the value and the allowed range; ``parse(text)`` turns a command-line string into a
+checked value; ``with_default(d)`` is the same parameter with another default (a design's own).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 __all__ = ["IntParam", "ChoiceParam", "Param"]
 
 
+class _ParamBase:
+    def with_default(self, default):
+        """This parameter with ``default`` (checked) as its default."""
+        return dataclasses.replace(self, default=self.check(default))
+
+
 @dataclass(frozen=True)
-class IntParam:
+class IntParam(_ParamBase):
     """An integer parameter in ``lo..hi`` (bool is not an integer here)."""
 
     name: str
     lo: int
     hi: int
     doc: str = ""
+    default: int | None = None
 
     @property
     def allowed(self) -> str:
@@ -39,12 +49,18 @@ class IntParam:
 
 
 @dataclass(frozen=True)
-class ChoiceParam:
-    """A parameter whose value is one of ``choices`` (strings)."""
+class ChoiceParam(_ParamBase):
+    """A parameter whose value is one of ``choices`` (strings); the default is the first choice
+    unless given."""
 
     name: str
     choices: tuple
     doc: str = ""
+    default: str | None = None
+
+    def __post_init__(self):
+        if self.default is None:
+            object.__setattr__(self, "default", self.choices[0])
 
     @property
     def allowed(self) -> str:

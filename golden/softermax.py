@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baps import BC, LANES, tile_scores_array
+from .tile import BC, LANES, tile_scores_array
 from .fixed_scores import MASK_CODE, Q6_2
 
 __all__ = ["SoftermaxConfig", "SoftermaxResult", "softermax", "POW2_Q15", "RECIP_SEGMENTS",

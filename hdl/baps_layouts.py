@@ -1,6 +1,6 @@
 """Beat layouts of the BAPS datapath streams, as data (``amaranth.lib.data``).
 
-Stream order is block-major (``../shared/spec/baps.md``): for each key block, for each row of the
+Stream order is block-major (``docs/spec/baps.md``): for each key block, for each row of the
 tile, the row's ``bc`` scores in ``bc / lanes`` consecutive beats.
 """
 

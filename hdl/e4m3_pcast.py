@@ -2,21 +2,20 @@
 ``ScoreFraming`` (matrix side: FP32 scores unchanged) → ``MatrixVectorLink`` (32 bits per score)
 → ``E4m3PcastLanes``. Bit-exact with ``golden.e4m3_pcast``."""
 
-from amaranth import Cat, Module, Mux, Signal
-from amaranth.lib import stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth import Cat, Mux, Signal
 
 from ..golden.e4m3_pcast import SCALE_LOG2, SUM_FRAC
 from ..golden.formats import E4M3, FP32
 from . import codec
-from .baps_layouts import code_beat, prob_beat, score_beat
+from .baps_layouts import code_beat, score_beat
 from .exp2_fp32 import DISTANCE_CUTS, EXP2_CUTS, exp2_fp32_logic, fp32_distance
 from .fp32_arith import add_fp32, mul_fp32
-from .link import MatrixVectorLink
+from .link import LINK_DEPTH, MatrixVectorLink
 from .pipeline import Cuts, StreamPipeline, check_stages, discard, stages_param
-from .rescale import check_tile_params
+from ..golden.tile import BC, BR, LANES, check_tile_params
+from .datapath import ThreeBlockDatapath
 from .online_lanes import OnlineSoftmaxLanes, is_nan
-from .softmax_lanes import adder_tree
+from .trees import adder_tree
 
 __all__ = ["ScoreFraming", "E4m3PcastLanes", "E4m3PcastDatapath", "STAGES"]
 
@@ -170,44 +169,23 @@ class E4m3PcastLanes(OnlineSoftmaxLanes):
         m.d.comb += out.eq(registered)
         return out
 
-class E4m3PcastDatapath(wiring.Component):
-    """FP32 scores in (``score_beat``), P (E4M3) out with l (FP32) at each row's end: the
-    FlashAttention-3 FP8 arrangement. The link carries ``lanes`` FP32 scores (32·lanes bits) per
-    beat and the framing. ``scale_log2``: S = 2^scale_log2 (0: the unscaled cast, 8: FA3's).
-    ``stages``: the lanes' optional register cuts (``E4m3PcastLanes.CUTS``)."""
 
-    latency = None
+STAGES = stages_param(E4m3PcastLanes.CUTS)
+
+
+class E4m3PcastDatapath(ThreeBlockDatapath):
+    """FP32 scores in (``score_beat``), E4M3 P out with l (FP32) at each row's end: the
+    FlashAttention-3 FP8 arrangement. The link carries the FP32 scores unchanged (32·lanes bits)
+    plus the framing. ``stages``: the vector side's optional register cuts."""
+
+    PARAMS = (BR, BC, LANES, LINK_DEPTH, SCALE_LOG2, STAGES)
+    BLOCK_NAMES = ("frame", "link", "lanes")
     timing = ("streaming, no fixed latency: a beat is framed in 1 cycle, crosses the link FIFO "
               "(link_depth beats), and leaves the vector side bc / lanes + 3 cycles (+ its "
               "stages) after its row's block is in; up to one beat per cycle in steady state")
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, link_depth: int = 0,
-                 scale_log2: int = 8, stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            STAGES.check(stages)
-            self.frame = ScoreFraming(br=br, bc=bc, lanes=lanes)
-            self.link = MatrixVectorLink(layout=_link_beat(lanes, br), depth=link_depth)
-            self.lanes_unit = E4m3PcastLanes(br=br, bc=bc, lanes=lanes, scale_log2=scale_log2,
-                                             stages=stages)
-        except (ValueError, TypeError):
-            discard(self, *(getattr(self, n) for n in ("frame", "link", "lanes_unit")
-                             if hasattr(self, n)))
-            raise
-        self.br, self.bc, self.lanes = br, bc, lanes
-        super().__init__({"i": In(stream.Signature(score_beat(lanes, br))),
-                          "o": Out(stream.Signature(prob_beat(lanes, br, E4M3.width)))})
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.frame = self.frame
-        m.submodules.link = self.link
-        m.submodules.lanes = self.lanes_unit
-        wiring.connect(m, wiring.flipped(self.i), self.frame.i)
-        wiring.connect(m, self.frame.o, self.link.i)
-        wiring.connect(m, self.link.o, self.lanes_unit.i)
-        wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
-        return m
-
-
-STAGES = stages_param(E4m3PcastLanes.CUTS)
+    def blocks(self, p):
+        return (ScoreFraming(br=p.br, bc=p.bc, lanes=p.lanes),
+                MatrixVectorLink(layout=_link_beat(p.lanes, p.br), depth=p.link_depth),
+                E4m3PcastLanes(br=p.br, bc=p.bc, lanes=p.lanes, scale_log2=p.scale_log2,
+                               stages=p.stages))

@@ -14,8 +14,8 @@ from .pipeline import StreamPipeline, stages_param
 __all__ = ["Exp2Code", "exp2_logic", "IMPL", "IN_FORMAT", "OUT_FORMAT", "STAGES"]
 
 IMPL = ChoiceParam("impl", ("table", "split"), "truth table left to synthesis, or structured")
-IN_FORMAT = ChoiceParam("in_format", SCORE_FORMAT.choices, "score code of x")
-OUT_FORMAT = ChoiceParam("out_format", P_FORMAT.choices, "P format of 2^x")
+IN_FORMAT = ChoiceParam("in_format", SCORE_FORMAT.choices, "score code of x", "u5.4/e2")
+OUT_FORMAT = ChoiceParam("out_format", P_FORMAT.choices, "P format of 2^x", "fp16")
 
 
 class Exp2Code(StreamPipeline):
@@ -42,6 +42,7 @@ class Exp2Code(StreamPipeline):
 
     latency = 1
     CUTS = ("input",)
+    PARAMS = ()             # (IN_FORMAT, OUT_FORMAT, IMPL, STAGES), set below
 
     def __init__(self, *, in_format: str = "hif8", out_format: str = "hif8", impl: str = "table",
                  stages: int = 0):
@@ -77,6 +78,7 @@ class Exp2Code(StreamPipeline):
 
 
 STAGES = stages_param(Exp2Code.CUTS)
+Exp2Code.PARAMS = (IN_FORMAT, OUT_FORMAT, IMPL, STAGES)
 
 
 def exp2_logic(m: Module, code, *, in_format: str, out_format: str, impl: str) -> Signal:

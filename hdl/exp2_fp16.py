@@ -61,6 +61,7 @@ class Exp2FP16(StreamPipeline):
 
 
 STAGES = stages_param(Exp2FP16.CUTS)
+Exp2FP16.PARAMS = (ACCURACY, STAGES)
 
 
 def exp2_fp16_logic(m, x, design: model.Exp2FP16Design, reg=lambda value: value,

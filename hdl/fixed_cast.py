@@ -9,7 +9,7 @@ from ..golden.fixed_scores import CODE_MAX, FRAC_BITS, MASK_CODE
 from ..golden.formats import FP32
 from . import codec
 from .baps_layouts import row_bits, score_beat
-from .rescale import check_tile_params
+from ..golden.tile import check_tile_params
 from .pipeline import StreamPipeline
 
 __all__ = ["FixedScoreCast", "fixed_link_beat", "fixed_score_code"]

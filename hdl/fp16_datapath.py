@@ -1,24 +1,24 @@
-"""The FP16 online-softmax datapath (``../shared/spec/fp16_datapath.md``), the baseline BAPS is
+"""The FP16 online-softmax datapath (``docs/spec/fp16_datapath.md``), the baseline BAPS is
 compared against: ``Fp16Cast`` (matrix side) → ``MatrixVectorLink`` (16-bit codes, no side band)
 → ``Fp16SoftmaxLanes`` (vector side). Bit-exact with ``golden.fp16_datapath``."""
 
 from amaranth import Cat, Module, Mux, Signal
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib import data
 
 from ..golden import exp2_fp16_model
 from ..golden.formats import FP16, FP32
 from ..golden.fp16_datapath import EXP2_ACCURACY
 from . import codec
-from .baps_layouts import code_beat, prob_beat, row_bits, score_beat
+from .baps_layouts import code_beat, row_bits, score_beat
 from .exp2_fp16 import exp2_fp16_logic
 from .fp32_arith import add_fp32, mul_fp32
-from .link import MatrixVectorLink
+from .link import LINK_DEPTH, MatrixVectorLink
 from .pipeline import (NO_CUTS, Cuts, StreamPipeline, check_stages, discard,
                        stages_param)
-from .rescale import check_tile_params
+from ..golden.tile import BC, BR, LANES, check_tile_params
+from .datapath import ThreeBlockDatapath
 from .online_lanes import OnlineSoftmaxLanes
-from .softmax_lanes import adder_tree
+from .trees import adder_tree
 
 __all__ = ["Fp16Cast", "Fp16SoftmaxLanes", "Fp16Datapath", "fp16_difference", "STAGES"]
 
@@ -214,48 +214,27 @@ class Fp16SoftmaxLanes(OnlineSoftmaxLanes):
         m.d.comb += out.eq(registered)
         return out
 
-class Fp16Datapath(wiring.Component):
+
+STAGES = stages_param(max((Fp16Cast.CUTS, Fp16SoftmaxLanes.CUTS), key=len))
+
+
+class Fp16Datapath(ThreeBlockDatapath):
     """FP32 scores in (``score_beat``), P (FP16) out with l (FP32) at each row's end: the FP16
     online-softmax baseline. The link carries ``lanes`` FP16 codes (16·lanes bits) per beat plus
     the framing, no side band. ``stages``: each block's optional register cuts
-    (``Fp16Cast.CUTS``, ``Fp16SoftmaxLanes.CUTS``), min(stages, what the block has).
-    Parameters are validated at construction."""
+    (``Fp16Cast.CUTS``, ``Fp16SoftmaxLanes.CUTS``), min(stages, what the block has)."""
 
-    latency = None
+    PARAMS = (BR, BC, LANES, LINK_DEPTH, EXP2_ACCURACY, STAGES)
+    BLOCK_NAMES = ("cast", "link", "lanes")
     timing = ("streaming, no fixed latency: a beat is cast in 1 cycle (+ its stages), crosses "
               "the link FIFO (link_depth beats), and leaves the vector side bc / lanes + 3 "
               "cycles (+ its stages) after its row's block is in; up to one beat per cycle in "
               "steady state")
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, link_depth: int = 0,
-                 accuracy: str = "correct", stages: int = 0):
-        try:
-            _check(br, bc, lanes, accuracy)
-            STAGES.check(stages)
-            self.cast = Fp16Cast(br=br, bc=bc, lanes=lanes,
-                                 stages=min(stages, len(Fp16Cast.CUTS)))
-            self.link = MatrixVectorLink(width=FP16.width * lanes, element="fp16", br=br,
-                                         m_width=None, depth=link_depth)
-            self.lanes_unit = Fp16SoftmaxLanes(br=br, bc=bc, lanes=lanes, accuracy=accuracy,
-                                               stages=min(stages, len(Fp16SoftmaxLanes.CUTS)))
-        except (ValueError, TypeError):
-            discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
-                             if hasattr(self, n)))
-            raise
-        self.br, self.bc, self.lanes = br, bc, lanes
-        super().__init__({"i": In(stream.Signature(score_beat(lanes, br))),
-                          "o": Out(stream.Signature(prob_beat(lanes, br, FP16.width)))})
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.cast = self.cast
-        m.submodules.link = self.link
-        m.submodules.lanes = self.lanes_unit
-        wiring.connect(m, wiring.flipped(self.i), self.cast.i)
-        wiring.connect(m, self.cast.o, self.link.i)
-        wiring.connect(m, self.link.o, self.lanes_unit.i)
-        wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
-        return m
-
-
-STAGES = stages_param(max((Fp16Cast.CUTS, Fp16SoftmaxLanes.CUTS), key=len))
+    def blocks(self, p):
+        return (Fp16Cast(br=p.br, bc=p.bc, lanes=p.lanes,
+                         stages=min(p.stages, len(Fp16Cast.CUTS))),
+                MatrixVectorLink(width=FP16.width * p.lanes, element="fp16", br=p.br,
+                                 m_width=None, depth=p.link_depth),
+                Fp16SoftmaxLanes(br=p.br, bc=p.bc, lanes=p.lanes, accuracy=p.accuracy,
+                                 stages=min(p.stages, len(Fp16SoftmaxLanes.CUTS))))

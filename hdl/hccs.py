@@ -8,20 +8,19 @@ from amaranth.lib.wiring import In, Out
 
 from ..golden.fixed_scores import FRAC_BITS, MASK_CODE
 from ..golden.hccs import ONE, RECIPROCAL
-from ..golden.params import IntParam
 from . import codec
-from .baps_layouts import norm_beat, score_beat
+from .baps_layouts import norm_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
 from .link import LINK_DEPTH, MatrixVectorLink
 from .pipeline import Cuts, check_stages, discard, stages_param
-from .rescale import check_tile_params, max_tree
-from .softmax_lanes import adder_tree
-from .tile_buffer import output_pass, tile_buffer, tile_walk
+from ..golden.tile import BC, BR, LANES, check_tile_params
+from .datapath import ThreeBlockDatapath
+from .trees import adder_tree, max_tree
+from .tile_buffer import TILE_BLOCKS, output_pass, tile_buffer, tile_walk
 
 __all__ = ["HEAD", "HccsLanes", "HccsDatapath", "TILE_BLOCKS", "STAGES"]
 
 HEAD = data.StructLayout({"b": unsigned(15), "s": unsigned(7), "dmax": unsigned(7)})
-TILE_BLOCKS = IntParam("blocks", 1, 64, "key blocks per row the tile buffer holds")
 QUOTIENT_BITS = ONE.bit_length()          # 23: ⌊(255·2^15) / Σ⌋ < 2^23 for Σ ≥ 1
 
 
@@ -248,47 +247,24 @@ class HccsLanes(wiring.Component):
         return m
 
 
-class HccsDatapath(wiring.Component):
-    """FP32 scores in (``score_beat`` plus the head's integers B, S, Dmax, read on each tile's
-    first beat), uint8 p out (``norm_beat``): the HCCS surrogate softmax. The link carries
-    ``lanes`` int8 codes (8·lanes bits) per beat, the framing and the head's 29 bits."""
 
-    latency = None
+STAGES = stages_param(HccsLanes.CUTS)
+
+
+class HccsDatapath(ThreeBlockDatapath):
+    """FP32 scores and a head's integers (B, S, Dmax) in, uint8 probabilities out
+    (``norm_beat``): FixedScoreCast (int8 logits at 2^−frac_bits) → 8-bit link → HccsLanes with
+    a tile buffer of ``blocks`` key blocks per row. ``stages``: the vector side's optional
+    register cuts."""
+
+    PARAMS = (BR, BC, LANES, TILE_BLOCKS, FRAC_BITS, RECIPROCAL, LINK_DEPTH, STAGES)
+    BLOCK_NAMES = ("cast", "link", "lanes")
     timing = ("tile-buffered, no fixed latency: a tile's beats are cast in 1 cycle and buffered; "
               "its drain starts after its last beat (a sum pass, 23·br divider cycles with the "
               "exact reciprocal, then the output pass); the next tile fills the other half")
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
-                 frac_bits: int = 3, reciprocal: str = "exact", link_depth: int = 0,
-                 stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            FRAC_BITS.check(frac_bits)
-            LINK_DEPTH.check(link_depth)
-            STAGES.check(stages)
-            self.cast = FixedScoreCast(br=br, bc=bc, lanes=lanes, frac_bits=frac_bits, side=HEAD)
-            self.link = MatrixVectorLink(layout=fixed_link_beat(lanes, br, HEAD), depth=link_depth)
-            self.lanes_unit = HccsLanes(br=br, bc=bc, lanes=lanes, blocks=blocks,
-                                        reciprocal=reciprocal, stages=stages)
-        except (ValueError, TypeError):
-            discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
-                             if hasattr(self, n)))
-            raise
-        self.br, self.bc, self.lanes = br, bc, lanes
-        in_beat = data.StructLayout({**{n: f.shape for n, f in score_beat(lanes, br)}, "side": HEAD})
-        super().__init__({"i": In(stream.Signature(in_beat)),
-                          "o": Out(stream.Signature(norm_beat(lanes, br)))})
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.cast = self.cast
-        m.submodules.link = self.link
-        m.submodules.lanes = self.lanes_unit
-        wiring.connect(m, wiring.flipped(self.i), self.cast.i)
-        wiring.connect(m, self.cast.o, self.link.i)
-        wiring.connect(m, self.link.o, self.lanes_unit.i)
-        wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
-        return m
-
-
-STAGES = stages_param(HccsLanes.CUTS)
+    def blocks(self, p):
+        return (FixedScoreCast(br=p.br, bc=p.bc, lanes=p.lanes, frac_bits=p.frac_bits, side=HEAD),
+                MatrixVectorLink(layout=fixed_link_beat(p.lanes, p.br, HEAD), depth=p.link_depth),
+                HccsLanes(br=p.br, bc=p.bc, lanes=p.lanes, blocks=p.blocks,
+                          reciprocal=p.reciprocal, stages=p.stages))

@@ -32,7 +32,7 @@ class LinkDepthParam(IntParam):
         return super().check(value)
 
 
-LINK_DEPTH = LinkDepthParam("link_depth", 3, 1024, "FIFO depth of the link (0: a wire)")
+LINK_DEPTH = LinkDepthParam("link_depth", 3, 1024, "FIFO depth of the link (0: a wire)", 0)
 
 
 class MatrixVectorLink(wiring.Component):

@@ -12,7 +12,7 @@ from amaranth.lib.wiring import In, Out
 from ..golden.formats import IEEEFormat
 from .baps_layouts import prob_beat, row_bits
 from .pipeline import StagedLogic
-from .rescale import max_tree
+from .trees import max_tree
 from .row_buffer import ping_pong_buffer
 
 __all__ = ["OnlineSoftmaxLanes", "greater", "is_nan", "meta_layout", "beat_index"]

@@ -15,7 +15,7 @@ __all__ = ["StreamPipeline", "StagedLogic", "Cuts", "NO_CUTS", "stages_param", "
 def stages_param(cuts: tuple[str, ...]) -> IntParam:
     """The ``stages`` parameter of a block whose optional register cuts are ``cuts``."""
     return IntParam("stages", 0, len(cuts),
-                    "optional register cuts, enabled in the order " + ", ".join(cuts))
+                    "optional register cuts, enabled in the order " + ", ".join(cuts), 0)
 
 
 def check_stages(stages, cuts: tuple[str, ...]) -> tuple[str, ...]:

@@ -4,27 +4,17 @@ from amaranth import Array, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..golden.baps import BC, BR, LANES, M_WIDTH, SCORE_FORMAT
+from ..golden.baps import M_WIDTH, SCORE_FORMAT
+from ..golden.tile import check_tile_params
 from ..golden.formats import FP32, NumberFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, score_beat, shift_shape
+from .trees import max_tree
 from .pipeline import NO_CUTS, Cuts, StagedLogic, check_stages, discard, stages_param
 from .row_buffer import ping_pong_buffer
 
-__all__ = ["Rescale", "check_tile_params", "score_fixed_point", "ceil_of_fixed",
-           "code_of_difference", "max_tree", "STAGES"]
-
-
-def check_tile_params(*, br, bc, lanes, m_width=None) -> None:
-    """``ValueError`` naming the first bad tile parameter and what is allowed (``m_width``: the
-    running max's width, for BAPS only)."""
-    checks = [(BR, br), (BC, bc), (LANES, lanes)]
-    if m_width is not None:
-        checks.append((M_WIDTH, m_width))
-    for param, value in checks:
-        param.check(value)
-    if bc % lanes:
-        raise ValueError(f"bc={bc} is not a multiple of lanes={lanes}; allowed: bc = k·lanes")
+__all__ = ["Rescale", "score_fixed_point", "ceil_of_fixed",
+           "code_of_difference", "STAGES"]
 
 
 def score_fixed_point(fmt: NumberFormat, m_width: int) -> tuple[int, int]:
@@ -95,14 +85,6 @@ def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=NO_C
     return code
 
 
-def max_tree(values, greater):
-    """The maximum of ``values`` by ``greater(a, b)`` (a > b), as a balanced tree of
-    compare-and-select steps: log2(n) levels, not a chain of n."""
-    values = list(values)
-    while len(values) > 1:
-        pairs = [Mux(greater(b, a), b, a) for a, b in zip(values[::2], values[1::2])]
-        values = pairs + values[len(pairs) * 2:]
-    return values[0]
 
 
 class Rescale(wiring.Component):
@@ -135,7 +117,8 @@ class Rescale(wiring.Component):
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  score_format: str = "hif8", stages: int = 0):
         try:
-            check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            M_WIDTH.check(m_width)
             SCORE_FORMAT.check(score_format)
             enabled = Cuts(check_stages(stages, self.CUTS))
         except ValueError:

@@ -9,14 +9,14 @@ from amaranth.lib.wiring import In, Out
 from ..golden.fixed_scores import MASK_CODE, Q6_2
 from ..golden.softermax import D_MAX, POW2_Q15, RECIP_C0, RECIP_C1, RECIP_SEGMENTS
 from . import codec
-from .baps_layouts import norm_beat, score_beat
+from .baps_layouts import norm_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
-from .hccs import TILE_BLOCKS
 from .link import LINK_DEPTH, MatrixVectorLink
 from .pipeline import Cuts, check_stages, discard, stages_param
-from .rescale import check_tile_params, max_tree
-from .softmax_lanes import adder_tree
-from .tile_buffer import output_pass, tile_buffer
+from ..golden.tile import BC, BR, LANES, check_tile_params
+from .datapath import ThreeBlockDatapath
+from .trees import adder_tree, max_tree
+from .tile_buffer import TILE_BLOCKS, output_pass, tile_buffer
 
 __all__ = ["SoftermaxLanes", "SoftermaxDatapath", "STAGES"]
 
@@ -257,44 +257,23 @@ class SoftermaxLanes(wiring.Component):
         return m
 
 
-class SoftermaxDatapath(wiring.Component):
-    """FP32 scores in (``score_beat``), Q(1,7) p out (``norm_beat``): Softermax. The link
-    carries ``lanes`` Q(6,2) codes (8·lanes bits) per beat and the framing. ``stages``: the
-    lanes' optional register cuts (``SoftermaxLanes.CUTS``)."""
 
-    latency = None
+STAGES = stages_param(SoftermaxLanes.CUTS)
+
+
+class SoftermaxDatapath(ThreeBlockDatapath):
+    """FP32 scores in (``score_beat``), Q(1,7) probabilities out (``norm_beat``): FixedScoreCast
+    (Q(6,2)) → 8-bit link → SoftermaxLanes with a tile buffer of ``blocks`` key blocks per row.
+    ``stages``: the vector side's optional register cuts."""
+
+    PARAMS = (BR, BC, LANES, TILE_BLOCKS, LINK_DEPTH, STAGES)
+    BLOCK_NAMES = ("cast", "link", "lanes")
     timing = ("tile-buffered, no fixed latency: a tile's beats are cast in 1 cycle and pass the "
               "unnormed unit into the buffer; its normalization pass starts after its last beat, "
               "one beat per cycle, while the next tile fills the other half")
 
-    def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
-                 link_depth: int = 0, stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            LINK_DEPTH.check(link_depth)
-            STAGES.check(stages)
-            self.cast = FixedScoreCast(br=br, bc=bc, lanes=lanes, frac_bits=Q6_2.frac_bits)
-            self.link = MatrixVectorLink(layout=fixed_link_beat(lanes, br), depth=link_depth)
-            self.lanes_unit = SoftermaxLanes(br=br, bc=bc, lanes=lanes, blocks=blocks,
-                                             stages=stages)
-        except (ValueError, TypeError):
-            discard(self, *(getattr(self, n) for n in ("cast", "link", "lanes_unit")
-                             if hasattr(self, n)))
-            raise
-        self.br, self.bc, self.lanes = br, bc, lanes
-        super().__init__({"i": In(stream.Signature(score_beat(lanes, br))),
-                          "o": Out(stream.Signature(norm_beat(lanes, br)))})
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.cast = self.cast
-        m.submodules.link = self.link
-        m.submodules.lanes = self.lanes_unit
-        wiring.connect(m, wiring.flipped(self.i), self.cast.i)
-        wiring.connect(m, self.cast.o, self.link.i)
-        wiring.connect(m, self.link.o, self.lanes_unit.i)
-        wiring.connect(m, self.lanes_unit.o, wiring.flipped(self.o))
-        return m
-
-
-STAGES = stages_param(SoftermaxLanes.CUTS)
+    def blocks(self, p):
+        return (FixedScoreCast(br=p.br, bc=p.bc, lanes=p.lanes, frac_bits=Q6_2.frac_bits),
+                MatrixVectorLink(layout=fixed_link_beat(p.lanes, p.br), depth=p.link_depth),
+                SoftermaxLanes(br=p.br, bc=p.bc, lanes=p.lanes, blocks=p.blocks,
+                               stages=p.stages))

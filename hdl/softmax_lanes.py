@@ -4,15 +4,16 @@ from amaranth import Array, Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..golden.baps import L_INT_BITS, P_FORMAT, SCORE_FORMAT, BapsConfig
+from ..golden.baps import L_INT_BITS, M_WIDTH, P_FORMAT, SCORE_FORMAT, BapsConfig
 from ..golden.formats import FP32, NumberFormat, UFixedFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, prob_beat
 from .exp2_code import IMPL, exp2_logic
 from .pipeline import Cuts, StagedLogic, check_stages, discard, stages_param
-from .rescale import check_tile_params
+from ..golden.tile import check_tile_params
+from .trees import adder_tree
 
-__all__ = ["SoftmaxLanes", "adder_tree", "STAGES"]
+__all__ = ["SoftmaxLanes", "STAGES"]
 
 
 def _p_fixed(m: Module, fmt: NumberFormat, code, frac: int):
@@ -62,7 +63,8 @@ class SoftmaxLanes(wiring.Component):
                  l_int_bits: int = 16, impl: str = "table", score_format: str = "hif8",
                  p_format: str = "hif8", stages: int = 0):
         try:
-            check_tile_params(br=br, bc=bc, lanes=lanes, m_width=m_width)
+            check_tile_params(br=br, bc=bc, lanes=lanes)
+            M_WIDTH.check(m_width)
             for param, value in ((IMPL, impl), (L_INT_BITS, l_int_bits),
                                  (SCORE_FORMAT, score_format), (P_FORMAT, p_format)):
                 param.check(value)
@@ -214,13 +216,6 @@ class SoftmaxLanes(wiring.Component):
         return m
 
 
-def adder_tree(values):
-    """The sum of ``values`` as a balanced tree of two-input adders (log2(n) levels)."""
-    values = list(values)
-    while len(values) > 1:
-        pairs = [a + b for a, b in zip(values[::2], values[1::2])]
-        values = pairs + values[len(pairs) * 2:]
-    return values[0]
 
 
 STAGES = stages_param(SoftmaxLanes.CUTS)

@@ -8,9 +8,12 @@ from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data
 from amaranth.lib.memory import Memory
 
+from ..golden.params import IntParam
 from .pipeline import NO_CUTS
 
-__all__ = ["TileBuffer", "tile_buffer", "TileWalk", "tile_walk", "output_pass"]
+__all__ = ["TileBuffer", "tile_buffer", "TileWalk", "tile_walk", "output_pass", "TILE_BLOCKS"]
+
+TILE_BLOCKS = IntParam("blocks", 1, 64, "key blocks per row the tile buffer holds", 4)
 
 
 @dataclass

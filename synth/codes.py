@@ -1,11 +1,11 @@
 """The score-code × P-format table and its Pareto view.
 
-Every BAPS score code and P format the accuracy report models (HiF8 x and P, and
-``accuracy.softmax_variants.BAPS_CODES``) beside the FP16 online-softmax baseline, Softermax, HCCS
-and E4M3 P-cast: each datapath synthesized with the same untimed area script and library at one
-tile shape (Br 2, ``lanes`` lanes, Bc = 8·lanes, a link FIFO of depth 4, no pipeline stages), and
-for BAPS its EXP2 unit alone (table and structured, logic GE: the unit without its registers). Per row: link bits per score, the
-vector-side area per lane (the datapath's ``lanes`` block, EXP2 units plus the row sums, divided by
+One row per variant of every registered datapath (``Datapath.variants``: BAPS with every score
+code and P format of ``golden.schemes.BAPS_CODES``, the FP16 online-softmax baseline, Softermax,
+HCCS, E4M3 P-cast): each datapath synthesized with the same untimed area script and library at the
+study tile shape (``registry.study_shape``: Br 2, ``lanes`` lanes, Bc = 8·lanes, a link FIFO of
+depth 4, no pipeline stages), and for BAPS its EXP2 unit alone (table and structured, logic GE:
+the unit without its registers). Per row: link bits per score, the vector-side area per lane (the datapath's ``lanes`` block, EXP2 units plus the row sums, divided by
 the lanes), the matrix-side block, and from an ``accuracy.json`` of ``baps-rtl accuracy`` the
 accuracy on the real model (embedding cosine, top-10 agreement, attention KL), on the passages at
 the smallest Bc, and in the sink sweep (MSE of O at Δ = 8, and the worst ratio to E4M3 P-cast with
@@ -20,12 +20,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..accuracy.softmax_variants import BAPS_CODES, baps_code_name
 from ..designs.errors import UsageError
-from ..designs.registry import Config
+from ..designs.registry import Config, datapaths, study_shape
 from ..designs.schedule import run_longest_first
-from ..golden.formats import get_format
-from .compare import ACCURACY, BLOCKS, LINK_BITS, model_figures, sink_figure
+from .compare import model_figures, sink_figure
 from .libraries import get_library
 from .synthesize import synthesize
 
@@ -33,51 +31,34 @@ __all__ = ["CodeRow", "code_rows", "accuracy_columns", "pareto", "goals", "run_c
 
 SINK_GOAL_DELTAS = range(4, 13)      # the issue's goal: no worse than E4M3 S = 256 for Δ = 4…12
 SINK_REFERENCE = "e4m3_s256"
-FP32_LEVEL = "e4m3_s256"             # the accuracy level of the 8-bit goal (E4M3 P-cast)
-BAPS_HIF8 = "baps_hif8"
+BAPS_HIF8 = "baps_hif8_hif8"
 
 
 @dataclass(frozen=True)
 class CodeRow:
     label: str
-    family: str                       # BAPS code kind, or "baseline" / "other scheme"
+    family: str                       # "BAPS, <code kind>", "baseline" or "other scheme"
     config: Config                    # the datapath
-    variant: str                      # model variant in accuracy.json
-    sink_method: str
+    scheme: str                       # golden.schemes name (accuracy.json's variant and method)
     link_bits: int                    # per score
     score_format: str | None = None   # BAPS only
     p_format: str | None = None
 
 
-def _family(score_format: str) -> str:
-    fmt = get_format(score_format)
-    if score_format in ("hif8", "e4m3", "e5m2"):
-        return "BAPS, float score code"
-    return "BAPS, tapered distance code" if "/e" in fmt.name else "BAPS, fixed distance code"
-
-
 def code_rows(lanes: int = 4) -> list[CodeRow]:
-    """BAPS with HiF8 x and P and with every ``BAPS_CODES`` pair, then the FP16 baseline,
-    Softermax, HCCS and E4M3 P-cast (S = 256), all with ``lanes`` lanes, Br 2, Bc = 8·lanes."""
-    if not isinstance(lanes, int) or isinstance(lanes, bool) or not 1 <= lanes <= 32:
-        raise UsageError(f"--lanes {lanes!r} is not allowed; allowed: integers 1..32")
-    shape = {"br": 2, "bc": 8 * lanes, "lanes": lanes, "link_depth": 4}
+    """One row per variant of every registered datapath (``Datapath.variants``: BAPS with every
+    score code and P format of ``golden.schemes.BAPS_CODES``, HiF8/HiF8 first), all at the study
+    tile shape (``registry.study_shape``) with ``lanes`` lanes."""
+    shape = study_shape(lanes)
     rows = []
-    for s, p in (("hif8", "hif8"), *BAPS_CODES):
-        name = BAPS_HIF8 if (s, p) == ("hif8", "hif8") else baps_code_name(s, p)
-        sink = "hif8_baps" if name == BAPS_HIF8 else name
-        rows.append(CodeRow(f"BAPS {s} / P {p}", _family(s),
-                            Config.of("baps_datapath", {**shape, "score_format": s,
-                                                        "p_format": p}),
-                            name, sink, get_format(s).width, s, p))
-    others = (("FP16 online softmax", "baseline", "fp16_datapath", {}),
-              ("Softermax", "other scheme", "softermax_datapath", {"blocks": 4}),
-              ("HCCS", "other scheme", "hccs_datapath", {"blocks": 4}),
-              ("E4M3 P-cast (S = 256)", "other scheme", "e4m3_pcast_datapath", {}))
-    for label, family, design, extra in others:
-        variant, sink = ACCURACY[design]
-        rows.append(CodeRow(label, family, Config.of(design, {**shape, **extra}), variant, sink,
-                            LINK_BITS[design]))
+    for design in datapaths():
+        role = design.datapath
+        for variant in role.variants:
+            config = Config.of(design, {**shape, **role.study_params, **variant})
+            p = config.params
+            rows.append(CodeRow(role.label(p), role.family(p), config, role.scheme(p),
+                                role.link_bits(p), getattr(p, "score_format", None),
+                                getattr(p, "p_format", None)))
     return rows
 
 
@@ -85,10 +66,10 @@ def _synthesize_row(row: CodeRow, lib, outdir: Path) -> dict:
     results = synthesize(row.config, lib, outdir / "synth")
     [top] = [r for r in results if r.block is None]
     blocks = {r.block: r for r in results if r.block}
-    names = BLOCKS[row.config.name]
+    names = dict(zip(("matrix", "link", "vector"), row.config.design.datapath.blocks))
     lanes = row.config.params.lanes
     out = {"label": row.label, "family": row.family, "design": row.config.module_name,
-           "name": row.config.name, "variant": row.variant, "sink_method": row.sink_method,
+           "name": row.config.name, "scheme": row.scheme,
            "score_format": row.score_format, "p_format": row.p_format,
            "link_bits": row.link_bits, "lanes": lanes, "params": row.config.params.as_dict(),
            "total_ge": round(top.area_ge, 1),
@@ -107,22 +88,22 @@ def _synthesize_row(row: CodeRow, lib, outdir: Path) -> dict:
     return out
 
 
-def accuracy_columns(variant: str, sink_method: str, accuracy: dict) -> dict:
+def accuracy_columns(scheme: str, accuracy: dict) -> dict:
     """The accuracy figures of one row from a loaded ``accuracy.json`` (a key is absent when the
     file lacks that section): ``cos_mean``, ``top10_agreement``, ``kl_mean`` (mean over layers),
     ``passage_cos_mean`` / ``passage_topk`` at the smallest passage Bc, ``sink_length`` and
     ``sink_mse`` (``compare.sink_figure``: Δ = 8, the longest length, forward) and ``sink_worst_ratio``: the largest MSE ratio
     to E4M3 S = 256 over Δ = 4…12, every length and order."""
-    out = {**model_figures(accuracy, variant), **sink_figure(accuracy, sink_method)}
+    out = {**model_figures(accuracy, scheme), **sink_figure(accuracy, scheme)}
     passages = (accuracy.get("model") or {}).get("passages") or {}
-    pv = passages.get("variants", {}).get(variant)
+    pv = passages.get("variants", {}).get(scheme)
     if pv:
         bc = str(min(passages["bcs"]))
         out.update(passage_bc=int(bc), passage_cos_mean=pv["bc"][bc]["cos_mean"],
                    passage_topk=pv["bc"][bc]["topk_agreement"])
     sink = accuracy.get("sink", [])
     mine = {(r["delta"], r["length"], r["order"]): r["mse"] for r in sink
-            if r["method"] == sink_method}
+            if r["method"] == scheme}
     if mine:
         ref = {(r["delta"], r["length"], r["order"]): r["mse"] for r in sink
                if r["method"] == SINK_REFERENCE}
@@ -155,8 +136,7 @@ def goals(rows: list[dict]) -> dict:
     worse than E4M3 S = 256 for Δ = 4…12, vector-side area per lane no larger than BAPS-HiF8's)
     and the 6-bit goal (at most 6 bits, cosine and top-10 no worse than BAPS-HiF8's). Each: the
     rows that meet it, smallest vector area first, and for every BAPS row which criteria fail."""
-    by_variant = {r["variant"]: r for r in rows}
-    hif8 = by_variant.get(BAPS_HIF8)
+    hif8 = next((r for r in rows if r["scheme"] == BAPS_HIF8), None)
     if hif8 is None or "cos_mean" not in hif8["accuracy"]:
         return {}
     ref = hif8["accuracy"]
@@ -172,11 +152,11 @@ def goals(rows: list[dict]) -> dict:
                                                >= ref["top10_agreement"])}
     out = {}
     for name, tests in (("8-bit", eight), ("6-bit", six)):
-        fails = {r["variant"]: [k for k, t in tests.items() if not t(r, r["accuracy"])]
+        fails = {r["scheme"]: [k for k, t in tests.items() if not t(r, r["accuracy"])]
                  for r in rows}
-        met = sorted((r for r in rows if not fails[r["variant"]]),
+        met = sorted((r for r in rows if not fails[r["scheme"]]),
                      key=lambda r: r["vector_ge_per_lane"])
-        out[name] = {"criteria": list(tests), "met": [r["variant"] for r in met],
+        out[name] = {"criteria": list(tests), "met": [r["scheme"] for r in met],
                      "fails": {k: v for k, v in fails.items() if v}}
     return out
 
@@ -204,18 +184,18 @@ def _reused_areas(path: Path, library: str, lanes: int, items: list[CodeRow]) ->
 def run_codes(outdir: Path, accuracy: dict | None, *, library: str = "generic", lanes: int = 4,
               jobs: int = 2, accuracy_source: str = "", only: tuple | None = None,
               areas_from: Path | None = None) -> dict:
-    """Synthesize every row of ``code_rows`` (``only``: the rows of these model variants), attach
+    """Synthesize every row of ``code_rows`` (``only``: the rows of these schemes), attach
     the accuracy columns, write ``codes.json``, ``codes.md`` and ``codes.png``; return the data.
     ``areas_from``: take the synthesized areas from that earlier ``codes.json`` instead (to attach
     another accuracy.json without synthesizing again)."""
     outdir = Path(outdir)
     items = code_rows(lanes)
     if only is not None:
-        unknown = sorted(set(only) - {i.variant for i in items})
+        unknown = sorted(set(only) - {i.scheme for i in items})
         if unknown:
             raise UsageError(f"{', '.join(unknown)}: not a row of the code table; allowed: "
-                             f"{', '.join(i.variant for i in items)}")
-        items = [i for i in items if i.variant in only]
+                             f"{', '.join(i.scheme for i in items)}")
+        items = [i for i in items if i.scheme in only]
     if areas_from is not None:
         rows = _reused_areas(areas_from, library, lanes, items)
     else:
@@ -224,7 +204,7 @@ def run_codes(outdir: Path, accuracy: dict | None, *, library: str = "generic", 
                                  lambda c: _synthesize_row(next(i for i in items if i.config == c),
                                                            lib, outdir), jobs)
     for r in rows:
-        r["accuracy"] = (accuracy_columns(r["variant"], r["sink_method"], accuracy)
+        r["accuracy"] = (accuracy_columns(r["scheme"], accuracy)
                          if accuracy else {})
     for label, metric in METRICS:
         front = pareto([(r["vector_ge_per_lane"], r["link_bits"], metric(r["accuracy"]))

@@ -16,14 +16,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..designs.baps import tile_stimulus
-from ..designs.hccs import HEADS, row_tile_stimulus
-from ..golden.fixed_scores import Q6_2
-from ..hdl.e4m3_pcast import STAGES as STAGES_E4M3
 from ..designs.errors import UsageError
-from ..designs.registry import Config
+from ..designs.registry import Config, datapaths, study_shape
 from ..designs.schedule import run_longest_first
-from ..golden.formats import get_format
 from .flow import check_period, synthesize_for_period
 from .libraries import get_library
 from .power import POWER_SETUP, power_of_netlist
@@ -32,17 +27,6 @@ from .sta import STA_SETUP
 __all__ = ["ComparedDesign", "compare_configs", "run_compare", "markdown", "power_stimulus",
            "accuracy_of", "model_figures", "sink_figure", "load_accuracy"]
 
-BLOCKS = {"baps_datapath": {"matrix": "rescale", "link": "link", "vector": "lanes"},
-          "fp16_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"},
-          "softermax_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"},
-          "hccs_datapath": {"matrix": "cast", "link": "link", "vector": "lanes"},
-          "e4m3_pcast_datapath": {"matrix": "frame", "link": "link", "vector": "lanes"}}
-LINK_BITS = {"fp16_datapath": 16, "softermax_datapath": 8, "hccs_datapath": 8,
-             "e4m3_pcast_datapath": 32}             # BAPS: its score format's width
-ACCURACY = {  # design → (model variant, sink-sweep method) in accuracy.json
-    "baps_datapath": ("baps_hif8", "hif8_baps"), "fp16_datapath": ("fp16_online", "fp16_online"),
-    "softermax_datapath": ("softermax_dropin", "softermax_dropin"), "hccs_datapath": ("hccs", "hccs"),
-    "e4m3_pcast_datapath": ("e4m3_s256", "e4m3_s256")}
 SINK_DELTA = 8                   # the sink-sweep column: Δ = 8, the longest length, forward order
 POWER_CASE = "medium"            # N(0, 2²) scores: the realistic tile of golden.baps_stream
 POWER_BLOCKS = 48                # key blocks in the power stream
@@ -56,45 +40,24 @@ class ComparedDesign:
 
 
 def compare_configs(lanes: int) -> list[ComparedDesign]:
-    """BAPS with ``lanes`` lanes; FP16 with ``lanes`` lanes (equal scores per cycle, twice the
-    link) and with ``lanes`` / 2 (equal link width); Softermax, HCCS (tile buffers of 4 blocks
-    per row) and E4M3 P-cast (S = 256) with ``lanes`` lanes. One tile shape: br = 2,
-    bc = 8·lanes (so a row's next block end comes 16 beats later, beyond the FP16 l update's
-    depth: no waits), a link FIFO of depth 4."""
-    if not isinstance(lanes, int) or lanes < 2 or lanes % 2 or lanes > 32:
-        raise UsageError(f"--lanes {lanes!r} is not allowed; allowed: even integers 2..32 "
-                         "(FP16 at equal link width has lanes / 2)")
-    shape = {"br": 2, "bc": 8 * lanes, "link_depth": 4}
-    return [
-        ComparedDesign("BAPS (HiF8 link)", "reference", Config.of("baps_datapath",
-                                                                  {**shape, "lanes": lanes})),
-        ComparedDesign("FP16, equal lanes", "equal lanes", Config.of("fp16_datapath",
-                                                                     {**shape, "lanes": lanes})),
-        ComparedDesign("FP16, equal link width", "equal link width",
-                       Config.of("fp16_datapath", {**shape, "lanes": lanes // 2})),
-        ComparedDesign("Softermax", "other scheme, equal lanes",
-                       Config.of("softermax_datapath", {**shape, "lanes": lanes, "blocks": 4})),
-        ComparedDesign("HCCS", "other scheme, equal lanes",
-                       Config.of("hccs_datapath", {**shape, "lanes": lanes, "blocks": 4})),
-        # mapped with all its cuts at once: one timed mapping of this datapath takes about
-        # half an hour here (most of it ABC), so no bisection from 0 (every other datapath
-        # needs its maximum at 5 ns too)
-        ComparedDesign("E4M3 P-cast (S = 256)", "other scheme, equal lanes",
-                       Config.of("e4m3_pcast_datapath",
-                                 {**shape, "lanes": lanes, "stages": STAGES_E4M3.hi})),
-    ]
+    """Every registered datapath's rows (``Datapath.compare_rows``) at the study tile shape
+    (``registry.study_shape``) with ``lanes`` BAPS lanes: BAPS first (the reference), the FP16
+    baseline at equal lanes (twice the link) and at equal link width (lanes / 2), the other
+    schemes at equal lanes."""
+    shape = study_shape(lanes)
+    items = []
+    for design in datapaths():
+        role = design.datapath
+        for label, comparison, extra in role.compare_rows(lanes):
+            config = Config.of(design, {**shape, **role.study_params, **extra})
+            items.append(ComparedDesign(label or role.label(config.params), comparison, config))
+    return items
 
 
-def power_stimulus(p, blocks: int) -> list[int]:
-    """About ``blocks`` key blocks of ``medium`` tiles (seed 1): one tile of ``blocks`` blocks,
-    or for the tile-buffered designs (a ``blocks`` parameter) as many whole tiles as fit, HCCS
-    with its first registered head."""
-    if not hasattr(p, "blocks"):
-        return tile_stimulus(p, seed=1, cases=(POWER_CASE,), blocks=blocks)
-    tiles = (POWER_CASE,) * max(1, blocks // p.blocks)
-    if hasattr(p, "reciprocal"):
-        return row_tile_stimulus(p, 1, tiles, p.frac_bits, lambda k: vars(HEADS[0]).copy())
-    return row_tile_stimulus(p, 1, tiles, Q6_2.frac_bits)
+def power_stimulus(config: Config, blocks: int) -> list[int]:
+    """About ``blocks`` key blocks of ``POWER_CASE`` tiles (seed 1), from the datapath's
+    registration."""
+    return config.design.datapath.power_stimulus(config.params, POWER_CASE, blocks)
 
 
 def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int) -> dict:
@@ -106,17 +69,18 @@ def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int)
     if top.stages is not None:
         config = Config(config.design, dataclasses.replace(config.params, stages=top.stages))
     p = config.params
-    beats = power_stimulus(p, blocks)
+    role = config.design.datapath
+    beats = power_stimulus(config, blocks)
     scores = len(beats) * p.lanes
     power = power_of_netlist(config, lib, top, period_ns, beats, scores,
                              outdir / "power" / config.module_name)
-    code_bits = (get_format(p.score_format).width if config.name == "baps_datapath"
-                 else LINK_BITS[config.name])                              # bits per score
-    names = BLOCKS[config.name]
+    code_bits = role.link_bits(p)                                          # bits per score
+    names = dict(zip(("matrix", "link", "vector"), role.blocks))
     dff_ge = _dff_ge(lib)
     logic_ge = top.combinational_ge
     return {
         "design": config.module_name, "name": config.name, "label": item.label,
+        "scheme": role.scheme(p),
         "comparison": item.comparison,
         "params": p.as_dict(), "lanes": p.lanes, "link_bits": code_bits * p.lanes,
         "stages": top.stages, "scores_per_cycle": round(power.scores_per_cycle, 4),
@@ -145,31 +109,29 @@ def _dff_ge(lib) -> float:
     return float(m.group(1)) / lib.nand2_area if m else 0.0
 
 
-def accuracy_of(design: str, accuracy: dict | None) -> dict | None:
-    """The design's accuracy figures from an ``accuracy.json`` (None without one): embedding
-    cosine (mean), top-10 agreement and attention KL (mean over layers) of its model variant,
-    and the sink-sweep MSE of O at Δ = ``SINK_DELTA``, the longest length, forward order."""
+def accuracy_of(scheme: str, accuracy: dict | None) -> dict | None:
+    """A scheme's accuracy figures from an ``accuracy.json`` (None without one): embedding
+    cosine (mean), top-10 agreement and attention KL (mean over layers) on the model, and the
+    sink-sweep MSE of O at Δ = ``SINK_DELTA``, the longest length, forward order."""
     if accuracy is None:
         return None
-    variant, method = ACCURACY[design]
-    return {"variant": variant, "sink_method": method, **model_figures(accuracy, variant),
-            **sink_figure(accuracy, method)}
+    return {"scheme": scheme, **model_figures(accuracy, scheme), **sink_figure(accuracy, scheme)}
 
 
-def model_figures(accuracy: dict, variant: str) -> dict:
-    """``cos_mean``, ``top10_agreement`` and ``kl_mean`` (mean over layers) of a model variant
-    in a loaded ``accuracy.json`` ({} without it)."""
-    model = (accuracy.get("model") or {}).get("variants", {}).get(variant)
+def model_figures(accuracy: dict, scheme: str) -> dict:
+    """``cos_mean``, ``top10_agreement`` and ``kl_mean`` (mean over layers) of a scheme on the
+    model in a loaded ``accuracy.json`` ({} without it)."""
+    model = (accuracy.get("model") or {}).get("variants", {}).get(scheme)
     if not model:
         return {}
     return {"cos_mean": model["cos_mean"], "top10_agreement": model["top10_agreement"],
             "kl_mean": sum(x["kl_mean"] for x in model["layers"]) / len(model["layers"])}
 
 
-def sink_figure(accuracy: dict, method: str) -> dict:
-    """``sink_length`` and ``sink_mse``: the sink sweep's MSE of O of ``method`` at Δ =
+def sink_figure(accuracy: dict, scheme: str) -> dict:
+    """``sink_length`` and ``sink_mse``: the sink sweep's MSE of O of ``scheme`` at Δ =
     ``SINK_DELTA``, the longest length, forward order ({} without it)."""
-    sink = [r for r in accuracy.get("sink", []) if r["method"] == method
+    sink = [r for r in accuracy.get("sink", []) if r["method"] == scheme
             and r["order"] == "forward" and r["delta"] == SINK_DELTA]
     if not sink:
         return {}
@@ -209,7 +171,7 @@ def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int 
                              lambda c: _row(next(i for i in items if i.config == c), period_ns,
                                             outdir, lib, blocks), jobs)
     for r in rows:
-        r["accuracy"] = accuracy_of(r["name"], accuracy)
+        r["accuracy"] = accuracy_of(r["scheme"], accuracy)
     result = {"period_ns": period_ns, "lanes": lanes, "library": lib.name,
               "timing": STA_SETUP.replace("no buffer insertion", "buffers and sizing by ABC"),
               "power": POWER_SETUP,
@@ -263,17 +225,17 @@ def markdown(result: dict) -> str:
                   "design's variant on the real model (embedding cosine and top-10 agreement "
                   "against the FP32 model, attention KL mean over layers) and the sink sweep's "
                   f"MSE of O (Δ = {SINK_DELTA}, the longest length, forward order).", "",
-                  "| design | model variant | link bits per score | embedding cos (mean) | "
-                  "top-10 agreement | attention KL | sink method | sink MSE of O |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| design | scheme | link bits per score | embedding cos (mean) | "
+                  "top-10 agreement | attention KL | sink MSE of O |",
+                  "|---|---|---|---|---|---|---|"]
         for r in acc:
             a = r["accuracy"]
             cos = f"{a['cos_mean']:.6f}" if "cos_mean" in a else "–"
             top = f"{100 * a['top10_agreement']:.1f}%" if "top10_agreement" in a else "–"
             kl = f"{a['kl_mean']:.3g}" if "kl_mean" in a else "–"
             mse = f"{a['sink_mse']:.3g}" if "sink_mse" in a else "–"
-            lines.append(f"| {r['design']} | {a['variant']} | {r['link_bits'] // r['lanes']} | "
-                         f"{cos} | {top} | {kl} | {a['sink_method']} | {mse} |")
+            lines.append(f"| {r['design']} | {a['scheme']} | {r['link_bits'] // r['lanes']} | "
+                         f"{cos} | {top} | {kl} | {mse} |")
     return "\n".join(lines) + "\n"
 
 

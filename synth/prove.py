@@ -1,7 +1,7 @@
 """Formal proofs with pyosys: equivalent implementations and the stream contract, by k-induction.
 
-* **Equivalence**: the two implementations of one function (``exp2_hif8`` table vs split, per
-  output format) are proved equal on every input and every state: ``proc -norom`` (tables stay
+* **Equivalence**: the implementations of one function (a design's ``equivalent`` parameter:
+  the EXP2 units' ``impl``, table vs split, at each area configuration) are proved equal on every input and every state: ``proc -norom`` (tables stay
   logic), ``equiv_make``, ``equiv_simple -seq 2``, ``equiv_induct``, ``equiv_status -assert``.
 * **Stream contract**: a harness drives the design's input stream and output ready with free
   values (``AnySeq``) and asserts, on every cycle after the first: (1) while the output is
@@ -137,34 +137,27 @@ def _counted(dut) -> tuple:
 
 
 def registered_proofs(names: list[str] | None = None) -> list[Proof]:
-    """Every proof for the registered designs (all when ``names`` is None): the equivalences of
-    each design with two implementations of one function (``exp2_code``: at each of its area
-    configurations), and the stream contract of each
-    design's area configurations (the smallest datapath: its link FIFO counted)."""
-    from ..designs import DESIGNS, all_configs
-    from ..hdl.exp2_hif8 import OUT_FORMATS, Exp2HiF8
+    """Every proof for the registered designs (all when ``names`` is None): for a design whose
+    registration names an ``equivalent`` parameter (two implementations of one function), each
+    area configuration with its first choice proved equal to the same configuration with every
+    other choice; and the stream contract of each design's area configurations (the smallest
+    datapath: its link FIFO counted)."""
+    from ..designs import DESIGNS, Config, all_configs, get_design
     names = list(DESIGNS) if names is None else names
     proofs = []
-    if "exp2_hif8" in names:
-        for out in OUT_FORMATS:
-            proofs.append(Proof(
-                f"exp2_hif8 table ≡ split ({out} out)", "equivalence",
-                lambda out=out: equivalence_proof(
-                    f"exp2_hif8 table ≡ split ({out} out)",
-                    lambda: Exp2HiF8(out_format=out, impl="table"),
-                    lambda: Exp2HiF8(out_format=out, impl="split"))))
-    if "exp2_code" in names:
-        from ..hdl.exp2_code import Exp2Code
-        for config in all_configs(["exp2_code"], "area"):
-            p = config.params
-            if p.impl != "table":
+    for design in (get_design(n) for n in names):
+        knob = design.equivalent
+        if knob is None:
+            continue
+        first, *others = design.params.SPEC[knob].choices
+        for config in all_configs([design.name], "area"):
+            if getattr(config.params, knob) != first:
                 continue
-            name = f"exp2_code table ≡ split ({p.in_format} in, {p.out_format} out)"
-            proofs.append(Proof(name, "equivalence", lambda name=name, p=p: equivalence_proof(
-                name, lambda: Exp2Code(in_format=p.in_format, out_format=p.out_format,
-                                       impl="table"),
-                lambda: Exp2Code(in_format=p.in_format, out_format=p.out_format,
-                                 impl="split"))))
+            for other in others:
+                alt = Config.of(design, {**config.params.as_dict(), knob: other})
+                name = f"{config.module_name} ≡ {alt.module_name}"
+                proofs.append(Proof(name, "equivalence", lambda name=name, a=config, b=alt:
+                                    equivalence_proof(name, a.build, b.build)))
     for config in all_configs(names, "area"):
         proofs.append(Proof(
             f"{config.module_name} stream", "stream",

@@ -8,7 +8,7 @@ from baps_rtl.accuracy.corpus import (PASSAGE_WORDS, _module_sentences, select_p
                                       select_sentences, stdlib_passages, stdlib_sentences)
 from baps_rtl.accuracy.report import QUICK, run_accuracy
 from baps_rtl.accuracy.sink import METHODS, SHOWN, SinkConfig
-from baps_rtl.accuracy.softmax_variants import BAPS_CODES
+from baps_rtl.golden.schemes import BAPS_CODES
 from baps_rtl.cli import main
 
 
@@ -49,12 +49,13 @@ def test_report_without_the_model_writes_every_file(tmp_path):
     assert len(data["sink"]) == 2 * 2 * len(METHODS) and len(data["synthetic"]) == 4
     bits = {r["method"]: r["score_bits"] for r in data["sink"]}
     assert {m: bits[m] for m in SHOWN} == {
-        "e4m3_s1": 32, "e4m3_s256": 32, "e4m3_qsum_s1": 32, "hif8_baps": 8, "fp16_online": 16,
-        "softermax_dropin": 8, "hccs": 8, "baps_u5.4/e2_fp16": 8, "baps_u4.4_fp16": 8,
-        "baps_u4.3/e2_fp16": 6, "baps_u5.4/e2_hif8": 8}
+        "e4m3_s1": 32, "e4m3_s256": 32, "e4m3_qsum_s1": 32, "baps_hif8_hif8": 8,
+        "fp16_online": 16, "softermax": 8, "softermax_published": 8, "hccs": 8, "raw_hif8": 8,
+        "baps_u5.4/e2_fp16": 8, "baps_u4.4_fp16": 8, "baps_u4.3/e2_fp16": 6,
+        "baps_u5.4/e2_hif8": 8}
     # every BAPS code of the model is in the sweep, with its code's width
     assert bits["baps_u3.2_fp16"] == 5 and bits["baps_u5.3/e2_fp16"] == 7
-    assert len(bits) == 7 + len(BAPS_CODES)
+    assert len(bits) == 8 + len(BAPS_CODES)
     md = paths["md"].read_text()
     assert "Real model: not run" in md and "| 8 |" in md
     assert paths["sink"].read_bytes()[:4] == b"\x89PNG"

@@ -27,7 +27,7 @@ def model_and_reference():
 def test_emulation_with_casts_disabled_reproduces_the_fp32_model(model_and_reference):
     model, ref = model_and_reference
     stats = transformer.LayerStats()
-    emb = transformer.encode(model, SENTENCES, transformer.MODEL_VARIANTS["emulated_fp64"],
+    emb = transformer.encode(model, SENTENCES, "fp64",
                              stats=stats, batch_size=16)       # padded batches: masks matter
     assert transformer.embedding_cosines(ref, emb).min() > 0.99999
     assert transformer.neighbour_agreement(ref, emb) == 1.0
@@ -37,7 +37,7 @@ def test_emulation_with_casts_disabled_reproduces_the_fp32_model(model_and_refer
 def test_baps_is_close_and_the_metrics_detect_a_broken_softmax(model_and_reference, monkeypatch):
     model, ref = model_and_reference
     stats = transformer.LayerStats()
-    emb = transformer.encode(model, SENTENCES, transformer.MODEL_VARIANTS["baps_hif8"], stats=stats)
+    emb = transformer.encode(model, SENTENCES, "baps_hif8_hif8", stats=stats)
     cos = transformer.embedding_cosines(ref, emb)
     assert cos.min() > 0.999 and 0 < max(x["kl_mean"] for x in stats.summary()) < 0.01
     # a broken softmax: uniform attention over the valid keys
@@ -49,7 +49,7 @@ def test_baps_is_close_and_the_metrics_detect_a_broken_softmax(model_and_referen
             if variant != "fp64" else q
     monkeypatch.setattr(transformer, "softmax_probs", uniform)
     broken_stats = transformer.LayerStats()
-    broken = transformer.encode(model, SENTENCES, transformer.MODEL_VARIANTS["baps_hif8"],
+    broken = transformer.encode(model, SENTENCES, "baps_hif8_hif8",
                                 stats=broken_stats)
     assert transformer.embedding_cosines(ref, broken).mean() < cos.mean() - 0.01
     assert transformer.neighbour_agreement(ref, broken) < transformer.neighbour_agreement(ref, emb)
@@ -74,7 +74,7 @@ def test_hccs_calibration_records_every_head_and_beats_a_fixed_head(model_and_re
     model, ref = model_and_reference
     heads, records = transformer.calibrate_hccs(model, calibration_sentences(8, SENTENCES))
     assert len(records) == 6 * 12 and all(h in candidates() for hs in heads.values() for h in hs)
-    variant = transformer.MODEL_VARIANTS["hccs"]
+    variant = "hccs"
     calibrated = transformer.encode(model, SENTENCES, variant, hccs_heads=heads)
     fixed = transformer.encode(model, SENTENCES, variant,
                                hccs_heads={k: [HccsHead(320, 8, 40)] * 12 for k in heads})
@@ -100,10 +100,10 @@ def test_passages_are_long_rows_and_every_bc_is_reported(model_and_reference):
     model, _ = model_and_reference
     limit = model.max_seq_length
     cfg = dataclasses.replace(FULL, passages=3, passage_bcs=(16, 64))
-    out = passage_section(cfg, model, None, variants=("baps_hif8", "baps_u5.4/e2_fp16"))
+    out = passage_section(cfg, model, None, variants=("baps_hif8_hif8", "baps_u5.4/e2_fp16"))
     assert model.max_seq_length == limit
     assert out["tokens"]["min"] >= 128 and out["tokens"]["max"] <= 512 and out["k"] == 2
-    assert set(out["variants"]) == {"baps_hif8", "baps_u5.4/e2_fp16"}
+    assert set(out["variants"]) == {"baps_hif8_hif8", "baps_u5.4/e2_fp16"}
     for v in out["variants"].values():
         assert set(v["bc"]) == {"16", "64"}
         assert all(0.999 < r["cos_mean"] <= 1.0 + 1e-9 for r in v["bc"].values())

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from en_dtypes import hifloat8
 
-from baps_rtl.golden.formats import FP16, FP32, HIF8, bits_to_fp32, fp32_to_bits, get_format
+from baps_rtl.golden.formats import FP16, HIF8, bits_to_fp32, fp32_to_bits, get_format
 
 ALL_HIF8 = np.arange(256)
 

@@ -1,7 +1,6 @@
 """The Softermax golden model against a plain per-key restatement of the algorithm, its table and
 reciprocal against exact values, and its error against float64."""
 
-import math
 
 import numpy as np
 import pytest

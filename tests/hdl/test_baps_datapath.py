@@ -108,7 +108,7 @@ def test_datapath_on_a_64_bit_link_of_six_bit_codes_is_bit_exact():
     (dict(bc=20, lanes=8), "bc=20 is not a multiple of lanes=8"),
     (dict(lanes=10, bc=40, score_format="u4.3/e2", link_width=66),
      "link_width=66 does not carry lanes=10 u4.3/e2 codes per beat (⌊W/6⌋ of them); "
-     "allowed: 60..65"),
+     "allowed: 0 or 60..65"),
     (dict(br=0), "br=0 is not allowed; allowed: integers 1..4096"),
     (dict(lanes=4, link_width=64), "link_width=64 does not carry lanes=4 hif8 codes per beat"),
     (dict(impl="rom"), "impl='rom' is not allowed"),

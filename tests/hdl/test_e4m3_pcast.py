@@ -7,7 +7,7 @@ import random
 import pytest
 
 from baps_rtl.designs import Config
-from baps_rtl.designs.baps import tile_golden, tile_stimulus
+from baps_rtl.designs.tiles import tile_golden, tile_stimulus
 from baps_rtl.designs.beats import pack
 from baps_rtl.golden.baps_stream import TILE_CASES
 from baps_rtl.hdl.e4m3_pcast import E4m3PcastDatapath, E4m3PcastLanes

@@ -47,3 +47,29 @@ def test_bad_parameters_name_the_value_and_the_choices():
         Exp2Code(in_format="hif8", out_format="u4.4")
     with pytest.raises(ValueError, match=r"impl='rom' is not allowed"):
         Exp2Code(impl="rom")
+
+
+@pytest.mark.parametrize("impl", IMPL.choices)
+def test_latency_and_throughput(impl):
+    run = run_stream(Exp2Code(in_format="hif8", impl=impl), range(256), idle=0.0, stall=0.0)
+    # one result per cycle, each `latency` cycles after its input
+    assert run.input_cycles == list(range(256))
+    assert run.output_cycles == [c + Exp2Code.latency for c in run.input_cycles]
+
+
+def test_verilog_has_no_absolute_paths():
+    import re
+    from amaranth.back import verilog
+    text = verilog.convert(Exp2Code(in_format="hif8", impl="split"), name="dut", emit_src=False)
+    assert "module dut" in text
+    assert not re.search(r"/(home|work|tmp|usr|root)/|\.py:\d+", text)
+
+
+@pytest.mark.parametrize("impl,out_format", itertools.product(IMPL.choices, ("fp16", "hif8")))
+def test_input_cut_is_exhaustively_exact_one_cycle_later(impl, out_format):
+    dut = Exp2Code(in_format="hif8", out_format=out_format, impl=impl, stages=1)
+    run = run_stream(dut, np.arange(256), seed=6, idle=0.1, stall=0.2)
+    assert run.outputs == [int(v) for v in exp2_reference("hif8", out_format)]
+    steady = run_stream(Exp2Code(in_format="hif8", impl=impl, stages=1), [0, 1, 2], idle=0.0,
+                        stall=0.0, drain=6)
+    assert [o - i for i, o in zip(steady.input_cycles, steady.output_cycles)] == [2, 2, 2]

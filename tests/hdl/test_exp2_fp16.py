@@ -12,6 +12,9 @@ from baps_rtl.hdl.exp2_fp16 import ACCURACIES, Exp2FP16
 from baps_rtl.sim.amaranth_stream import run_stream
 
 
+# The generated Verilog runs every input on Verilator in the default suite
+# (tests/sim/test_cocotb_exp2.py); the same check in the Amaranth simulator is marked slow.
+@pytest.mark.slow
 @pytest.mark.parametrize("accuracy", ACCURACIES)
 def test_exhaustive_under_idles_and_backpressure(accuracy):
     run = run_stream(Exp2FP16(accuracy=accuracy), np.arange(1 << 16), seed=5, idle=0.05, stall=0.1)
@@ -41,6 +44,7 @@ def test_bad_accuracy_is_named():
         Exp2FP16(accuracy="exact")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change", [
     # faithful family, the other choices: carry-in row, one offset bit dropped, C1 per segment pair
     {"carry_in": True, "r_bits": 5, "c1_index_bits": 5, "p": 13, "c1_bits": 5,

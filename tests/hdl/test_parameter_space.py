@@ -11,7 +11,7 @@ import pytest
 
 from baps_rtl.designs import Config
 from baps_rtl.designs.beats import pack
-from baps_rtl.designs.baps import tile_golden, tile_stimulus
+from baps_rtl.designs.tiles import tile_golden, tile_stimulus
 from baps_rtl.golden.baps import BapsConfig, baps_softmax
 from baps_rtl.golden.baps_stream import TileShape, expected_prob_beats, score_beats
 from baps_rtl.golden.formats import HIF8

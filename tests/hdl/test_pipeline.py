@@ -7,11 +7,12 @@ from amaranth import Module, Signal, unsigned
 
 from baps_rtl.hdl.baps_datapath import BapsDatapath
 from baps_rtl.hdl.exp2_fp16 import Exp2FP16
-from baps_rtl.hdl.exp2_hif8 import Exp2HiF8
+from baps_rtl.hdl.exp2_code import Exp2Code
 from baps_rtl.hdl.fp16_datapath import Fp16Cast, Fp16Datapath, Fp16SoftmaxLanes
 from baps_rtl.hdl.pipeline import Cuts, StagedLogic, check_stages
-from baps_rtl.hdl.rescale import Rescale, max_tree
-from baps_rtl.hdl.softmax_lanes import SoftmaxLanes, adder_tree
+from baps_rtl.hdl.rescale import Rescale
+from baps_rtl.hdl.trees import adder_tree, max_tree
+from baps_rtl.hdl.softmax_lanes import SoftmaxLanes
 from baps_rtl.sim.amaranth_stream import run_stream
 
 
@@ -56,7 +57,7 @@ def test_cuts_pass_integers_and_register_lists():
 
 
 @pytest.mark.parametrize("block,kwargs", [
-    (Exp2HiF8, {}), (Exp2FP16, {}), (Rescale, {}), (SoftmaxLanes, {}), (Fp16Cast, {}),
+    (Exp2Code, {"in_format": "hif8"}), (Exp2FP16, {}), (Rescale, {}), (SoftmaxLanes, {}), (Fp16Cast, {}),
     (Fp16SoftmaxLanes, {}), (BapsDatapath, {}), (Fp16Datapath, {})])
 def test_stages_range_is_named(block, kwargs):
     top = len(getattr(block, "CUTS", ())) or (6 if block is BapsDatapath else 16)

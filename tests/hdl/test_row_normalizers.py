@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 import pytest
-from amaranth import Module, Signal
+from amaranth import Signal
 
 from baps_rtl.designs import Config
 from baps_rtl.designs.beats import pack

@@ -4,16 +4,22 @@ import pytest
 
 from baps_rtl.sim.runner import SIMULATORS, run_config
 from baps_rtl.designs import all_configs, get_design, parse_params
+from baps_rtl.designs.registry import covering_configs
 
 from ..conftest import require_simulator
 
 CONFIGS = [c for c in all_configs(which="regress") if c.design.exhaustive]
+COVERING = {c.module_name for c in covering_configs(CONFIGS)}
+"""Every parameter class of each unit runs in the default suite; the other configurations are
+marked slow (CI runs them, and so does ``make report-all``)."""
 
 pytestmark = pytest.mark.cocotb
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.module_name)
+@pytest.mark.parametrize("config", [
+    pytest.param(c, id=c.module_name, marks=() if c.module_name in COVERING else pytest.mark.slow)
+    for c in CONFIGS])
 def test_exhaustive_stream_regression(config, sim, tmp_path_factory):
     require_simulator(sim)
     build = tmp_path_factory.mktemp("regress")

@@ -1,5 +1,4 @@
-"""Whole tiles through the generated datapath Verilog (BAPS, the FP16 baseline, Softermax, HCCS, E4M3 P-cast)
-on Verilator and Icarus: every named tile case (narrow to wide scores, far from zero, corner rows, the code
+"""Whole tiles through the generated Verilog of every registered datapath on Verilator and Icarus: every named tile case (narrow to wide scores, far from zero, corner rows, the code
 spectrum), random idles and backpressure, every P code and every l bit-exact, nothing lost,
 duplicated or reordered. Each design's first regress configuration runs by default; the others
 (long Verilator builds) are marked slow."""
@@ -7,15 +6,14 @@ duplicated or reordered. Each design's first regress configuration runs by defau
 import pytest
 
 from baps_rtl.designs import all_configs
+from baps_rtl.designs.registry import datapaths
 from baps_rtl.sim.runner import SIMULATORS, run_config
 
 from ..conftest import require_simulator
 
 pytestmark = pytest.mark.cocotb
 
-TILES = all_configs(["baps_datapath", "fp16_datapath", "softermax_datapath", "hccs_datapath",
-                     "e4m3_pcast_datapath"],
-                    which="regress")
+TILES = all_configs([d.name for d in datapaths()], which="regress")
 FIRST = {c.name: c for c in reversed(TILES)}            # each design's first configuration
 
 

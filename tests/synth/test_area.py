@@ -1,11 +1,10 @@
 """Synthesis on the generic library: the table, the bounds, the errors, and the netlists' function."""
 
 import json
-import shutil
 
 import pytest
 
-from baps_rtl.designs import all_configs, get_design
+from baps_rtl.designs import all_configs
 from baps_rtl.designs.errors import ToolError, UsageError
 from baps_rtl.designs.registry import Config, Design, DesignParams
 from baps_rtl.synth import synthesize as synth_mod
@@ -189,10 +188,17 @@ def test_osu018_area_in_um2_and_timing_with_opensta(tmp_path):
         assert small.delay_ns is None
 
 
-def test_datapath_blocks_add_up_to_the_top(tmp_path):
-    lib = get_library("generic", tmp_path / "cells")
+@pytest.fixture(scope="module")
+def baps_area(tmp_path_factory):
+    """The BAPS datapath's area configuration, synthesized once (hierarchy kept)."""
+    work = tmp_path_factory.mktemp("baps_area")
+    lib = get_library("generic", work / "cells")
     [config] = all_configs(["baps_datapath"], which="area")
-    rows = synthesize(config, lib, tmp_path)
+    return config, synthesize(config, lib, work)
+
+
+def test_datapath_blocks_add_up_to_the_top(baps_area):
+    config, rows = baps_area
     by = {r.block: r for r in rows}
     assert set(by) == {"rescale", "link", "lanes", None}
     parts = by["rescale"].area_ge + by["link"].area_ge + by["lanes"].area_ge
@@ -215,10 +221,9 @@ def test_datapath_blocks_add_up_to_the_top(tmp_path):
     assert check_bounds(rows, load_bounds()) == []
 
 
-def test_storage_bits_are_the_memories_before_mapping(tmp_path):
-    lib = get_library("generic", tmp_path / "cells")
-    [config] = all_configs(["baps_datapath"], which="area")
-    by = {r.block: r for r in synthesize(config, lib, tmp_path)}
+def test_storage_bits_are_the_memories_before_mapping(baps_area):
+    config, rows = baps_area
+    by = {r.block: r for r in rows}
     p = config.params
     assert by["rescale"].storage_bits == 2 * p.bc * 32        # two halves of bc FP32 scores
     assert by["lanes"].storage_bits == 0                        # per-row sums are registers

@@ -31,18 +31,7 @@ def test_the_designs_of_a_comparison():
     assert {i.config.params.bc for i in items} == {32}
 
 
-def test_power_streams_are_whole_tiles_the_golden_model_accepts():
-    """About 48 blocks per design: one tile, or whole tiles of a tile-buffered design (HCCS
-    with its head in the side band)."""
-    from baps_rtl.synth.compare import power_stimulus
-    for item in compare_configs(4):
-        p = item.config.params
-        beats = power_stimulus(p, 48)
-        assert len(beats) == 48 * p.br * p.bc // p.lanes
-        assert len(item.config.expected(beats)) == len(beats)
-
-
-def test_accuracy_columns_come_from_the_matching_variant_and_sink_method(tmp_path):
+def test_accuracy_columns_come_from_the_scheme(tmp_path):
     from baps_rtl.designs.errors import UsageError
     from baps_rtl.synth.compare import accuracy_of, load_accuracy
     layers = [{"kl_mean": 0.1}, {"kl_mean": 0.3}]
@@ -51,11 +40,10 @@ def test_accuracy_columns_come_from_the_matching_variant_and_sink_method(tmp_pat
             "sink": [{"method": "hccs", "order": "forward", "delta": 8, "length": n, "mse": n}
                      for n in (512, 4096)] + [{"method": "hccs", "order": "reverse", "delta": 8,
                                               "length": 8192, "mse": 1.0}]}
-    a = accuracy_of("hccs_datapath", data)
+    a = accuracy_of("hccs", data)
     assert (a["cos_mean"], a["top10_agreement"], a["kl_mean"]) == (0.97, 0.9, 0.2)
     assert (a["sink_length"], a["sink_mse"]) == (4096, 4096)
-    assert accuracy_of("baps_datapath", data) == {"variant": "baps_hif8",
-                                                  "sink_method": "hif8_baps"}
+    assert accuracy_of("baps_hif8_hif8", data) == {"scheme": "baps_hif8_hif8"}
     bad = tmp_path / "a.json"
     bad.write_text("{}")
     with pytest.raises(UsageError, match="not an accuracy.json"):

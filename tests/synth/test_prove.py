@@ -5,7 +5,7 @@ from amaranth import unsigned
 
 from baps_rtl.cli import main
 from baps_rtl.hdl.exp2_code import exp2_logic
-from baps_rtl.hdl.exp2_hif8 import Exp2HiF8
+from baps_rtl.hdl.exp2_code import Exp2Code
 from baps_rtl.hdl.link import MatrixVectorLink
 from baps_rtl.hdl.pipeline import StreamPipeline
 from baps_rtl.synth.prove import equivalence_proof, registered_proofs, run_proofs, stream_proof
@@ -63,7 +63,9 @@ def counted(dut, capacity):
     return dut, [(dut.i, dut.o, dut.in_flight(), capacity)]
 
 
+@pytest.mark.slow
 def test_every_registered_proof_holds():
+    """Every proof of ``baps-rtl prove`` (about a minute; CI's extras pass runs it)."""
     results = run_proofs(registered_proofs())
     assert {r.kind for r in results} == {"equivalence", "stream"}
     bad = [(r.name, r.detail) for r in results if not r.holds]
@@ -72,9 +74,9 @@ def test_every_registered_proof_holds():
 
 
 def test_equivalence_catches_one_wrong_code():
-    assert equivalence_proof("ok", lambda: Exp2HiF8(out_format="hif8", impl="table"),
-                             lambda: Exp2HiF8(out_format="hif8", impl="split")).holds
-    assert not equivalence_proof("bug", lambda: Exp2HiF8(out_format="hif8", impl="table"),
+    assert equivalence_proof("ok", lambda: Exp2Code(in_format="hif8", out_format="hif8", impl="table"),
+                             lambda: Exp2Code(in_format="hif8", out_format="hif8", impl="split")).holds
+    assert not equivalence_proof("bug", lambda: Exp2Code(in_format="hif8", out_format="hif8", impl="table"),
                                  OneWrongCode).holds
 
 
@@ -101,6 +103,6 @@ def test_the_link_count_catches_a_dropped_beat():
 def test_prove_command_exits_0_and_names_unknown_designs(capsys):
     assert main(["prove", "exp2_hif8"]) == 0
     out = capsys.readouterr().out
-    assert "exp2_hif8 table ≡ split (hif8 out) | equivalence | yes" in out
+    assert "exp2_hif8_table_hif8 ≡ exp2_hif8_split_hif8 | equivalence | yes" in out
     assert main(["prove", "exp2_nope"]) == 2
     assert "exp2_nope" in capsys.readouterr().err

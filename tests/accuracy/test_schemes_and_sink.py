@@ -1,10 +1,10 @@
-"""Softmax variants and the sink sweep (numpy only)."""
+"""The numeric schemes (golden.schemes) and the sink sweep (numpy only)."""
 
 import numpy as np
 import pytest
 
 from baps_rtl.accuracy.sink import METHODS, SinkConfig, sink_sweep
-from baps_rtl.accuracy.softmax_variants import VARIANTS, softmax_probs
+from baps_rtl.golden.schemes import SCHEMES, softmax_probs
 from baps_rtl.golden.baps import BapsConfig, baps_softmax, reference_softmax
 
 
@@ -20,20 +20,20 @@ def test_fp64_variant_is_the_reference_and_pads_with_masked_keys():
 def test_baps_variant_is_the_bit_exact_pipeline_divided_by_its_fp32_sum():
     t = scores(n=256)
     r = baps_softmax(t, BapsConfig(bc=64))
-    np.testing.assert_array_equal(softmax_probs(t, "baps", bc=64), r.weights() / r.l[:, None])
+    np.testing.assert_array_equal(softmax_probs(t, "baps_hif8_hif8", bc=64), r.weights() / r.l[:, None])
 
 
 def test_fp16_variant_is_the_bit_exact_baseline_divided_by_its_fp32_sum():
     from baps_rtl.golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
     t = scores(n=256)
     r = fp16_softmax(t, Fp16DatapathConfig(bc=64))
-    np.testing.assert_array_equal(softmax_probs(t, "fp16", bc=64), r.weights() / r.l[:, None])
+    np.testing.assert_array_equal(softmax_probs(t, "fp16_online", bc=64), r.weights() / r.l[:, None])
 
 
 NORMALIZED_IN_HARDWARE = ("softermax", "softermax_published", "hccs")   # 8-bit outputs
 
 
-@pytest.mark.parametrize("variant", [v for v in VARIANTS if v not in NORMALIZED_IN_HARDWARE])
+@pytest.mark.parametrize("variant", [v for v in SCHEMES if v not in NORMALIZED_IN_HARDWARE])
 def test_every_variant_is_a_distribution_close_to_the_reference(variant):
     t = scores()
     q = softmax_probs(t, variant, bc=32)
@@ -48,12 +48,13 @@ def test_casting_raw_scores_loses_more_than_casting_the_difference_on_wide_score
     # cast is as good or better, since raw scores near 0 get HiF8's finest steps.
     t = scores(rows=64, n=512, scale=6.0)
     ref = reference_softmax(t)
-    err = {v: np.abs(softmax_probs(t, v, bc=64) - ref).mean() for v in ("baps", "raw_hif8")}
-    assert err["raw_hif8"] > 5 * err["baps"]
+    err = {v: np.abs(softmax_probs(t, v, bc=64) - ref).mean()
+           for v in ("baps_hif8_hif8", "raw_hif8")}
+    assert err["raw_hif8"] > 5 * err["baps_hif8_hif8"]
 
 
 def test_unknown_variant_is_named():
-    with pytest.raises(ValueError, match=r"softmax variant 'fp8' is not allowed; allowed: fp64, baps"):
+    with pytest.raises(ValueError, match=r"softmax scheme 'fp8' is not allowed; allowed: fp64, baps"):
         softmax_probs(scores(), "fp8")
 
 
@@ -65,10 +66,10 @@ def test_e4m3_variant_is_the_bit_exact_datapath_with_the_fp32_row_sum():
     t = np.array([[0.0, -0.3, -1.7, -6.2, -11.0, -13.5, -2.2, -0.9]], dtype=np.float32)
     r = e4m3_pcast(t, E4m3PcastConfig(bc=8, scale_log2=0))
     p32, p8 = FP32.decode(r.p32), E4M3.decode(r.p)
-    got = softmax_probs(t, "e4m3", bc=8, scale_log2=0)
+    got = softmax_probs(t, "e4m3_s1", bc=8)
     np.testing.assert_array_equal(got, p8 / r.l[:, None])
     assert abs(r.l[0] - p32.sum()) < 1e-6 and abs(r.l[0] - p8.sum()) > 1e-3
-    got_q = softmax_probs(t, "e4m3_qsum", bc=8, scale_log2=0)
+    got_q = softmax_probs(t, "e4m3_qsum_s1", bc=8)
     np.testing.assert_allclose(got_q, p8 / p8.sum(), rtol=1e-12)
     assert not np.allclose(got, got_q, rtol=1e-6)          # the two arrangements differ
 
@@ -88,7 +89,7 @@ def test_sink_sweep_is_seeded_and_shows_p_collapse():
     assert mse[fwd + ("e4m3_s1",)] > 1.5 * mse[fwd + ("e4m3_s256",)]
     assert mse[fwd + ("e4m3_qsum_s1",)] > 100 * mse[fwd + ("e4m3_s1",)]
     assert mse[fwd + ("e4m3_qsum_s1",)] > 100 * mse[rev + ("e4m3_qsum_s1",)]
-    assert mse[(8, 4096, "forward", "hif8_baps")] < 2 * mse[(8, 4096, "reverse", "hif8_baps")]
+    assert mse[(8, 4096, "forward", "baps_hif8_hif8")] < 2 * mse[(8, 4096, "reverse", "baps_hif8_hif8")]
 
 
 def test_softermax_variants_are_the_bit_exact_datapath_on_base2_and_on_natural_scores():
@@ -121,8 +122,14 @@ def test_hccs_calibration_finds_a_better_head_than_a_fixed_one():
     assert all(mean_kl(t, h) >= kl for h in candidates()[::17])
 
 
-def test_every_model_variant_and_sink_method_states_its_link_bits():
-    from baps_rtl.accuracy.sink import SCORE_BITS as SINK_BITS
-    from baps_rtl.accuracy.transformer import MODEL_VARIANTS, SCORE_BITS
-    assert set(SCORE_BITS) == set(MODEL_VARIANTS) and set(SINK_BITS) == set(METHODS)
-    assert SCORE_BITS["baps_hif8"] == 8 and SCORE_BITS["e4m3_s256"] == 32
+def test_every_scheme_states_its_link_bits_and_kind():
+    from baps_rtl.golden.formats import get_format
+    from baps_rtl.golden.schemes import BAPS_CODES, baps_scheme_name
+    assert {s.kind for s in SCHEMES.values()} == {"reference", "datapath", "ablation"}
+    assert [n for n, s in SCHEMES.items() if s.kind == "reference"] == ["fp64"]
+    for code, p in BAPS_CODES:
+        assert SCHEMES[baps_scheme_name(code, p)].link_bits == get_format(code).width
+    assert len({baps_scheme_name(*c) for c in BAPS_CODES}) == len(BAPS_CODES) == 32
+    assert SCHEMES["baps_hif8_hif8"].link_bits == 8 and SCHEMES["e4m3_s256"].link_bits == 32
+    assert SCHEMES["fp16_online"].link_bits == 16 and SCHEMES["hccs"].needs_heads
+    assert set(METHODS) == set(SCHEMES) - {"fp64"}
