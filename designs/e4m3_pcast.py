@@ -18,7 +18,7 @@ __all__ = ["E4m3PcastDatapathParams"]
 @design_params(*E4m3PcastDatapath.PARAMS)
 class E4m3PcastDatapathParams(DesignParams):
     def check(self):
-        E4m3PcastDatapath.validate(self.as_dict())
+        E4m3PcastDatapath.check_rules(self)
 
     def softmax(self, t):
         """The bit-exact model of one tile (rows × blocks·bc)."""

@@ -18,7 +18,7 @@ __all__ = ["Fp16DatapathParams"]
 @design_params(*Fp16Datapath.PARAMS)
 class Fp16DatapathParams(DesignParams):
     def check(self):
-        Fp16Datapath.validate(self.as_dict())
+        Fp16Datapath.check_rules(self)
 
     def softmax(self, t):
         """The bit-exact model of one tile (rows × blocks·bc)."""

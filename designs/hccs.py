@@ -35,7 +35,7 @@ def _random_head(rng: random.Random) -> HccsHead:
 @design_params(*HccsDatapath.PARAMS)
 class HccsDatapathParams(DesignParams):
     def check(self):
-        HccsDatapath.validate(self.as_dict())
+        HccsDatapath.check_rules(self)
 
     def layouts(self):
         in_beat = {n: f.shape for n, f in score_beat(self.lanes, self.br)}

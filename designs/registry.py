@@ -22,7 +22,7 @@ from .errors import UsageError
 
 __all__ = ["DesignParams", "design_params", "Design", "Datapath", "Config", "DESIGNS", "ALIASES",
            "register", "register_alias", "get_design",
-           "parse_params", "all_configs", "covering_configs", "value_class", "name_token", "datapaths", "STUDY_LANES", "study_shape"]
+           "parse_params", "designs_markdown", "all_configs", "covering_configs", "value_class", "name_token", "datapaths", "STUDY_LANES", "study_shape"]
 
 STUDY_LANES = IntParam("lanes", 2, 32, "lanes of the BAPS datapath in the studies (compare, codes); "
                        "even: the FP16 row at equal link width has lanes / 2")
@@ -140,6 +140,7 @@ class Design:
 
 DESIGNS: dict[str, Design] = {}
 ALIASES: dict[str, Design] = {}
+ALIAS_OF: dict[str, tuple[str, dict]] = {}       # alias → (the design it names, fixed params)
 """Other names of a registered design with some parameters fixed (``register_alias``): they
 work in the command line, vector files and sidecars, and run nothing of their own."""
 
@@ -189,6 +190,7 @@ def register_alias(name: str, target: str, fixed: dict) -> Design:
         regress=own(base.regress), area=own(base.area), exhaustive=base.exhaustive,
         hierarchical=base.hierarchical, baseline=base.baseline, equivalent=base.equivalent)
     ALIASES[name] = alias
+    ALIAS_OF[name] = (target, dict(fixed))
     return alias
 
 
@@ -306,9 +308,29 @@ def parse_params(design: Design, assignments: list[str] | None) -> Config:
     return Config.of(design, values)
 
 
+def designs_markdown() -> str:
+    """The designs table of the README, from the registry (a test keeps the README's copy equal)."""
+    lines = ["| design | what it is | parameters |", "|---|---|---|"]
+    lines += [f"| `{d.name}` | {d.description} | {', '.join(d.params.SPEC)} |"
+              for d in DESIGNS.values()]
+    aliases = [f"`{name}` = `{target}` with {', '.join(f'{k}={v}' for k, v in fixed.items())}"
+               for name, (target, fixed) in ALIAS_OF.items()]
+    if aliases:
+        lines += ["", f"Other names: {'; '.join(aliases)}."]
+    return "\n".join(lines) + "\n"
+
+
+FAMILY_ORDER = ("BAPS", "baseline", "other scheme")
+
+
 def datapaths() -> list[Design]:
-    """Every registered softmax datapath, in registration order (BAPS first)."""
-    return [d for d in DESIGNS.values() if d.datapath is not None]
+    """Every registered softmax datapath: BAPS first (the reference of every study), then the
+    baselines, then the other schemes (by the family of their default parameters), each group in
+    registration order."""
+    found = [d for d in DESIGNS.values() if d.datapath is not None]
+    rank = {d.name: next(k for k, f in enumerate(FAMILY_ORDER)
+                         if d.datapath.family(d.params()).startswith(f)) for d in found}
+    return sorted(found, key=lambda d: rank[d.name])
 
 
 def value_class(value) -> object:

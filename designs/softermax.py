@@ -24,7 +24,7 @@ __all__ = ["SoftermaxDatapathParams"]
 @design_params(*SoftermaxDatapath.PARAMS)
 class SoftermaxDatapathParams(DesignParams):
     def check(self):
-        SoftermaxDatapath.validate(self.as_dict())
+        SoftermaxDatapath.check_rules(self)
 
     def layouts(self):
         return score_beat(self.lanes, self.br), norm_beat(self.lanes, self.br)

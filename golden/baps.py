@@ -44,7 +44,7 @@ from .tile import BC, tile_scores_array
 
 __all__ = ["BapsConfig", "BapsResult", "baps_softmax", "code_of_difference", "hif8_of_difference",
            "rescale_to_final_max", "M_WIDTH", "L_INT_BITS", "SCORE_FORMAT",
-           "P_FORMAT", "fixed_to_fp32",
+           "P_FORMAT", "fixed_to_fp32", "sum_frac_bits",
            "reference_softmax", "attention_output", "softmax_errors"]
 
 
@@ -56,6 +56,12 @@ SCORE_FORMAT = ChoiceParam(
     "code of x = t - m on the link (uI.F: unsigned distance -x)")
 P_FORMAT = ChoiceParam("p_format", ("hif8", "fp16", "e4m3", *(f.name for f in P_FIXED_FORMATS)),
                        "format of P = 2^x (qI.F: unsigned fixed point)")
+
+
+def sum_frac_bits(p_format: str) -> int:
+    """Fraction bits of the running sum for the P format: every P value in (0, 1] is a multiple
+    of 2^−F (22 for HiF8, whose smallest value is 2^−22)."""
+    return -get_format(p_format).binade_range[0]
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,7 @@ class BapsConfig:
 
     @property
     def l_frac_bits(self) -> int:
-        """Fraction bits of the running sum: every P value in (0, 1] is a multiple of 2^−F
-        (22 for HiF8, whose smallest value is 2^−22)."""
-        return -get_format(self.p_format).binade_range[0]
+        return sum_frac_bits(self.p_format)
 
     @property
     def m_min(self) -> int:

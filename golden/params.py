@@ -3,8 +3,9 @@ source that the golden models, the hardware constructors, the design registry's 
 and the command line all take their rule from.
 
 ``IntParam("bc", 1, 4096, "keys per block", 64).check(v)`` returns ``v`` or raises ``ValueError``
-naming the value and the allowed range; ``parse(text)`` turns a command-line string into a
-checked value; ``with_default(d)`` is the same parameter with another default (a design's own).
+naming the value and the allowed range; ``parse(text)`` turns a command-line string into a value
+(the registry's parameter class then checks it); ``with_default(d)`` is the same parameter with
+another default (a design's own).
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ class IntParam(_ParamBase):
         return value
 
     def parse(self, text: str) -> int:
+        """A command-line string as an integer (decimal or 0x-hex), not yet checked."""
         try:
-            value = int(text, 0)
+            return int(text, 0)
         except (TypeError, ValueError):
             raise ValueError(f"{self.name}={text!r} is not an integer; allowed: {self.allowed}") from None
-        return self.check(value)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class ChoiceParam(_ParamBase):
         return value
 
     def parse(self, text: str):
-        return self.check(text)
+        """A command-line string as a value, not yet checked."""
+        return text
 
 
 Param = IntParam | ChoiceParam

@@ -49,9 +49,15 @@ class ThreeBlockDatapath(wiring.Component):
                             f"{', '.join(spec)}")
         checked = SimpleNamespace(**{n: p.check(values.get(n, p.default))
                                      for n, p in spec.items()})
-        check_tile(checked.bc, checked.lanes)
-        cls.rules(checked)
+        cls.check_rules(checked)
         return checked
+
+    @classmethod
+    def check_rules(cls, p) -> None:
+        """The rules between parameters whose values are already checked one by one (``p``: any
+        object with them as attributes): the tile's bc = k·lanes, then ``rules``."""
+        check_tile(p.bc, p.lanes)
+        cls.rules(p)
 
     @classmethod
     def rules(cls, p: SimpleNamespace) -> None:

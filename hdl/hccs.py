@@ -97,29 +97,7 @@ class HccsLanes(wiring.Component):
                           write_en=accepted, write_data=i.codes.as_value(), tile_end=tile_end,
                           block_index=block)
         m.d.comb += [self.i.ready.eq(buf.ready), accepted.eq(self.i.valid & buf.ready)]
-
-        # Fill: each row's max, the head's integers, the block count.
-        m_fill = Array(Signal(signed(8), name=f"max_fill{r}") for r in range(br))
-        m_half = [[Signal(signed(8), name=f"max{k}_{r}") for r in range(br)] for k in range(2)]
-        head_fill = Signal(HEAD, name="head_fill")
-        head_half = [Signal(HEAD, name=f"head{k}") for k in range(2)]
-        beat_max = max_tree(list(i.codes), lambda a, b: a > b)
-        row_max = Signal(signed(8), name="row_max")
-        m.d.comb += row_max.eq(Mux(i.first_block & i.first_beat, beat_max,
-                                   Mux(beat_max > m_fill[i.row], beat_max, m_fill[i.row])))
-        head = Mux(tile_start, i.side.as_value(), head_fill.as_value())
-        with m.If(accepted):
-            m.d.sync += m_fill[i.row].eq(row_max)
-            with m.If(tile_start):
-                m.d.sync += head_fill.eq(i.side)
-            with m.If(i.last_beat & (i.row == br - 1)):
-                m.d.sync += block.eq(Mux(i.last_block, 0, block + 1))
-            with m.If(tile_end):
-                for k in range(2):
-                    with m.If(buf.fill_sel == k):
-                        m.d.sync += head_half[k].eq(head)
-                        m.d.sync += [m_half[k][r].eq(Mux(i.row == r, row_max, m_fill[r]))
-                                     for r in range(br)]
+        m_half, head_half = self._fill(m, i, accepted, tile_start, tile_end, block, buf)
 
         # Drain: the draining half's maxima and head, the row sums and reciprocals.
         sel = buf.drain_sel
@@ -142,70 +120,13 @@ class HccsLanes(wiring.Component):
         quo = Signal(QUOTIENT_BITS, name="div_quotient")
         start_out = Signal()
 
-        def compute(m, word, row, cut):
-            s, row = lane_values(word, row, cut, "out.delta")
-            if self.reciprocal == "exact":
-                factor, shift = Signal(QUOTIENT_BITS, name="out_factor"), 15
-                m.d.comb += factor.eq(inv[row])
-            else:
-                total = Signal(32, name="out_sum")
-                m.d.comb += total.eq(sums[row])
-                factor, shift = 255, codec.leading_one(m, total)
-            s, factor, shift = cut("out.s", s, factor, shift)
-            if "out.partial" in self.enabled:
-                # s·factor as two partial products (factor's low and high halves), summed after
-                # the cut
-                half = QUOTIENT_BITS // 2
-                low, high = ((factor & ((1 << half) - 1), factor >> half)
-                             if isinstance(factor, int) else (factor[:half], factor[half:]))
-                lows = [Signal(len(v) + half, name=f"out_low{k}") for k, v in enumerate(s)]
-                highs = [Signal(len(v) + QUOTIENT_BITS - half, name=f"out_high{k}")
-                         for k, v in enumerate(s)]
-                m.d.comb += [x.eq(v * low) for x, v in zip(lows, s)]
-                m.d.comb += [x.eq(v * high) for x, v in zip(highs, s)]
-                lows, highs, shift = cut("out.partial", lows, highs, shift)
-                terms = [lo + (hi << half) for lo, hi in zip(lows, highs)]
-            else:
-                terms = [v * factor for v in s]
-            products = [Signal(len(v) + QUOTIENT_BITS, name=f"out_product{k}")
-                        for k, v in enumerate(s)]
-            m.d.comb += [p.eq(t) for p, t in zip(products, terms)]
-            products, shift = cut("out.product", products, shift)
-            return [Mux((p >> shift) > 255, 255, p >> shift) for p in products]
-
         out_idle, out_issue, out_addr = output_pass(
             m, buf, br=br, beats=beats, max_blocks=self.blocks, words=words, start=start_out,
-            o=self.o, compute=compute,
+            o=self.o, compute=lambda m, word, row, cut: self._output(
+                m, lane_values(word, row, cut, "out.delta"), sums, inv, cut),
             cuts=Cuts(tuple(n for n in self.enabled if n.startswith("out."))))
+        in_flight = self._sum_pass(m, buf, lane_values, sums, sum_v, sum_row, sum_first)
 
-        # The sum pass: read, s per lane, the beat's sum, into the row's Σ (optional cuts
-        # ``sum.delta``, ``sum.s``, ``sum.beat``; the pass never stalls, so they always advance).
-        def registered(value):
-            r = Signal.like(value, name=f"sum_stage_{getattr(value, 'name', 'value')}")
-            m.d.sync += r.eq(value)
-            return r
-
-        sum_cuts = Cuts(tuple(n for n in self.enabled if n.startswith("sum.")), registered)
-        sum_stages = [(sum_v, sum_first)]           # each cut's valid and first-beat flags
-
-        def sum_cut(name, *values):
-            if name not in sum_cuts.enabled:
-                return values
-            v, first, *rest = sum_cuts(name, *sum_stages[-1], *values)
-            sum_stages.append((v, first))
-            return tuple(rest)
-
-        s_lanes, acc_row = lane_values(buf.read_data, sum_row, sum_cut, "sum.delta")
-        s_lanes, acc_row = sum_cut("sum.s", s_lanes, acc_row)
-        beat_sum = Signal(15 + (lanes - 1).bit_length(), name="sum_beat")
-        m.d.comb += beat_sum.eq(adder_tree(s_lanes))
-        beat_sum, acc_row = sum_cut("sum.beat", beat_sum, acc_row)
-        sum_cuts.check_used()
-        acc_v, acc_first = sum_stages[-1]
-        with m.If(acc_v):
-            m.d.sync += sums[acc_row].eq(Mux(acc_first, 0, sums[acc_row]) + beat_sum)
-        in_flight = Cat(*(v for v, _ in sum_stages[:-1]))   # beats not yet at the accumulator
-        m.d.sync += sum_v.eq(0)
         with m.FSM(name="drain"):
             with m.State("idle"):
                 m.d.comb += walk.restart.eq(1)
@@ -227,24 +148,122 @@ class HccsLanes(wiring.Component):
                         m.next = "out"
             if self.reciprocal == "exact":
                 with m.State("divide"):
-                    trial = Cat(Const(ONE, QUOTIENT_BITS).bit_select(div_bit, 1), rem[:32])
-                    take = trial >= sums[div_row]
-                    bit = Signal(name="div_take")
-                    m.d.comb += bit.eq(take)
-                    m.d.sync += [rem.eq(Mux(take, trial - sums[div_row], trial)),
-                                 quo.eq(Cat(bit, quo[:-1])), div_bit.eq(div_bit - 1)]
-                    with m.If(div_bit == 0):
-                        m.d.sync += [inv[div_row].eq(Cat(bit, quo[:-1])), rem.eq(0),
-                                     div_bit.eq(QUOTIENT_BITS - 1), div_row.eq(div_row + 1)]
-                        with m.If(div_row == br - 1):
-                            m.d.comb += start_out.eq(1)
-                            m.next = "out"
+                    self._divide_step(m, sums, inv, div_row, div_bit, rem, quo, start_out)
             with m.State("out"):
                 m.d.comb += [buf.read_addr.eq(out_addr), buf.read_en.eq(out_issue)]
                 with m.If(~start_out & out_idle):
                     m.d.comb += buf.release.eq(1)
                     m.next = "idle"
         return m
+
+    def _fill(self, m, i, accepted, tile_start, tile_end, block, buf):
+        """The fill side: each row's running max, the tile's head, the block count; at the tile's
+        end both are latched into the filled half. Returns (maxima per half, head per half)."""
+        br = self.br
+        m_fill = Array(Signal(signed(8), name=f"max_fill{r}") for r in range(br))
+        m_half = [[Signal(signed(8), name=f"max{k}_{r}") for r in range(br)] for k in range(2)]
+        head_fill = Signal(HEAD, name="head_fill")
+        head_half = [Signal(HEAD, name=f"head{k}") for k in range(2)]
+        beat_max = max_tree(list(i.codes), lambda a, b: a > b)
+        row_max = Signal(signed(8), name="row_max")
+        m.d.comb += row_max.eq(Mux(i.first_block & i.first_beat, beat_max,
+                                   Mux(beat_max > m_fill[i.row], beat_max, m_fill[i.row])))
+        head = Mux(tile_start, i.side.as_value(), head_fill.as_value())
+        with m.If(accepted):
+            m.d.sync += m_fill[i.row].eq(row_max)
+            with m.If(tile_start):
+                m.d.sync += head_fill.eq(i.side)
+            with m.If(i.last_beat & (i.row == br - 1)):
+                m.d.sync += block.eq(Mux(i.last_block, 0, block + 1))
+            with m.If(tile_end):
+                for k in range(2):
+                    with m.If(buf.fill_sel == k):
+                        m.d.sync += head_half[k].eq(head)
+                        m.d.sync += [m_half[k][r].eq(Mux(i.row == r, row_max, m_fill[r]))
+                                     for r in range(br)]
+        return m_half, head_half
+
+    def _output(self, m, clipped, sums, inv, cut):
+        """The output pass's arithmetic on one beat: s·(255 << 15 / Σ) >> 15 (exact) or
+        s·255 >> ⌊log2 Σ⌋ (pow2), saturated to uint8 (optional cuts ``out.s``,
+        ``out.partial``, ``out.product``)."""
+        s, row = clipped
+        if self.reciprocal == "exact":
+            factor, shift = Signal(QUOTIENT_BITS, name="out_factor"), 15
+            m.d.comb += factor.eq(inv[row])
+        else:
+            total = Signal(32, name="out_sum")
+            m.d.comb += total.eq(sums[row])
+            factor, shift = 255, codec.leading_one(m, total)
+        s, factor, shift = cut("out.s", s, factor, shift)
+        if "out.partial" in self.enabled:
+            # s·factor as two partial products (factor's low and high halves), summed after
+            # the cut
+            half = QUOTIENT_BITS // 2
+            low, high = ((factor & ((1 << half) - 1), factor >> half)
+                         if isinstance(factor, int) else (factor[:half], factor[half:]))
+            lows = [Signal(len(v) + half, name=f"out_low{k}") for k, v in enumerate(s)]
+            highs = [Signal(len(v) + QUOTIENT_BITS - half, name=f"out_high{k}")
+                     for k, v in enumerate(s)]
+            m.d.comb += [x.eq(v * low) for x, v in zip(lows, s)]
+            m.d.comb += [x.eq(v * high) for x, v in zip(highs, s)]
+            lows, highs, shift = cut("out.partial", lows, highs, shift)
+            terms = [lo + (hi << half) for lo, hi in zip(lows, highs)]
+        else:
+            terms = [v * factor for v in s]
+        products = [Signal(len(v) + QUOTIENT_BITS, name=f"out_product{k}")
+                    for k, v in enumerate(s)]
+        m.d.comb += [p.eq(t) for p, t in zip(products, terms)]
+        products, shift = cut("out.product", products, shift)
+        return [Mux((p >> shift) > 255, 255, p >> shift) for p in products]
+
+    def _sum_pass(self, m, buf, lane_values, sums, sum_v, sum_row, sum_first):
+        """The sum pass: read, s per lane, the beat's sum, into the row's Σ (optional cuts
+        ``sum.delta``, ``sum.s``, ``sum.beat``; the pass never stalls, so they always advance).
+        Returns the valid flags of the beats not yet at the accumulator."""
+        def registered(value):
+            r = Signal.like(value, name=f"sum_stage_{getattr(value, 'name', 'value')}")
+            m.d.sync += r.eq(value)
+            return r
+
+        sum_cuts = Cuts(tuple(n for n in self.enabled if n.startswith("sum.")), registered)
+        sum_stages = [(sum_v, sum_first)]           # each cut's valid and first-beat flags
+
+        def sum_cut(name, *values):
+            if name not in sum_cuts.enabled:
+                return values
+            v, first, *rest = sum_cuts(name, *sum_stages[-1], *values)
+            sum_stages.append((v, first))
+            return tuple(rest)
+
+        s_lanes, acc_row = lane_values(buf.read_data, sum_row, sum_cut, "sum.delta")
+        s_lanes, acc_row = sum_cut("sum.s", s_lanes, acc_row)
+        beat_sum = Signal(15 + (self.lanes - 1).bit_length(), name="sum_beat")
+        m.d.comb += beat_sum.eq(adder_tree(s_lanes))
+        beat_sum, acc_row = sum_cut("sum.beat", beat_sum, acc_row)
+        sum_cuts.check_used()
+        acc_v, acc_first = sum_stages[-1]
+        with m.If(acc_v):
+            m.d.sync += sums[acc_row].eq(Mux(acc_first, 0, sums[acc_row]) + beat_sum)
+        in_flight = Cat(*(v for v, _ in sum_stages[:-1]))   # beats not yet at the accumulator
+        m.d.sync += sum_v.eq(0)
+        return in_flight
+
+    def _divide_step(self, m, sums, inv, div_row, div_bit, rem, quo, start_out):
+        """One bit of the rows' exact reciprocals ⌊(255 << 15) / Σ⌋ per cycle (restoring
+        division), row after row; the output pass starts after the last row's last bit."""
+        trial = Cat(Const(ONE, QUOTIENT_BITS).bit_select(div_bit, 1), rem[:32])
+        take = trial >= sums[div_row]
+        bit = Signal(name="div_take")
+        m.d.comb += bit.eq(take)
+        m.d.sync += [rem.eq(Mux(take, trial - sums[div_row], trial)),
+                     quo.eq(Cat(bit, quo[:-1])), div_bit.eq(div_bit - 1)]
+        with m.If(div_bit == 0):
+            m.d.sync += [inv[div_row].eq(Cat(bit, quo[:-1])), rem.eq(0),
+                         div_bit.eq(QUOTIENT_BITS - 1), div_row.eq(div_row + 1)]
+            with m.If(div_row == self.br - 1):
+                m.d.comb += start_out.eq(1)
+                m.next = "out"
 
 
 

@@ -125,14 +125,38 @@ class SoftermaxLanes(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        br, lanes = self.br, self.lanes
-        beats = self.bc // lanes
-        words = br * self.blocks * beats
-        cut_fill = "fill.max" in self.enabled
-
-        # Fill, stage A: the beat's max and the row's running max.
-        i = self.i.payload
         accept = Signal(name="fill_accept")
+        a, m_fill = self._fill_max(m, accept)
+        b, b_valid, u, tile_end, buf, m_half = self._fill_buffer(m, a, accept, m_fill)
+        d_half = self._fill_sum(m, b, b_valid, u, tile_end, buf)
+
+        # Drain: the normalization unit.
+        sel = buf.drain_sel
+        d_rows = Array(Mux(sel, d_half[1][r], d_half[0][r]) for r in range(self.br))
+        m_rows = Array(Mux(sel, m_half[1][r], m_half[0][r]) for r in range(self.br))
+        start_out = Signal()
+        out_idle, out_issue, out_addr = output_pass(
+            m, buf, br=self.br, beats=self.bc // self.lanes, max_blocks=self.blocks,
+            words=self.br * self.blocks * (self.bc // self.lanes), start=start_out, o=self.o,
+            compute=lambda m, word, row, cut: self._output(m, word, d_rows[row], m_rows[row], cut),
+            cuts=Cuts(tuple(n for n in self.enabled if n.startswith("out."))))
+        m.d.comb += [buf.read_addr.eq(out_addr), buf.read_en.eq(out_issue)]
+        with m.FSM(name="drain"):
+            with m.State("idle"):
+                with m.If(buf.full):
+                    m.d.comb += start_out.eq(1)
+                    m.next = "out"
+            with m.State("out"):
+                with m.If(out_idle):
+                    m.d.comb += buf.release.eq(1)
+                    m.next = "idle"
+        return m
+
+    def _fill_max(self, m, accept):
+        """Fill, stage A: the beat's max and the row's running max. Returns (the stage's value,
+        the rows' running maxima)."""
+        br, lanes = self.br, self.lanes
+        i = self.i.payload
         m_fill = Array(Signal(M_SHAPE, name=f"m_fill{r}", init=M_INIT) for r in range(br))
         seen_fill = Array(Signal(name=f"seen{r}") for r in range(br))
         row_start = i.first_block & i.first_beat
@@ -149,10 +173,16 @@ class SoftermaxLanes(wiring.Component):
         m.d.comb += [a.codes.eq(i.codes), a.m_new.eq(m_new), a.m_old.eq(m_old), a.seen.eq(seen),
                      a.row.eq(i.row), a.row_start.eq(row_start), a.last_beat.eq(i.last_beat),
                      a.last_block.eq(i.last_block)]
+        return a, m_fill
 
-        # Fill, stage B (after the optional cut): u, d and the tile buffer.
+    def _fill_buffer(self, m, a, accept, m_fill):
+        """Fill, stage B (after the optional cut ``fill.max``): u = 2^(x − m) into the tile
+        buffer, the input's ready, and each half's maxima at the tile's end. Returns (the stage's
+        value, its valid, u, the tile's end, the buffer, the maxima per half)."""
+        br, lanes = self.br, self.lanes
+        cut_fill = "fill.max" in self.enabled
         if cut_fill:
-            b, b_valid = Signal(stage, name="fill_b"), Signal(name="fill_b_valid")
+            b, b_valid = Signal(a.shape(), name="fill_b"), Signal(name="fill_b_valid")
             m.d.sync += b_valid.eq(accept)
             with m.If(accept):
                 m.d.sync += b.eq(a)
@@ -162,9 +192,10 @@ class SoftermaxLanes(wiring.Component):
         m.d.comb += tile_end.eq(b.last_block & b.last_beat & (b.row == br - 1))
         block = Signal(range(self.blocks), name="fill_block")
         u = self._unnormed(m, list(b.codes), b.m_new)
-        buf = tile_buffer(m, width=16 * lanes + len(b.m_new), words=words,
-                          max_blocks=self.blocks, write_en=b_valid,
-                          write_data=Cat(*u, b.m_new), tile_end=tile_end, block_index=block)
+        buf = tile_buffer(m, width=16 * lanes + len(b.m_new),
+                          words=br * self.blocks * (self.bc // lanes), max_blocks=self.blocks,
+                          write_en=b_valid, write_data=Cat(*u, b.m_new), tile_end=tile_end,
+                          block_index=block)
         # a tile's last beat in stage B holds the next tile's first: its half is not known yet
         ready = buf.ready & ~(b_valid & tile_end) if cut_fill else buf.ready
         m.d.comb += [self.i.ready.eq(ready), accept.eq(self.i.valid & ready)]
@@ -179,9 +210,13 @@ class SoftermaxLanes(wiring.Component):
                         m.d.sync += [m_half[k][r].eq(m_fill[r] if cut_fill else
                                                      Mux(b.row == r, b.m_new, m_fill[r]))
                                      for r in range(br)]
+        return b, b_valid, u, tile_end, buf, m_half
 
-        # Fill, stage C (after the optional cut ``fill.u``): the row's d, kept at the tile's end
-        # for the half it closed. The stage never stalls (B's beat is written when it is valid).
+    def _fill_sum(self, m, b, b_valid, u, tile_end, buf):
+        """Fill, stage C (after the optional cut ``fill.u``): the row's d, kept at the tile's end
+        for the half it closed. The stage never stalls (B's beat is written when it is valid).
+        Returns the row sums per half."""
+        br = self.br
         shift = Signal(unsigned(7), name="d_shift")
         m.d.comb += shift.eq(Mux(b.seen, b.m_new - b.m_old, 0))
         closing = Signal(data.StructLayout({"row": range(br), "row_start": 1, "tile_end": 1,
@@ -207,54 +242,37 @@ class SoftermaxLanes(wiring.Component):
                     with m.If(c.half == k):
                         m.d.sync += [d_half[k][r].eq(Mux(c.row == r, d_new, d_fill[r]))
                                      for r in range(br)]
+        return d_half
 
-        # Drain: the normalization unit.
-        sel = buf.drain_sel
-        d_rows = Array(Mux(sel, d_half[1][r], d_half[0][r]) for r in range(br))
-        m_rows = Array(Mux(sel, m_half[1][r], m_half[0][r]) for r in range(br))
-
-        def compute(m, word, row, cut):
-            d, m_final = Signal(16, name="out_d"), Signal(M_SHAPE, name="out_m")
-            m.d.comb += [d.eq(d_rows[row]), m_final.eq(m_rows[row])]
-            e, norm = self._normalized(m, d)
-            m_beat = Signal(M_SHAPE, name="out_m_beat")
-            m.d.comb += m_beat.eq(word[16 * lanes:])
-            shift = Signal(unsigned(7), name="out_shift")
-            m.d.comb += shift.eq(m_final - m_beat)
-            v = [_shift_right(m, word[16 * k:16 * (k + 1)], shift, 16, 16, f"v{k}")
-                 for k in range(lanes)]
-            e, norm, v = cut("out.norm", e, norm, v)
-            r = self._reciprocal(m, norm)
-            e, r, v = cut("out.recip", e, r, v)
-            products = []
-            for k in range(lanes):
-                p = Signal(24, name=f"p_product{k}")
-                m.d.comb += p.eq(v[k] * r)
-                products.append(p)
-            e, products = cut("out.product", e, products)
-            out = []
-            for k in range(lanes):
-                p = Signal(24, name=f"p_full{k}")
-                m.d.comb += p.eq(products[k] >> (e + 9))
-                out.append(Mux(p > 255, 255, p))
-            return out
-
-        start_out = Signal()
-        out_idle, out_issue, out_addr = output_pass(
-            m, buf, br=br, beats=beats, max_blocks=self.blocks, words=words, start=start_out,
-            o=self.o, compute=compute, cuts=Cuts(tuple(n for n in self.enabled
-                                                       if n.startswith("out."))))
-        m.d.comb += [buf.read_addr.eq(out_addr), buf.read_en.eq(out_issue)]
-        with m.FSM(name="drain"):
-            with m.State("idle"):
-                with m.If(buf.full):
-                    m.d.comb += start_out.eq(1)
-                    m.next = "out"
-            with m.State("out"):
-                with m.If(out_idle):
-                    m.d.comb += buf.release.eq(1)
-                    m.next = "idle"
-        return m
+    def _output(self, m, word, d_row, m_row, cut):
+        """The normalization of one buffered beat: each u shifted to the row's final max,
+        times the piecewise-linear reciprocal of d, to Q(1,7) saturated (optional cuts
+        ``out.norm``, ``out.recip``, ``out.product``)."""
+        lanes = self.lanes
+        d, m_final = Signal(16, name="out_d"), Signal(M_SHAPE, name="out_m")
+        m.d.comb += [d.eq(d_row), m_final.eq(m_row)]
+        e, norm = self._normalized(m, d)
+        m_beat = Signal(M_SHAPE, name="out_m_beat")
+        m.d.comb += m_beat.eq(word[16 * lanes:])
+        shift = Signal(unsigned(7), name="out_shift")
+        m.d.comb += shift.eq(m_final - m_beat)
+        v = [_shift_right(m, word[16 * k:16 * (k + 1)], shift, 16, 16, f"v{k}")
+             for k in range(lanes)]
+        e, norm, v = cut("out.norm", e, norm, v)
+        r = self._reciprocal(m, norm)
+        e, r, v = cut("out.recip", e, r, v)
+        products = []
+        for k in range(lanes):
+            p = Signal(24, name=f"p_product{k}")
+            m.d.comb += p.eq(v[k] * r)
+            products.append(p)
+        e, products = cut("out.product", e, products)
+        out = []
+        for k in range(lanes):
+            p = Signal(24, name=f"p_full{k}")
+            m.d.comb += p.eq(products[k] >> (e + 9))
+            out.append(Mux(p > 255, 255, p))
+        return out
 
 
 

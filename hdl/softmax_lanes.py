@@ -4,7 +4,7 @@ from amaranth import Array, Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..golden.baps import L_INT_BITS, M_WIDTH, P_FORMAT, SCORE_FORMAT, BapsConfig
+from ..golden.baps import L_INT_BITS, M_WIDTH, P_FORMAT, SCORE_FORMAT, sum_frac_bits
 from ..golden.formats import FP32, NumberFormat, UFixedFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, prob_beat
@@ -77,7 +77,7 @@ class SoftmaxLanes(wiring.Component):
         self.latency = 2 + stages
         self._split = "core.rescale" in enabled.enabled
         self.score_format, self.p_format = get_format(score_format), get_format(p_format)
-        self.l_frac = BapsConfig(p_format=p_format).l_frac_bits
+        self.l_frac = sum_frac_bits(p_format)
         self.l_width = l_int_bits + self.l_frac
         in_beat = code_beat(lanes, self.score_format.width, br, m_width)
         out_beat = prob_beat(lanes, br, self.p_format.width)

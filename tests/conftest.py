@@ -1,4 +1,7 @@
-"""Shared fixtures: simulator availability (Icarus is required when BAPS_REQUIRE_ICARUS=1, as in CI)."""
+"""The one requirement helper for the optional tools, and CI's two-pass selection.
+
+``require(tool)`` skips a test when an optional tool is missing, and fails it instead when CI
+requires the tool (``BAPS_REQUIRE_<TOOL>=1``, set by ``.ci/run`` after installing the extras)."""
 
 import os
 
@@ -7,12 +10,48 @@ import pytest
 from baps_rtl.sim.runner import simulator_available
 
 
-def require_simulator(sim: str):
-    if simulator_available(sim):
+def _available(tool: str) -> bool:
+    if tool in ("verilator", "icarus"):
+        return simulator_available(tool)
+    if tool == "osu018":
+        from baps_rtl.synth.libraries import osu018_dir
+        return osu018_dir() is not None
+    if tool == "sta":
+        from baps_rtl.synth.sta import sta_available
+        return sta_available()
+    if tool == "accuracy":
+        from baps_rtl.accuracy.report import model_extra_available
+        return model_extra_available()
+    if tool in ("nextpnr-ice40", "nextpnr-ecp5"):
+        from baps_rtl.synth.fpga import FAMILIES, pnr_executable
+        return pnr_executable(FAMILIES[tool.split("-")[1]]) is not None
+    raise ValueError(f"unknown tool {tool!r}")
+
+
+INSTALL = {"icarus": "make system-extras", "osu018": "make system-extras",
+           "sta": "make system-extras", "accuracy": "make accuracy-extra",
+           "nextpnr-ice40": "make fpga-extra", "nextpnr-ecp5": "make fpga-extra",
+           "verilator": "make venv"}
+ENV = {"icarus": "ICARUS", "osu018": "OSU018", "sta": "STA", "accuracy": "ACCURACY",
+       "nextpnr-ice40": "FPGA", "nextpnr-ecp5": "FPGA", "verilator": "VERILATOR"}
+
+
+def require(*tools: str, module: bool = False):
+    """Skip unless every tool is installed; fail instead when ``BAPS_REQUIRE_<TOOL>=1``.
+    ``module``: skip the whole module (call at import)."""
+    missing = [t for t in tools if not _available(t)]
+    if not missing:
         return
-    if sim == "icarus" and os.environ.get("BAPS_REQUIRE_ICARUS") == "1":
-        pytest.fail("BAPS_REQUIRE_ICARUS=1 but iverilog is not installed (make system-extras)")
-    pytest.skip(f"{sim} is not installed")
+    required = [t for t in missing if os.environ.get(f"BAPS_REQUIRE_{ENV[t]}") == "1"]
+    how = ", ".join(sorted({INSTALL[t] for t in missing}))
+    if required:
+        pytest.fail(f"BAPS_REQUIRE_{ENV[required[0]]}=1 but {', '.join(missing)} "
+                    f"not installed ({how})", pytrace=False)
+    pytest.skip(f"{', '.join(missing)} not installed ({how})", allow_module_level=module)
+
+
+def require_simulator(sim: str):
+    require(sim)
 
 
 # CI's second pass (after the extras are installed) runs only what the first pass could not: the

@@ -51,7 +51,7 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["generate", "exp2_foo", "-o", "x"], "unknown design 'exp2_foo'; allowed: exp2_code, exp2_fp16, baps_datapath"),
+    (["generate", "exp2_foo", "-o", "x"], "unknown design 'exp2_foo'; allowed: baps_datapath, e4m3_pcast_datapath, exp2_code"),
     (["generate", "exp2_hif8", "-p", "impl=rom", "-o", "x"],
      "exp2_hif8: impl='rom' is not allowed; allowed: table, split"),
     (["generate", "exp2_hif8", "-p", "depth=3", "-o", "x"],
@@ -66,7 +66,7 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
      "random value 300 is out of range; allowed: 0..255"),
     (["check-vectors", "/nonexistent/v.txt"], "cannot read vector file '/nonexistent/v.txt'"),
     (["area", "--lib", "tsmc7"], "argument --lib: invalid choice: 'tsmc7'"),
-    (["area", "exp2_bf16"], "unknown design 'exp2_bf16'; allowed: exp2_code, exp2_fp16, baps_datapath"),
+    (["area", "exp2_bf16"], "unknown design 'exp2_bf16'; allowed: baps_datapath, e4m3_pcast_datapath, exp2_code"),
     (["area", "--jobs", "0"], "--jobs 0: allowed: 1 or more"),
     (["hccs-calibrate", "--samples", "0"], "--samples 0: allowed: 1 or more"),
     (["regress", "hccs_datapath", "-p", "reciprocal=newton"],

@@ -1,16 +1,11 @@
 """BAPS inside all-MiniLM-L6-v2 (needs the `accuracy` extra; CI requires it)."""
 
-import os
-
 import numpy as np
 import pytest
 
-from baps_rtl.accuracy.report import model_extra_available
+from ..conftest import require
 
-if not model_extra_available():
-    if os.environ.get("BAPS_REQUIRE_ACCURACY") == "1":
-        raise RuntimeError("BAPS_REQUIRE_ACCURACY=1 but the accuracy extra is not installed")
-    pytest.skip("accuracy extra not installed (make accuracy-extra)", allow_module_level=True)
+require("accuracy", module=True)
 
 from baps_rtl.accuracy import transformer  # noqa: E402
 from baps_rtl.accuracy.corpus import select_sentences  # noqa: E402

@@ -67,7 +67,8 @@ def test_a_searched_candidate_is_bit_exact_with_its_model(change):
 
 
 @pytest.mark.parametrize("accuracy", ACCURACIES)
-@pytest.mark.parametrize("stages", [1, 2, 3])
+@pytest.mark.parametrize("stages", [pytest.param(1, marks=pytest.mark.slow),
+                                    pytest.param(2, marks=pytest.mark.slow), 3])
 def test_pipelined_units_are_bit_exact_with_one_more_cycle_each(accuracy, stages):
     codes = np.arange(0, 1 << 16, 5)             # every fifth code; cocotb runs them all
     run = run_stream(Exp2FP16(accuracy=accuracy, stages=stages), codes, seed=stages,

@@ -1,4 +1,5 @@
-"""The generated Verilog of every EXP2 configuration, exhaustively, on Verilator and Icarus."""
+"""The generated Verilog of the EXP2 units, exhaustively, on Verilator and Icarus: every parameter
+class of each unit (the configurations ``make report`` regresses)."""
 
 import pytest
 
@@ -8,18 +9,15 @@ from baps_rtl.designs.registry import covering_configs
 
 from ..conftest import require_simulator
 
-CONFIGS = [c for c in all_configs(which="regress") if c.design.exhaustive]
-COVERING = {c.module_name for c in covering_configs(CONFIGS)}
-"""Every parameter class of each unit runs in the default suite; the other configurations are
-marked slow (CI runs them, and so does ``make report-all``)."""
+CONFIGS = covering_configs([c for c in all_configs(which="regress") if c.design.exhaustive])
+"""Every parameter class of each unit (``registry.covering_configs``); ``make report-all`` runs
+every registered configuration."""
 
 pytestmark = pytest.mark.cocotb
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
-@pytest.mark.parametrize("config", [
-    pytest.param(c, id=c.module_name, marks=() if c.module_name in COVERING else pytest.mark.slow)
-    for c in CONFIGS])
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.module_name)
 def test_exhaustive_stream_regression(config, sim, tmp_path_factory):
     require_simulator(sim)
     build = tmp_path_factory.mktemp("regress")

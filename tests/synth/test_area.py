@@ -1,6 +1,7 @@
 """Synthesis on the generic library: the table, the bounds, the errors, and the netlists' function."""
 
 import json
+import os
 
 import pytest
 
@@ -163,16 +164,11 @@ def test_library_errors(tmp_path, monkeypatch):
 
 
 def test_osu018_area_in_um2_and_timing_with_opensta(tmp_path):
-    import os
-
-    from baps_rtl.synth.libraries import osu018_dir
     from baps_rtl.synth.sta import sta_available
-    if osu018_dir() is None:
-        if os.environ.get("BAPS_REQUIRE_OSU018") == "1":
-            pytest.fail("BAPS_REQUIRE_OSU018=1 but the OSU018 library is not installed")
-        pytest.skip("OSU018 library not installed (make system-extras)")
-    if not sta_available() and os.environ.get("BAPS_REQUIRE_STA") == "1":
-        pytest.fail("BAPS_REQUIRE_STA=1 but OpenSTA (sta) is not installed")
+    from ..conftest import require
+    require("osu018")
+    if os.environ.get("BAPS_REQUIRE_STA") == "1":
+        require("sta")
     lib = get_library("osu018", tmp_path)
     configs = [c for c in ALL_CONFIGS if c.module_name in ("exp2_hif8_table_hif8", "exp2_fp16_faithful")]
     [small], [big] = (synthesize(c, lib, tmp_path / "osu") for c in configs)
@@ -252,14 +248,8 @@ def test_period_needs_a_timed_library_and_a_positive_value(tmp_path):
 
 
 def _osu018_with_sta():
-    import os
-
-    from baps_rtl.synth.libraries import osu018_dir
-    from baps_rtl.synth.sta import sta_available
-    if osu018_dir() is None or not sta_available():
-        if os.environ.get("BAPS_REQUIRE_OSU018") == "1" or os.environ.get("BAPS_REQUIRE_STA") == "1":
-            pytest.fail("BAPS_REQUIRE_OSU018/STA=1 but OSU018 or OpenSTA is missing")
-        pytest.skip("OSU018 and OpenSTA not installed (make system-extras)")
+    from ..conftest import require
+    require("osu018", "sta")
 
 
 def test_fewest_stages_that_meet_the_period(tmp_path):

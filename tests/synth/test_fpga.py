@@ -3,13 +3,12 @@ fpga extra (required when BAPS_REQUIRE_FPGA=1, as in CI)."""
 
 import dataclasses
 import json
-import os
 
 import pytest
 
 from baps_rtl.cli import main
 from baps_rtl.designs import get_design, parse_params
-from baps_rtl.synth.fpga import FAMILIES, fpga_run, pnr_executable
+from baps_rtl.synth.fpga import FAMILIES, fpga_run
 
 UNIT = ["impl=split", "out_format=hif8"]
 
@@ -40,11 +39,8 @@ def test_the_datapath_row_buffer_lands_in_the_family_ram(family, kind, tmp_path)
 
 @pytest.mark.parametrize("family", ["ice40", "ecp5"])
 def test_place_and_route_gives_fmax_and_utilisation(family, tmp_path):
-    if pnr_executable(FAMILIES[family]) is None:
-        if os.environ.get("BAPS_REQUIRE_FPGA") == "1":
-            pytest.fail(f"BAPS_REQUIRE_FPGA=1 but {FAMILIES[family].pnr} is not installed "
-                        "(make fpga-extra)")
-        pytest.skip(f"{FAMILIES[family].pnr} is not installed (make fpga-extra)")
+    from ..conftest import require
+    require(f"nextpnr-{family}")
     [r], _ = fpga_run([unit()], family, tmp_path)
     assert r.pnr == "placed and routed" and r.fmax_mhz > 20 and r.utilisation
     # a target the unit cannot meet: still placed and routed, its fmax reported, the miss named

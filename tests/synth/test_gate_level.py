@@ -1,36 +1,32 @@
-"""Gate-level check: every mapped netlist through the exhaustive cocotb test (generic library, and
-OSU018 with its own Verilog models when installed); a broken cell model must make it fail. The
-FP16 baselines' netlists (about 70 s each on Icarus) are marked slow."""
+"""Gate-level check: a mapped netlist through the exhaustive cocotb test (generic library, and
+OSU018 with its own Verilog models when installed); a broken cell model must make it fail.
+``make report-all`` simulates every area configuration's netlist the same way."""
 
-import os
 
 import pytest
 
 from baps_rtl.synth.synthesize import synthesize
 from baps_rtl.synth.gate_level import check_netlist, gate_level_simulator
-from baps_rtl.synth.libraries import get_library, osu018_dir
-from baps_rtl.designs import all_configs, get_design, parse_params
+from baps_rtl.synth.libraries import get_library
+from baps_rtl.designs import get_design, parse_params
 
-from ..conftest import require_simulator
+from ..conftest import require, require_simulator
 
-ALL_CONFIGS = [c for c in all_configs(which="area") if c.design.exhaustive]
+UNITS = [parse_params(get_design("exp2_hif8"), ["out_format=hif8"]),
+         parse_params(get_design("exp2_code"), ["in_format=u4.4"])]
 LIBS = ["generic", "osu018"]
 
 pytestmark = pytest.mark.cocotb
 
 
 def _library(name, tmp_path):
-    if name == "osu018" and osu018_dir() is None:
-        if os.environ.get("BAPS_REQUIRE_OSU018") == "1":
-            pytest.fail("BAPS_REQUIRE_OSU018=1 but the OSU018 library is not installed")
-        pytest.skip("OSU018 library not installed (make system-extras)")
+    if name == "osu018":
+        require("osu018")
     return get_library(name, tmp_path / "cells")
 
 
 @pytest.mark.parametrize("lib_name", LIBS)
-@pytest.mark.parametrize("config", [
-    pytest.param(c, id=c.module_name, marks=[pytest.mark.slow] if c.design.baseline else [])
-    for c in ALL_CONFIGS])
+@pytest.mark.parametrize("config", UNITS, ids=lambda c: c.module_name)
 def test_netlist_passes_the_exhaustive_stream_test(config, lib_name, tmp_path):
     require_simulator("icarus")
     lib = _library(lib_name, tmp_path)
