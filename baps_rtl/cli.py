@@ -33,6 +33,18 @@ def _add_design_args(p, many: bool = False):
                    help="design parameter, repeatable (integers parsed and checked)")
 
 
+def _add_results_arg(p):
+    p.add_argument("--results", type=Path, metavar="DIR",
+                   help="also publish the Markdown table to DIR (docs/results), headed by the "
+                        "command, the version and the commit it was made from")
+
+
+def _publish(args, command: str, md: Path):
+    if getattr(args, "results", None) is not None:
+        from .report import publish
+        print(f"(published: {publish(args.results, command, md)})")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="baps-rtl", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -106,6 +118,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accuracy", type=Path, metavar="FILE",
                    help="accuracy.json of `baps-rtl accuracy` for the accuracy columns (default: "
                         "build/accuracy/accuracy.json when it exists)")
+    _add_results_arg(p)
 
     p = sub.add_parser("codes", help="the score-code × P-format table and Pareto plot: every "
                        "BAPS score code and P format beside the FP16 baseline, Softermax, HCCS and "
@@ -123,6 +136,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--areas-from", type=Path, metavar="FILE",
                    help="reuse the synthesized areas of an earlier codes.json (same library and "
                         "lanes) to attach another accuracy.json without synthesizing again")
+    _add_results_arg(p)
 
     p = sub.add_parser("fpga", help="FPGA resources (LUT, FF, carry, DSP, BRAM) and, for ice40 and "
                        "ecp5 with `make fpga-extra`, fmax and utilisation after place and route")
@@ -154,6 +168,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sentences", type=int, metavar="N", help="sentences from the corpus")
     p.add_argument("--bc", type=int, metavar="N", help="key block size inside the model")
     p.add_argument("--no-model", action="store_true", help="skip the Transformer section")
+    _add_results_arg(p)
 
     p = sub.add_parser("hccs-calibrate", help="HCCS per-head calibration on all-MiniLM-L6-v2: grid "
                        "search of (B, S, Dmax) per head minimizing KL on 64 sentences; JSON")
@@ -345,6 +360,7 @@ def _cmd_codes(args):
     if accuracy is None:
         print("(no accuracy columns: run `baps-rtl accuracy` first, or pass --accuracy FILE)")
     print((args.output / "codes.md").read_text(), end="")
+    _publish(args, "baps-rtl codes", args.output / "codes.md")
     written = (args.output / f for f in ("codes.json", "codes.md", "codes.png"))
     print(f"(written: {', '.join(map(str, written))})")
     return 0
@@ -367,6 +383,7 @@ def _cmd_compare(args):
     if accuracy is None:
         print("(no accuracy columns: run `baps-rtl accuracy` first, or pass --accuracy FILE)")
     print((args.output / "compare.md").read_text(), end="")
+    _publish(args, "baps-rtl compare", args.output / "compare.md")
     print(f"(written: {', '.join(str(args.output / f) for f in ('compare.json', 'compare.md', 'compare.png'))})")
     failed = [r["design"] for r in result["rows"] if not r["netlist_matches_golden"]]
     if failed:
@@ -409,6 +426,7 @@ def _cmd_accuracy(args):
     from .accuracy.report import accuracy_run
     _, paths = accuracy_run(args.output, args.quick, args.sentences, args.bc, not args.no_model)
     print(paths["md"].read_text(), end="")
+    _publish(args, "baps-rtl accuracy" + (" --quick" if args.quick else ""), paths["md"])
     print(f"(written: {', '.join(str(p) for p in paths.values())})")
 
 

@@ -16,7 +16,7 @@ import json
 import time
 from pathlib import Path
 
-__all__ = ["main_job", "headline", "headline_markdown", "with_block", "block_text",
+__all__ = ["main_job", "headline", "headline_markdown", "with_block", "block_text", "publish",
            "README_BEGIN", "README_END"]
 
 
@@ -183,6 +183,19 @@ def headline(area_rows, regression: list[dict], generated: int) -> dict:
             "designs": len(DESIGNS), "generated": generated,
             "regression": regression, "units": units, "datapaths": paths,
             "yosys": next(iter(tops.values())).yosys.split(" (")[0]}
+
+
+def publish(results_dir: Path, command: str, md: Path) -> Path:
+    """Copy the table ``md`` to ``results_dir/<its name>``, headed by the command, the version
+    and the commit it was made from; returns the written path."""
+    from datetime import date
+    from importlib.metadata import version
+    results_dir = Path(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / Path(md).name
+    out.write_text(f"<!-- written by `{command}`: baps-rtl {version('baps-rtl')}, commit "
+                   f"{_commit()}, {date.today().isoformat()} -->\n\n{Path(md).read_text()}")
+    return out
 
 
 def _commit() -> str:

@@ -75,5 +75,5 @@ register(Design(
         variants=tuple({"score_format": s, "p_format": p} for s, p in BAPS_CODES),
         compare=lambda lanes: (("BAPS (HiF8 link)", "reference", {}),),
         power_stimulus=lambda p, case, blocks: tile_stimulus(p, 1, (case,), blocks),
-        blocks=("rescale", "link", "lanes")),
+        blocks=BapsDatapath.BLOCK_NAMES),
 ))

@@ -52,5 +52,5 @@ register(Design(
         # an hour here (most of it ABC), so no bisection from 0 (it needs its maximum at 5 ns)
         compare=lambda lanes: ((None, "other scheme, equal lanes", {"stages": STAGES.hi}),),
         power_stimulus=lambda p, case, blocks: tile_stimulus(p, 1, (case,), blocks),
-        blocks=("frame", "link", "lanes")),
+        blocks=E4m3PcastDatapath.BLOCK_NAMES),
 ))

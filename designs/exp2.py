@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from amaranth import unsigned
 
 from ..golden import exp2_fp16_model
 from ..golden.exp2 import exp2_reference
@@ -26,12 +27,15 @@ def _every_code(fmt_name: str, seed: int) -> list[int]:
 
 @design_params(*Exp2Code.PARAMS)
 class Exp2CodeParams(DesignParams):
-    pass
+    def layouts(self):
+        return (unsigned(get_format(self.in_format).width),
+                unsigned(get_format(self.out_format).width))
 
 
 @design_params(*Exp2FP16.PARAMS)
 class Exp2FP16Params(DesignParams):
-    pass
+    def layouts(self):
+        return unsigned(16), unsigned(16)
 
 
 def _stages_suffix(p) -> str:

@@ -51,5 +51,5 @@ register(Design(
                                ("FP16, equal link width", "equal link width",
                                 {"lanes": lanes // 2})),
         power_stimulus=lambda p, case, blocks: tile_stimulus(p, 1, (case,), blocks),
-        blocks=("cast", "link", "lanes")),
+        blocks=Fp16Datapath.BLOCK_NAMES),
 ))

@@ -90,5 +90,5 @@ register(Design(
         power_stimulus=lambda p, case, blocks: row_tile_stimulus(   # the first head of HEADS
             p, 1, (case,) * max(1, blocks // p.blocks), p.frac_bits,
             lambda k: vars(HEADS[0]).copy()),
-        blocks=("cast", "link", "lanes")),
+        blocks=HccsDatapath.BLOCK_NAMES),
 ))

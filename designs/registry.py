@@ -2,9 +2,10 @@
 
 A design is a typed parameter class (``DesignParams``: each field checked by its ``Param`` from
 golden or hdl, the one source of limits), a builder, the golden stimulus and expected output, the
-configurations that ``regress``, ``report`` and ``area`` run, and its role in reports. ``sim``,
-``synth`` and the CLI work on any registered design through ``Config``; adding a design is a new
-module in ``designs/`` that calls ``register`` (and one import line in ``designs/__init__.py``).
+configurations that ``regress``, ``report`` and ``area`` run, and its role in reports; a softmax
+datapath also its role in the studies (``Datapath``). ``sim``, ``synth``, ``accuracy`` and the CLI
+work on any registered design through ``Config``; adding a design is a new module in ``designs/``
+that calls ``register`` (``designs/__init__.py`` imports every module of the package).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from ..golden.schemes import SCHEMES
 from .errors import UsageError
 
 __all__ = ["DesignParams", "design_params", "Design", "Datapath", "Config", "DESIGNS", "ALIASES",
-           "register", "register_alias", "get_design",
-           "parse_params", "designs_markdown", "all_configs", "covering_configs", "value_class", "name_token", "datapaths", "STUDY_LANES", "study_shape"]
+           "register", "register_alias", "get_design", "parse_params", "designs_markdown",
+           "all_configs", "covering_configs", "value_class", "name_token", "datapaths",
+           "STUDY_LANES", "study_shape"]
 
 STUDY_LANES = IntParam("lanes", 2, 32, "lanes of the BAPS datapath in the studies (compare, codes); "
                        "even: the FP16 row at equal link width has lanes / 2")
@@ -77,6 +79,10 @@ class DesignParams:
     def check(self) -> None:
         """Rules between parameters (``ValueError`` naming the values)."""
 
+    def layouts(self) -> tuple:
+        """(input payload shape, output payload shape) of the design's component."""
+        raise NotImplementedError
+
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -93,7 +99,7 @@ class Datapath:
     of ``compare`` for ``lanes`` BAPS lanes, as (label, comparison, parameters beyond the tile
     shape), by default one row at equal lanes; ``power_stimulus``: (params, tile case, about
     ``blocks`` key blocks) → input payloads; ``blocks``: its three submodules (matrix side,
-    link, vector side) as named in the netlist. ``scheme`` returns None for a configuration
+    link, vector side) as named in the netlist (the component's ``BLOCK_NAMES``). ``scheme`` returns None for a configuration
     whose numerics no study models (a non-default accuracy or reciprocal)."""
 
     label: Callable                                # params → row label
@@ -175,6 +181,9 @@ def register_alias(name: str, target: str, fixed: dict) -> Design:
         def check(self):
             self.full()
 
+        def layouts(self):
+            return self.full().layouts()
+
     def own(values: dict) -> tuple:
         return tuple({k: v for k, v in c.items() if k not in fixed} for c in values
                      if all(c.get(k, base.params.SPEC[k].default) == v for k, v in fixed.items()))
@@ -239,13 +248,8 @@ class Config:
         return self.design.golden(self.params, inputs)
 
     def layouts(self) -> tuple:
-        """(input payload shape, output payload shape) of the built component."""
-        if hasattr(self.params, "layouts"):
-            return self.params.layouts()
-        from ..hdl.pipeline import discard
-        c = self.build()
-        discard(c)                           # built only to read its signature
-        return c.i.payload.shape(), c.o.payload.shape()
+        """(input payload shape, output payload shape) of the component (``params.layouts()``)."""
+        return self.params.layouts()
 
     def work_rank(self) -> tuple:
         """A sort key that puts the longest simulations and syntheses first, so that the last

@@ -69,5 +69,5 @@ register(Design(
         study_params={"blocks": 4},
         power_stimulus=lambda p, case, blocks: row_tile_stimulus(
             p, 1, (case,) * max(1, blocks // p.blocks), Q6_2.frac_bits),
-        blocks=("cast", "link", "lanes")),
+        blocks=SoftermaxDatapath.BLOCK_NAMES),
 ))

@@ -11,11 +11,12 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..golden.tile import check_tile
+from .pipeline import ArgumentsChecked
 
 __all__ = ["ThreeBlockDatapath"]
 
 
-class ThreeBlockDatapath(wiring.Component):
+class ThreeBlockDatapath(ArgumentsChecked, wiring.Component):
     """Matrix side → link → vector side; ports ``i`` (the matrix block's input stream) and ``o``
     (the vector block's output stream).
 
@@ -31,6 +32,10 @@ class ThreeBlockDatapath(wiring.Component):
     PARAMS: ClassVar[tuple] = ()
     BLOCK_NAMES: ClassVar[tuple] = ("matrix", "link", "vector")
     latency = None                  # streaming or tile-buffered: see the subclass's ``timing``
+
+    @classmethod
+    def check_arguments(cls, **values):
+        cls.validate(values)
 
     def __init__(self, **values):
         self.params = p = self.validate(values)

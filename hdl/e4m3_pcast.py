@@ -11,7 +11,7 @@ from .baps_layouts import code_beat, score_beat
 from .exp2_fp32 import DISTANCE_CUTS, EXP2_CUTS, exp2_fp32_logic, fp32_distance
 from .fp32_arith import add_fp32, mul_fp32
 from .link import LINK_DEPTH, MatrixVectorLink
-from .pipeline import Cuts, StreamPipeline, check_stages, discard, stages_param
+from .pipeline import Cuts, StreamPipeline, check_stages, stages_param
 from ..golden.tile import BC, BR, LANES, check_tile_params
 from .datapath import ThreeBlockDatapath
 from .online_lanes import OnlineSoftmaxLanes, is_nan
@@ -33,11 +33,11 @@ class ScoreFraming(StreamPipeline):
 
     latency = 1
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-        except ValueError as exc:
-            self.reject(str(exc))
         self.br, self.bc, self.lanes = br, bc, lanes
         super().__init__(score_beat(lanes, br), _link_beat(lanes, br))
 
@@ -70,15 +70,15 @@ class E4m3PcastLanes(OnlineSoftmaxLanes):
             "lanes.dist.sum", "lanes.exp2.product", "lanes.dist.align", "lanes.exp2.table",
             "lanes.dist.round", "lanes.exp2.fraction", "lanes.exp2.sum")
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, scale_log2, stages):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        SCALE_LOG2.check(scale_log2)
+        check_stages(stages, cls.CUTS)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, scale_log2: int = 8,
                  stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            SCALE_LOG2.check(scale_log2)
-            enabled = Cuts(check_stages(stages, self.CUTS))
-        except ValueError:
-            discard(self)
-            raise
+        enabled = Cuts(check_stages(stages, self.CUTS))
         self.br, self.bc, self.lanes, self.scale_log2 = br, bc, lanes, scale_log2
         self.frac = SUM_FRAC - scale_log2
         term_bits = self.frac + 9                    # ⌊P̃·2^frac⌋ for P̃ < 2^9

@@ -44,20 +44,17 @@ class Exp2Code(StreamPipeline):
     CUTS = ("input",)
     PARAMS = ()             # (IN_FORMAT, OUT_FORMAT, IMPL, STAGES), set below
 
+    @classmethod
+    def check_arguments(cls, *, in_format, out_format, impl, stages):
+        for param, value in ((IN_FORMAT, in_format), (OUT_FORMAT, out_format), (IMPL, impl)):
+            param.check(value)
+        super().check_arguments(stages=stages)
+
     def __init__(self, *, in_format: str = "hif8", out_format: str = "hif8", impl: str = "table",
                  stages: int = 0):
-        for param, value in self._checks(in_format, out_format, impl):
-            try:
-                param.check(value)
-            except ValueError as exc:
-                self.reject(str(exc))
         self._in_format, self._out_format, self._impl = in_format, out_format, impl
         super().__init__(unsigned(get_format(in_format).width),
                          unsigned(get_format(out_format).width), stages=stages)
-
-    @staticmethod
-    def _checks(in_format, out_format, impl):
-        return ((IN_FORMAT, in_format), (OUT_FORMAT, out_format), (IMPL, impl))
 
     @property
     def in_format(self) -> str:

@@ -36,11 +36,12 @@ class Exp2FP16(StreamPipeline):
     latency = 2
     CUTS = ("product", "lookup", "round")
 
+    @classmethod
+    def check_arguments(cls, *, accuracy, stages):
+        ACCURACY.check(accuracy)
+        super().check_arguments(stages=stages)
+
     def __init__(self, *, accuracy: str = "correct", stages: int = 0):
-        try:
-            ACCURACY.check(accuracy)
-        except ValueError as exc:
-            self.reject(str(exc))
         self._design = model.DESIGNS[accuracy]
         super().__init__(unsigned(16), unsigned(16), stages=stages)
 

@@ -52,13 +52,13 @@ class FixedScoreCast(StreamPipeline):
 
     latency = 1
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, frac_bits, side):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        FRAC_BITS.check(frac_bits)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, frac_bits: int = 2,
                  side=None):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            FRAC_BITS.check(frac_bits)
-        except ValueError as exc:
-            self.reject(str(exc))
         self.br, self.bc, self.lanes, self.frac_bits = br, bc, lanes, frac_bits
         in_beat = score_beat(lanes, br)
         if side is not None:

@@ -13,8 +13,7 @@ from .baps_layouts import code_beat, row_bits, score_beat
 from .exp2_fp16 import exp2_fp16_logic
 from .fp32_arith import add_fp32, mul_fp32
 from .link import LINK_DEPTH, MatrixVectorLink
-from .pipeline import (NO_CUTS, Cuts, StreamPipeline, check_stages, discard,
-                       stages_param)
+from .pipeline import NO_CUTS, Cuts, StreamPipeline, check_stages, stages_param
 from ..golden.tile import BC, BR, LANES, check_tile_params
 from .datapath import ThreeBlockDatapath
 from .online_lanes import OnlineSoftmaxLanes
@@ -49,11 +48,12 @@ class Fp16Cast(StreamPipeline):
     latency = 1
     CUTS = ("normalize", "fixed")
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, stages):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        super().check_arguments(stages=stages)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-        except ValueError as exc:
-            self.reject(str(exc))
         self.br, self.bc, self.lanes = br, bc, lanes
         super().__init__(score_beat(lanes, br), _link_beat(lanes, br), stages=stages)
 
@@ -141,14 +141,15 @@ class Fp16SoftmaxLanes(OnlineSoftmaxLanes):
             "lanes.diff.fixed", "lanes.diff.subtract",
             "lanes.exp2.lookup", "lanes.exp2.round", "fill.max")
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, accuracy, stages):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        EXP2_ACCURACY.check(accuracy)
+        check_stages(stages, cls.CUTS)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, accuracy: str = "correct",
                  stages: int = 0):
-        try:
-            _check(br, bc, lanes, accuracy)
-            enabled = Cuts(check_stages(stages, self.CUTS))
-        except ValueError:
-            discard(self)
-            raise
+        enabled = Cuts(check_stages(stages, self.CUTS))
         self.br, self.bc, self.lanes, self.accuracy, self.stages = br, bc, lanes, accuracy, stages
         self.design = exp2_fp16_model.DESIGNS[accuracy]
         in_beat = _link_beat(lanes, br)

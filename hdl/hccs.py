@@ -12,7 +12,7 @@ from . import codec
 from .baps_layouts import norm_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
 from .link import LINK_DEPTH, MatrixVectorLink
-from .pipeline import Cuts, check_stages, discard, stages_param
+from .pipeline import ArgumentsChecked, Cuts, check_stages, stages_param
 from ..golden.tile import BC, BR, LANES, check_tile_params
 from .datapath import ThreeBlockDatapath
 from .trees import adder_tree, max_tree
@@ -45,7 +45,7 @@ def _clipped(m: Module, codes, big, head, row, cut, name: str):
     return s, row
 
 
-class HccsLanes(wiring.Component):
+class HccsLanes(ArgumentsChecked, wiring.Component):
     """int8 codes in (``fixed_link_beat`` with the head's B, S, Dmax as side band, read on the
     tile's first beat), uint8 p out (``norm_beat``) in the same block-major order, a tile after
     its last beat arrived.
@@ -68,16 +68,16 @@ class HccsLanes(wiring.Component):
     CUTS = ("out.s", "sum.s", "out.product", "out.delta", "sum.delta", "out.partial",
             "sum.beat")
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, blocks, reciprocal, stages):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        TILE_BLOCKS.check(blocks)
+        RECIPROCAL.check(reciprocal)
+        check_stages(stages, cls.CUTS)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
                  reciprocal: str = "exact", stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            TILE_BLOCKS.check(blocks)
-            RECIPROCAL.check(reciprocal)
-            self.enabled = check_stages(stages, self.CUTS)
-        except ValueError:
-            discard(self)
-            raise
+        self.enabled = check_stages(stages, self.CUTS)
         self.br, self.bc, self.lanes, self.blocks, self.reciprocal = br, bc, lanes, blocks, reciprocal
         super().__init__({"i": In(stream.Signature(fixed_link_beat(lanes, br, HEAD))),
                           "o": Out(stream.Signature(norm_beat(lanes, br)))})

@@ -10,7 +10,7 @@ from ..golden.baps import SCORE_FORMAT
 from ..golden.formats import get_format
 from ..golden.params import IntParam
 from .baps_layouts import code_beat
-from .pipeline import discard
+from .pipeline import ArgumentsChecked
 
 __all__ = ["MatrixVectorLink", "ELEMENTS", "LinkDepthParam", "LINK_DEPTH"]
 
@@ -35,7 +35,7 @@ class LinkDepthParam(IntParam):
 LINK_DEPTH = LinkDepthParam("link_depth", 3, 1024, "FIFO depth of the link (0: a wire)", 0)
 
 
-class MatrixVectorLink(wiring.Component):
+class MatrixVectorLink(ArgumentsChecked, wiring.Component):
     """A valid/ready stream of ``width``-bit beats: ⌊W / bits(element)⌋ score codes packed densely
     (W/8 HiF8, W/16 FP16, ⌊64/6⌋ = 10 six-bit codes in a 64-bit beat: the W mod bits
     ``padding_bits`` carry nothing and are not built) plus framing (row, first/last block,
@@ -44,25 +44,24 @@ class MatrixVectorLink(wiring.Component):
     (``amaranth.lib.fifo.SyncFIFOBuffered``: registered output, one beat per cycle; depths 1 and
     2 are refused: measured in simulation, they pass only one beat every two cycles)."""
 
+    @classmethod
+    def check_arguments(cls, *, width, element, br, m_width, depth, layout):
+        if layout is None:                  # else: the beat layout of another datapath's link
+            if element not in ELEMENTS:
+                raise ValueError(f"element={element!r} is not allowed; allowed: "
+                                 f"{', '.join(ELEMENTS)}")
+            bits = ELEMENTS[element]
+            if not isinstance(width, int) or isinstance(width, bool) or width < bits:
+                raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
+                                 f"integers ≥ {bits} (one {bits}-bit code or more)")
+        LINK_DEPTH.check(depth)
+
     def __init__(self, *, width: int = 64, element: str = "hif8", br: int = 4,
                  m_width: int | None = 16, depth: int = 0, layout=None):
-        try:
-            if layout is None:
-                if element not in ELEMENTS:
-                    raise ValueError(f"element={element!r} is not allowed; allowed: "
-                                     f"{', '.join(ELEMENTS)}")
-                bits = ELEMENTS[element]
-                if not isinstance(width, int) or isinstance(width, bool) or width < bits:
-                    raise ValueError(f"width={width!r} is not allowed for {element}; allowed: "
-                                     f"integers ≥ {bits} (one {bits}-bit code or more)")
-            else:                               # the beat layout of another datapath's link
-                element = None
-            LINK_DEPTH.check(depth)
-        except ValueError:
-            discard(self)
-            raise
+        element = element if layout is None else None
         self.width, self.element, self.depth = width, element, depth
         if layout is None:
+            bits = ELEMENTS[element]
             self.elements = width // bits
             self.padding_bits = width - self.elements * bits
             layout = code_beat(self.elements, bits, br, m_width)

@@ -11,7 +11,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..golden.formats import IEEEFormat
 from .baps_layouts import prob_beat, row_bits
-from .pipeline import StagedLogic
+from .pipeline import ArgumentsChecked, StagedLogic
 from .trees import max_tree
 from .row_buffer import ping_pong_buffer
 
@@ -52,7 +52,7 @@ def beat_index(m: Module, payload, beats: int, accepted) -> Signal:
     return index
 
 
-class OnlineSoftmaxLanes(wiring.Component):
+class OnlineSoftmaxLanes(ArgumentsChecked, wiring.Component):
     """The frame (see the module); ``FORMAT``: the IEEE format of the scores and maxima."""
 
     FORMAT: IEEEFormat

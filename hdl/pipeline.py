@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from amaranth import Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -9,7 +11,7 @@ from amaranth.lib.wiring import In, Out
 from ..golden.params import IntParam
 
 __all__ = ["StreamPipeline", "StagedLogic", "Cuts", "NO_CUTS", "stages_param", "check_stages",
-           "discard"]
+           "ArgumentsChecked"]
 
 
 def stages_param(cuts: tuple[str, ...]) -> IntParam:
@@ -69,14 +71,35 @@ class Cuts:
 NO_CUTS = Cuts()
 
 
-def discard(*components) -> None:
-    """Mark components built during a refused construction as deliberately unused (no Amaranth
-    "created but never used" warning for an object whose parameters were rejected)."""
-    for c in components:
-        c._MustUse__silence = True
+class ArgumentsChecked:
+    """Mixin for components: ``check_arguments(**values)`` (``values``: every parameter of
+    ``__init__``, defaults filled in) runs before Amaranth creates the object, so a refused
+    parameter raises ``ValueError``/``TypeError`` naming it and leaves no half-built component
+    (nor Amaranth's "created but never used" warning). The default checks ``stages`` against
+    ``CUTS``."""
+
+    CUTS: tuple[str, ...] = ()
+
+    def __new__(cls, *args, src_loc_at=0, **kwargs):
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{cls.__name__}: {exc}") from None
+        bound.apply_defaults()
+        values = {}
+        for name, value in list(bound.arguments.items())[1:]:
+            kind = bound.signature.parameters[name].kind
+            values.update(value if kind is inspect.Parameter.VAR_KEYWORD else {name: value})
+        cls.check_arguments(**values)
+        return super().__new__(cls, src_loc_at=src_loc_at + 1)
+
+    @classmethod
+    def check_arguments(cls, **values) -> None:
+        if "stages" in values:
+            check_stages(values["stages"], cls.CUTS)
 
 
-class StreamPipeline(wiring.Component):
+class StreamPipeline(ArgumentsChecked, wiring.Component):
     """Input stream ``i`` → ``latency`` register stages → output stream ``o``.
 
     All stages advance together when the output holds nothing or is being read
@@ -97,10 +120,7 @@ class StreamPipeline(wiring.Component):
     CUTS: tuple[str, ...] = ()
 
     def __init__(self, in_shape, out_shape, *, stages: int = 0):
-        try:
-            self.enabled_cuts = check_stages(stages, self.CUTS)
-        except ValueError as exc:
-            self.reject(str(exc))
+        self.enabled_cuts = check_stages(stages, self.CUTS)
         self.stages = stages
         self.latency = type(self).latency + stages
         super().__init__({
@@ -115,11 +135,6 @@ class StreamPipeline(wiring.Component):
         if self._in_flight is None:
             self._in_flight = Signal(range(self.latency + 1), name="in_flight")
         return self._in_flight
-
-    def reject(self, message: str):
-        """Raise ``ValueError(message)`` from ``__init__`` without Amaranth's unused-object warning."""
-        discard(self)
-        raise ValueError(message)
 
     def datapath(self, m: Module, payload, reg):
         raise NotImplementedError

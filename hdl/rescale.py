@@ -10,7 +10,7 @@ from ..golden.formats import FP32, NumberFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, score_beat, shift_shape
 from .trees import max_tree
-from .pipeline import NO_CUTS, Cuts, StagedLogic, check_stages, discard, stages_param
+from .pipeline import NO_CUTS, ArgumentsChecked, Cuts, StagedLogic, check_stages, stages_param
 from .row_buffer import ping_pong_buffer
 
 __all__ = ["Rescale", "score_fixed_point", "ceil_of_fixed",
@@ -87,7 +87,7 @@ def code_of_difference(m: Module, fmt: NumberFormat, f, frac: int, mx, cuts=NO_C
 
 
 
-class Rescale(wiring.Component):
+class Rescale(ArgumentsChecked, wiring.Component):
     """FP32 scores in (``lanes`` per beat, block-major), x = t − m codes out (``score_format``,
     HiF8 by default), same beats.
 
@@ -116,14 +116,7 @@ class Rescale(wiring.Component):
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  score_format: str = "hif8", stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            M_WIDTH.check(m_width)
-            SCORE_FORMAT.check(score_format)
-            enabled = Cuts(check_stages(stages, self.CUTS))
-        except ValueError:
-            discard(self)
-            raise
+        enabled = Cuts(check_stages(stages, self.CUTS))
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         self.stages = stages
         self.score_format = get_format(score_format)
@@ -144,6 +137,13 @@ class Rescale(wiring.Component):
             "i": In(stream.Signature(in_beat)),
             "o": Out(stream.Signature(out_beat)),
         })
+
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, m_width, score_format, stages):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        M_WIDTH.check(m_width)
+        SCORE_FORMAT.check(score_format)
+        check_stages(stages, cls.CUTS)
 
     def _fixed(self, m, bits):
         return codec.to_fixed(m, FP32, codec.decode(m, FP32, bits), self.frac, self.int_bits)

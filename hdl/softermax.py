@@ -12,7 +12,7 @@ from . import codec
 from .baps_layouts import norm_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
 from .link import LINK_DEPTH, MatrixVectorLink
-from .pipeline import Cuts, check_stages, discard, stages_param
+from .pipeline import ArgumentsChecked, Cuts, check_stages, stages_param
 from ..golden.tile import BC, BR, LANES, check_tile_params
 from .datapath import ThreeBlockDatapath
 from .trees import adder_tree, max_tree
@@ -35,7 +35,7 @@ def _shift_right(m: Module, value, amount, width: int, limit: int, name: str):
     return out
 
 
-class SoftermaxLanes(wiring.Component):
+class SoftermaxLanes(ArgumentsChecked, wiring.Component):
     """Q(6,2) codes in (``fixed_link_beat``), Q(1,7) p out (``norm_beat``) in the same
     block-major order, a tile after its last beat arrived.
 
@@ -58,15 +58,15 @@ class SoftermaxLanes(wiring.Component):
 
     CUTS = ("fill.max", "out.recip", "out.product", "out.norm", "fill.u")
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, blocks, stages):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        TILE_BLOCKS.check(blocks)
+        check_stages(stages, cls.CUTS)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, blocks: int = 4,
                  stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            TILE_BLOCKS.check(blocks)
-            self.enabled = check_stages(stages, self.CUTS)
-        except ValueError:
-            discard(self)
-            raise
+        self.enabled = check_stages(stages, self.CUTS)
         self.br, self.bc, self.lanes, self.blocks = br, bc, lanes, blocks
         super().__init__({"i": In(stream.Signature(fixed_link_beat(lanes, br))),
                           "o": Out(stream.Signature(norm_beat(lanes, br)))})

@@ -9,7 +9,7 @@ from ..golden.formats import FP32, NumberFormat, UFixedFormat, get_format
 from . import codec
 from .baps_layouts import code_beat, prob_beat
 from .exp2_code import IMPL, exp2_logic
-from .pipeline import Cuts, StagedLogic, check_stages, discard, stages_param
+from .pipeline import ArgumentsChecked, Cuts, StagedLogic, check_stages, stages_param
 from ..golden.tile import check_tile_params
 from .trees import adder_tree
 
@@ -35,7 +35,7 @@ def _p_fixed(m: Module, fmt: NumberFormat, code, frac: int):
     return value, special, f.nan
 
 
-class SoftmaxLanes(wiring.Component):
+class SoftmaxLanes(ArgumentsChecked, wiring.Component):
     """x codes in (``score_format``, ``lanes`` per beat with the side band), P = 2^x out
     (``p_format``), l at row ends.
 
@@ -59,19 +59,20 @@ class SoftmaxLanes(wiring.Component):
 
     CUTS = ("core.rescale", "front.sum", "front.fixed", "tail.normalize")
 
+    @classmethod
+    def check_arguments(cls, *, br, bc, lanes, m_width, l_int_bits, impl, score_format, p_format,
+                        stages):
+        check_tile_params(br=br, bc=bc, lanes=lanes)
+        M_WIDTH.check(m_width)
+        for param, value in ((IMPL, impl), (L_INT_BITS, l_int_bits),
+                             (SCORE_FORMAT, score_format), (P_FORMAT, p_format)):
+            param.check(value)
+        check_stages(stages, cls.CUTS)
+
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
                  l_int_bits: int = 16, impl: str = "table", score_format: str = "hif8",
                  p_format: str = "hif8", stages: int = 0):
-        try:
-            check_tile_params(br=br, bc=bc, lanes=lanes)
-            M_WIDTH.check(m_width)
-            for param, value in ((IMPL, impl), (L_INT_BITS, l_int_bits),
-                                 (SCORE_FORMAT, score_format), (P_FORMAT, p_format)):
-                param.check(value)
-            enabled = Cuts(check_stages(stages, self.CUTS))
-        except ValueError:
-            discard(self)
-            raise
+        enabled = Cuts(check_stages(stages, self.CUTS))
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         self.l_int_bits, self.impl, self.stages = l_int_bits, impl, stages
         self.latency = 2 + stages

@@ -57,3 +57,14 @@ def test_blocks_are_replaced_between_their_markers():
     assert with_block(page, "t", "new\n") == \
         "a\n<!-- t: begin (make results) -->\nnew\n<!-- t: end -->\nb\n"
     assert block_text(with_block(page, "t", "x\n"), "t") == "x\n"
+
+
+def test_a_published_table_names_its_command_version_and_commit(tmp_path):
+    from baps_rtl.report import publish
+    md = tmp_path / "codes.md"
+    md.write_text("| a | b |\n|---|---|\n| 1 | 2 |\n")
+    out = publish(tmp_path / "results", "baps-rtl codes", md)
+    head, _, body = out.read_text().partition("\n\n")
+    assert out.name == "codes.md" and body == md.read_text()
+    assert re.match(r"<!-- written by `baps-rtl codes`: baps-rtl \d+\.\d+\.\d+, commit "
+                    r"(\w{7,}(\+changes)?|unknown), \d{4}-\d\d-\d\d -->$", head)

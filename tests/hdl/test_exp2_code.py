@@ -65,7 +65,7 @@ def test_verilog_has_no_absolute_paths():
     assert not re.search(r"/(home|work|tmp|usr|root)/|\.py:\d+", text)
 
 
-@pytest.mark.parametrize("impl,out_format", itertools.product(IMPL.choices, ("fp16", "hif8")))
+@pytest.mark.parametrize("impl,out_format", list(itertools.product(IMPL.choices, ("fp16", "hif8"))))
 def test_input_cut_is_exhaustively_exact_one_cycle_later(impl, out_format):
     dut = Exp2Code(in_format="hif8", out_format=out_format, impl=impl, stages=1)
     run = run_stream(dut, np.arange(256), seed=6, idle=0.1, stall=0.2)
