@@ -182,16 +182,15 @@ def _build_parser() -> argparse.ArgumentParser:
                        "each stage timed")
     p.add_argument("-o", "--output", type=Path, default=Path("build/report"), metavar="DIR")
     p.add_argument("--sim", action="append", choices=("verilator", "icarus"),
-                   help="simulator(s) (default: verilator; with --all, plus icarus when "
-                        "installed)")
+                   help="simulator(s) (default: verilator), repeatable")
     p.add_argument("--results", type=Path, metavar="DIR",
                    help="also write the headline tables (with version and commit) to DIR")
     p.add_argument("--readme", type=Path, metavar="FILE",
                    help="rewrite the headline table between the markers of FILE")
     p.add_argument("--all", action="store_true",
-                   help="the full sweep: every configuration on every simulator with coverage, "
-                        "the link bench, area on every library with the netlists simulated, "
-                        "quick accuracy")
+                   help="the full sweep: every configuration with coverage, the link bench, "
+                        "area of every design on the generic library with the netlists "
+                        "simulated, the quick accuracy report without the model")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     return parser
 

@@ -12,7 +12,7 @@ from ..golden.baps import BapsConfig, baps_softmax
 from ..golden.formats import get_format
 from ..golden.schemes import BAPS_CODES, baps_scheme_name
 from ..hdl.baps_datapath import BapsDatapath
-from ..hdl.baps_layouts import prob_beat, score_beat
+from ..hdl.beat_layouts import prob_beat, score_beat
 from .registry import Datapath, Design, DesignParams, design_params, register
 from .tiles import module_name, tile_golden, tile_stimulus
 

@@ -1,10 +1,14 @@
 """Stream payloads as integers: pack a nested dict/list into the bits of an Amaranth layout, and
-unpack it again (the form of vector files and of the cocotb testbench)."""
+unpack it again (the form of vector files and of the cocotb testbench). A beat's framing struct
+(``hdl.beat_layouts.FRAME``) is flat in the dicts: ``{"scores": …, "row": 1, "first_block": 1,
+…}`` (the form of ``golden.baps_stream``)."""
 
 from __future__ import annotations
 
 from amaranth import Shape
 from amaranth.lib import data
+
+from ..hdl.beat_layouts import FRAME
 
 __all__ = ["pack", "unpack"]
 
@@ -13,7 +17,12 @@ def pack(layout, value) -> int:
     """A nested dict/list ``value`` of ``layout`` as the integer of its bits (ints pass through)."""
     if isinstance(value, int):
         return value
-    return data.Layout.cast(layout).const(value).as_value().value
+    layout = data.Layout.cast(layout)
+    if isinstance(layout, data.StructLayout) and FRAME in layout.members and FRAME not in value:
+        inner = set(data.Layout.cast(layout.members[FRAME]).members)
+        value = {**{k: v for k, v in value.items() if k not in inner},
+                 FRAME: {k: value[k] for k in inner if k in value}}
+    return layout.const(value).as_value().value
 
 
 def unpack(layout, bits: int):
@@ -22,7 +31,11 @@ def unpack(layout, bits: int):
     if isinstance(layout, data.ArrayLayout):
         items = [(i, layout.elem_shape, i * _width(layout.elem_shape)) for i in range(layout.length)]
         return [_leaf(shape, bits >> offset) for _, shape, offset in items]
-    return {name: _leaf(f.shape, bits >> f.offset) for name, f in layout}
+    out = {}
+    for name, f in layout:
+        leaf = _leaf(f.shape, bits >> f.offset)
+        out.update(leaf if name == FRAME else {name: leaf})
+    return out
 
 
 def _width(shape) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..golden.e4m3_pcast import E4m3PcastConfig, e4m3_pcast
 from ..golden.formats import E4M3
-from ..hdl.baps_layouts import prob_beat, score_beat
+from ..hdl.beat_layouts import prob_beat, score_beat
 from ..hdl.e4m3_pcast import STAGES, E4m3PcastDatapath
 from .registry import Datapath, Design, DesignParams, design_params, register
 from .tiles import module_name, tile_golden, tile_stimulus

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..golden.fp16_datapath import Fp16DatapathConfig, fp16_softmax
 from ..golden.formats import FP16
-from ..hdl.baps_layouts import prob_beat, score_beat
+from ..hdl.beat_layouts import prob_beat, score_beat
 from ..hdl.fp16_datapath import Fp16Datapath
 from .registry import Datapath, Design, DesignParams, design_params, register
 from .tiles import module_name, tile_golden, tile_stimulus

@@ -14,7 +14,7 @@ import random
 
 from ..golden.baps_stream import TileShape, expected_norm_beats
 from ..golden.hccs import HccsConfig, HccsHead, hccs
-from ..hdl.baps_layouts import norm_beat, score_beat
+from ..hdl.beat_layouts import norm_beat, score_beat
 from ..hdl.hccs import HEAD, HccsDatapath
 from .beats import pack
 from .registry import Datapath, Design, DesignParams, design_params, register

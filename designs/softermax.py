@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..golden.baps_stream import TileShape, expected_norm_beats
 from ..golden.fixed_scores import Q6_2
 from ..golden.softermax import SoftermaxConfig, softermax
-from ..hdl.baps_layouts import norm_beat, score_beat
+from ..hdl.beat_layouts import norm_beat, score_beat
 from ..hdl.softermax import SoftermaxDatapath
 from .beats import pack
 from .registry import Datapath, Design, DesignParams, design_params, register

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exp2 import exp2_reference
-from .formats import (DISTANCE_CODES, FP32, HIF8, P_FIXED_FORMATS, NumberFormat, get_format,
-                      round_fixed)
-from .params import ChoiceParam, IntParam
+from .formats import (DISTANCE_CODES, FP32, HIF8, P_FIXED_FORMATS, FormatParam, NumberFormat,
+                      get_format, round_fixed)
+from .params import IntParam
 from .tile import BC, tile_scores_array
 
 __all__ = ["BapsConfig", "BapsResult", "baps_softmax", "code_of_difference", "hif8_of_difference",
@@ -51,10 +51,10 @@ __all__ = ["BapsConfig", "BapsResult", "baps_softmax", "code_of_difference", "hi
 # The limits of every BAPS parameter, shared by this model, the hardware and the command line.
 M_WIDTH = IntParam("m_width", 2, 32, "signed width of the running max (saturating)", 16)
 L_INT_BITS = IntParam("l_int_bits", 1, 40, "integer bits of the running sum (saturating)", 16)
-SCORE_FORMAT = ChoiceParam(
+SCORE_FORMAT = FormatParam(
     "score_format", ("hif8", "e4m3", "e5m2", *(f.name for f in DISTANCE_CODES)),
     "code of x = t - m on the link (uI.F: unsigned distance -x)")
-P_FORMAT = ChoiceParam("p_format", ("hif8", "fp16", "e4m3", *(f.name for f in P_FIXED_FORMATS)),
+P_FORMAT = FormatParam("p_format", ("hif8", "fp16", "e4m3", *(f.name for f in P_FIXED_FORMATS)),
                        "format of P = 2^x (qI.F: unsigned fixed point)")
 
 

@@ -33,7 +33,9 @@ from functools import cached_property
 import mpmath
 import numpy as np
 
-__all__ = ["NumberFormat", "IEEEFormat", "HiF8Format", "E4M3Format", "DistanceFormat",
+from .params import ChoiceParam
+
+__all__ = ["FormatParam", "NumberFormat", "IEEEFormat", "HiF8Format", "E4M3Format", "DistanceFormat",
            "UFixedFormat", "Binade", "FP16", "FP32", "HIF8", "E4M3", "E5M2", "DISTANCE_CODES",
            "P_FIXED_FORMATS", "FORMATS", "get_format", "distance_format", "ufixed_format",
            "fp32_to_bits", "bits_to_fp32",
@@ -621,8 +623,11 @@ P_FIXED_FORMATS = (ufixed_format(1, 15),)
 FORMATS = {f.name: f for f in (HIF8, FP16, FP32, E4M3, E5M2, *DISTANCE_CODES, *P_FIXED_FORMATS)}
 
 
-def get_format(name: str) -> NumberFormat:
-    """The format called ``name``; ``ValueError`` lists the allowed names."""
+def get_format(name) -> NumberFormat:
+    """The format called ``name`` (a format passes through); ``ValueError`` lists the allowed
+    names."""
+    if isinstance(name, NumberFormat):
+        return name
     try:
         return FORMATS[name]
     except KeyError:
@@ -676,3 +681,18 @@ def round_fixed(fmt: NumberFormat, mag: int, frac_bits: int, *, sticky: bool = F
         return nxt.base_code if nxt is not None else fmt.overflow_code(saturate)
     index = k - (1 << b.w)
     return b.base_code + index if index < b.count else fmt.overflow_code(saturate)
+
+
+@dataclass(frozen=True)
+class FormatParam(ChoiceParam):
+    """A number-format parameter: the name of one of ``choices``, or the format itself. The edge
+    (the command line, the registry) holds names; a component resolves a name once (``resolve``)
+    and hands the format object down to its blocks."""
+
+    def check(self, value):
+        super().check(value.name if isinstance(value, NumberFormat) else value)
+        return value
+
+    def resolve(self, value) -> NumberFormat:
+        """The format object of a checked name or format."""
+        return get_format(self.check(value))

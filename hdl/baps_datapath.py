@@ -1,7 +1,6 @@
 """``BapsDatapath``: Rescale → MatrixVectorLink (score codes) → SoftmaxLanes, one tile at a time."""
 
 from ..golden.baps import L_INT_BITS, M_WIDTH, P_FORMAT, SCORE_FORMAT
-from ..golden.formats import get_format
 from ..golden.params import IntParam
 from ..golden.tile import BC, BR, LANES
 from .datapath import ThreeBlockDatapath
@@ -20,7 +19,8 @@ LINK_WIDTH = IntParam("link_width", 0, 4096, "link width in bits, any W with ⌊
 
 class BapsDatapath(ThreeBlockDatapath):
     """FP32 scores in (``lanes`` per beat, block-major, framed by row and first/last block), P codes
-    (``p_format``) out with l (FP32) at each row's end. The link carries ``lanes`` score codes
+    (``p_format``) out with l (FP32) at each row's end. The score code and the P format are
+    resolved to their format objects once, here, and handed to the three blocks. The link carries ``lanes`` score codes
     (``score_format``) per beat, packed densely into ``link_width`` bits (0: bits·lanes; any W
     with ⌊W/bits⌋ = lanes: a 64-bit link carries 10 six-bit codes). ``stages``: each block's
     optional register cuts (``Rescale.CUTS``, ``SoftmaxLanes.CUTS``), min(stages, what the block
@@ -36,18 +36,19 @@ class BapsDatapath(ThreeBlockDatapath):
 
     @classmethod
     def rules(cls, p):
-        bits = get_format(p.score_format).width
+        bits = SCORE_FORMAT.resolve(p.score_format).width
         if p.link_width and p.link_width // bits != p.lanes:
             raise ValueError(f"link_width={p.link_width!r} does not carry lanes={p.lanes} "
                              f"{p.score_format} codes per beat (⌊W/{bits}⌋ of them); allowed: "
                              f"0 or {bits * p.lanes}..{bits * p.lanes + bits - 1}")
 
     def blocks(self, p):
-        width = p.link_width or get_format(p.score_format).width * p.lanes
-        return (Rescale(br=p.br, bc=p.bc, lanes=p.lanes, m_width=p.m_width,
-                        score_format=p.score_format, stages=min(p.stages, len(Rescale.CUTS))),
-                MatrixVectorLink(width=width, element=p.score_format, br=p.br,
-                                 m_width=p.m_width, depth=p.link_depth),
+        code, prob = SCORE_FORMAT.resolve(p.score_format), P_FORMAT.resolve(p.p_format)
+        width = p.link_width or code.width * p.lanes
+        return (Rescale(br=p.br, bc=p.bc, lanes=p.lanes, m_width=p.m_width, score_format=code,
+                        stages=min(p.stages, len(Rescale.CUTS))),
+                MatrixVectorLink(width=width, element=code, br=p.br, m_width=p.m_width,
+                                 depth=p.link_depth),
                 SoftmaxLanes(br=p.br, bc=p.bc, lanes=p.lanes, m_width=p.m_width,
-                             l_int_bits=p.l_int_bits, impl=p.impl, score_format=p.score_format,
-                             p_format=p.p_format, stages=min(p.stages, len(SoftmaxLanes.CUTS))))
+                             l_int_bits=p.l_int_bits, impl=p.impl, score_format=code,
+                             p_format=prob, stages=min(p.stages, len(SoftmaxLanes.CUTS))))

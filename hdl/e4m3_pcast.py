@@ -7,7 +7,7 @@ from amaranth import Cat, Mux, Signal
 from ..golden.e4m3_pcast import SCALE_LOG2, SUM_FRAC
 from ..golden.formats import E4M3, FP32
 from . import codec
-from .baps_layouts import code_beat, score_beat
+from .beat_layouts import code_beat, same_frame, score_beat
 from .exp2_fp32 import DISTANCE_CUTS, EXP2_CUTS, exp2_fp32_logic, fp32_distance
 from .fp32_arith import add_fp32, mul_fp32
 from .link import LINK_DEPTH, MatrixVectorLink
@@ -47,9 +47,8 @@ class ScoreFraming(StreamPipeline):
         with m.If(self.i.valid & self.i.ready):
             m.d.sync += beat.eq(Mux(beat == beats - 1, 0, beat + 1))
         o = Signal(_link_beat(self.lanes, self.br), name="framed")
-        m.d.comb += [o.codes.eq(i.scores), o.row.eq(i.row), o.first_block.eq(i.first_block),
-                     o.last_block.eq(i.last_block), o.first_beat.eq(beat == 0),
-                     o.last_beat.eq(beat == beats - 1)]
+        m.d.comb += [o.codes.eq(i.scores), *same_frame(o.frame, i.frame),
+                     o.frame.first_beat.eq(beat == 0), o.frame.last_beat.eq(beat == beats - 1)]
         return reg(o)
 
 
@@ -160,9 +159,10 @@ class E4m3PcastLanes(OnlineSoftmaxLanes):
         o = Signal(self._update_out, name="updated")
         end = w.last_block & w.last_beat
         b = o.beat
-        m.d.comb += [b.p.eq(w.p), b.row.eq(w.row), b.first_block.eq(w.first_block),
-                     b.last_block.eq(w.last_block), b.last_beat.eq(w.last_beat),
-                     b.end_of_row.eq(end), b.l.eq(Mux(end, Mux(w.nan, FP32.nan_code, l_new), 0)),
+        m.d.comb += [b.p.eq(w.p), b.frame.row.eq(w.row), b.frame.first_block.eq(w.first_block),
+                     b.frame.last_block.eq(w.last_block), b.frame.last_beat.eq(w.last_beat),
+                     b.frame.end_of_row.eq(end),
+                     b.l.eq(Mux(end, Mux(w.nan, FP32.nan_code, l_new), 0)),
                      o.l.eq(l_new), o.nan.eq(w.nan)]
         (registered,) = cuts("out", o.as_value())       # always on: a registered output
         out = Signal(self._update_out, name="update_out")

@@ -8,7 +8,7 @@ from amaranth.lib import data
 from ..golden.fixed_scores import CODE_MAX, FRAC_BITS, MASK_CODE
 from ..golden.formats import FP32
 from . import codec
-from .baps_layouts import row_bits, score_beat
+from .beat_layouts import FRAME, frame, same_frame, score_beat
 from ..golden.tile import check_tile_params
 from .pipeline import StreamPipeline
 
@@ -18,8 +18,8 @@ __all__ = ["FixedScoreCast", "fixed_link_beat", "fixed_score_code"]
 def fixed_link_beat(lanes: int, br: int, side=None) -> data.StructLayout:
     """One link beat: ``lanes`` int8 codes (two's complement), framing, and an optional per-beat
     side band ``side`` (a layout, or None)."""
-    fields = {"codes": data.ArrayLayout(signed(8), lanes), "row": row_bits(br),
-              "first_block": 1, "last_block": 1, "first_beat": 1, "last_beat": 1}
+    fields = {"codes": data.ArrayLayout(signed(8), lanes),
+              FRAME: frame(br, "first_beat", "last_beat")}
     if side is not None:
         fields["side"] = side
     return data.StructLayout(fields)
@@ -74,9 +74,8 @@ class FixedScoreCast(StreamPipeline):
         o = Signal(self.o.payload.shape(), name="cast")
         m.d.comb += [o.codes[k].eq(fixed_score_code(m, i.scores[k], self.frac_bits))
                      for k in range(self.lanes)]
-        m.d.comb += [o.row.eq(i.row), o.first_block.eq(i.first_block),
-                     o.last_block.eq(i.last_block), o.first_beat.eq(beat == 0),
-                     o.last_beat.eq(beat == beats - 1)]
+        m.d.comb += [*same_frame(o.frame, i.frame), o.frame.first_beat.eq(beat == 0),
+                     o.frame.last_beat.eq(beat == beats - 1)]
         if self.has_side:
             m.d.comb += o.side.eq(i.side)
         return reg(o)

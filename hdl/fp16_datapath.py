@@ -3,13 +3,12 @@ compared against: ``Fp16Cast`` (matrix side) → ``MatrixVectorLink`` (16-bit co
 → ``Fp16SoftmaxLanes`` (vector side). Bit-exact with ``golden.fp16_datapath``."""
 
 from amaranth import Cat, Module, Mux, Signal
-from amaranth.lib import data
 
 from ..golden import exp2_fp16_model
 from ..golden.formats import FP16, FP32
 from ..golden.fp16_datapath import EXP2_ACCURACY
 from . import codec
-from .baps_layouts import code_beat, row_bits, score_beat
+from .beat_layouts import code_beat, frame, same_frame, score_beat
 from .exp2_fp16 import exp2_fp16_logic
 from .fp32_arith import add_fp32, mul_fp32
 from .link import LINK_DEPTH, MatrixVectorLink
@@ -31,11 +30,6 @@ def _link_beat(lanes: int, br: int):
 def _check(br, bc, lanes, accuracy):
     check_tile_params(br=br, bc=bc, lanes=lanes)
     EXP2_ACCURACY.check(accuracy)
-
-
-def _framing(br: int):
-    return data.StructLayout({"row": row_bits(br), "first_block": 1, "last_block": 1,
-                              "first_beat": 1, "last_beat": 1})
 
 
 class Fp16Cast(StreamPipeline):
@@ -62,18 +56,15 @@ class Fp16Cast(StreamPipeline):
         beat = Signal(range(beats), name="beat")
         with m.If(self.i.valid & self.i.ready):
             m.d.sync += beat.eq(Mux(beat == beats - 1, 0, beat + 1))
-        side = Signal(_framing(self.br), name="framing")
-        m.d.comb += [side.row.eq(i.row), side.first_block.eq(i.first_block),
-                     side.last_block.eq(i.last_block), side.first_beat.eq(beat == 0),
+        side = Signal(frame(self.br, "first_beat", "last_beat"), name="framing")
+        m.d.comb += [*same_frame(side, i.frame), side.first_beat.eq(beat == 0),
                      side.last_beat.eq(beat == beats - 1)]
         codes = [codec.cast(m, FP32, FP16, i.scores[k], cuts=self.cuts) for k in range(self.lanes)]
         for name in reversed(self.CUTS):          # the framing crosses every cut beside the codes
             (side,) = self.cuts(name, side)
         o = Signal(_link_beat(self.lanes, self.br), name="cast")
         m.d.comb += [o.codes[k].eq(codes[k]) for k in range(self.lanes)]
-        m.d.comb += [o.row.eq(side.row), o.first_block.eq(side.first_block),
-                     o.last_block.eq(side.last_block), o.first_beat.eq(side.first_beat),
-                     o.last_beat.eq(side.last_beat)]
+        m.d.comb += same_frame(o.frame, side)
         return reg(o)
 
 
@@ -206,9 +197,10 @@ class Fp16SoftmaxLanes(OnlineSoftmaxLanes):
         o = Signal(self._update_out, name="updated")
         end = w.last_block & w.last_beat
         b = o.beat
-        m.d.comb += [b.p.eq(w.p), b.row.eq(w.row), b.first_block.eq(w.first_block),
-                     b.last_block.eq(w.last_block), b.last_beat.eq(w.last_beat),
-                     b.end_of_row.eq(end), b.l.eq(Mux(end, Mux(l_nan, FP32.nan_code, l_new), 0)),
+        m.d.comb += [b.p.eq(w.p), b.frame.row.eq(w.row), b.frame.first_block.eq(w.first_block),
+                     b.frame.last_block.eq(w.last_block), b.frame.last_beat.eq(w.last_beat),
+                     b.frame.end_of_row.eq(end),
+                     b.l.eq(Mux(end, Mux(l_nan, FP32.nan_code, l_new), 0)),
                      o.l.eq(l_new), o.nan.eq(l_nan)]
         (registered,) = cuts("out", o.as_value())       # always on: a registered output
         out = Signal(self._update_out, name="update_out")

@@ -9,7 +9,7 @@ from amaranth.lib.wiring import In, Out
 from ..golden.fixed_scores import FRAC_BITS, MASK_CODE
 from ..golden.hccs import ONE, RECIPROCAL
 from . import codec
-from .baps_layouts import norm_beat
+from .beat_layouts import norm_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
 from .link import LINK_DEPTH, MatrixVectorLink
 from .pipeline import ArgumentsChecked, Cuts, check_stages, stages_param
@@ -91,8 +91,9 @@ class HccsLanes(ArgumentsChecked, wiring.Component):
         accepted = Signal()
         tile_start, tile_end = Signal(), Signal()
         block = Signal(range(self.blocks), name="fill_block")
-        m.d.comb += [tile_start.eq(i.first_block & i.first_beat & (i.row == 0)),
-                     tile_end.eq(i.last_block & i.last_beat & (i.row == br - 1))]
+        f = i.frame
+        m.d.comb += [tile_start.eq(f.first_block & f.first_beat & (f.row == 0)),
+                     tile_end.eq(f.last_block & f.last_beat & (f.row == br - 1))]
         buf = tile_buffer(m, width=8 * lanes, words=words, max_blocks=self.blocks,
                           write_en=accepted, write_data=i.codes.as_value(), tile_end=tile_end,
                           block_index=block)
@@ -166,20 +167,21 @@ class HccsLanes(ArgumentsChecked, wiring.Component):
         head_half = [Signal(HEAD, name=f"head{k}") for k in range(2)]
         beat_max = max_tree(list(i.codes), lambda a, b: a > b)
         row_max = Signal(signed(8), name="row_max")
-        m.d.comb += row_max.eq(Mux(i.first_block & i.first_beat, beat_max,
-                                   Mux(beat_max > m_fill[i.row], beat_max, m_fill[i.row])))
+        f = i.frame
+        m.d.comb += row_max.eq(Mux(f.first_block & f.first_beat, beat_max,
+                                   Mux(beat_max > m_fill[f.row], beat_max, m_fill[f.row])))
         head = Mux(tile_start, i.side.as_value(), head_fill.as_value())
         with m.If(accepted):
-            m.d.sync += m_fill[i.row].eq(row_max)
+            m.d.sync += m_fill[f.row].eq(row_max)
             with m.If(tile_start):
                 m.d.sync += head_fill.eq(i.side)
-            with m.If(i.last_beat & (i.row == br - 1)):
-                m.d.sync += block.eq(Mux(i.last_block, 0, block + 1))
+            with m.If(f.last_beat & (f.row == br - 1)):
+                m.d.sync += block.eq(Mux(f.last_block, 0, block + 1))
             with m.If(tile_end):
                 for k in range(2):
                     with m.If(buf.fill_sel == k):
                         m.d.sync += head_half[k].eq(head)
-                        m.d.sync += [m_half[k][r].eq(Mux(i.row == r, row_max, m_fill[r]))
+                        m.d.sync += [m_half[k][r].eq(Mux(f.row == r, row_max, m_fill[r]))
                                      for r in range(br)]
         return m_half, head_half
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..golden.baps import SCORE_FORMAT
 from ..golden.formats import get_format
 from ..golden.params import IntParam
-from .baps_layouts import code_beat
+from .beat_layouts import code_beat
 from .pipeline import ArgumentsChecked
 
 __all__ = ["MatrixVectorLink", "ELEMENTS", "LinkDepthParam", "LINK_DEPTH"]
@@ -46,6 +46,7 @@ class MatrixVectorLink(ArgumentsChecked, wiring.Component):
 
     @classmethod
     def check_arguments(cls, *, width, element, br, m_width, depth, layout):
+        element = getattr(element, "name", element)     # a format's name, or the format
         if layout is None:                  # else: the beat layout of another datapath's link
             if element not in ELEMENTS:
                 raise ValueError(f"element={element!r} is not allowed; allowed: "
@@ -56,9 +57,9 @@ class MatrixVectorLink(ArgumentsChecked, wiring.Component):
                                  f"integers ≥ {bits} (one {bits}-bit code or more)")
         LINK_DEPTH.check(depth)
 
-    def __init__(self, *, width: int = 64, element: str = "hif8", br: int = 4,
+    def __init__(self, *, width: int = 64, element="hif8", br: int = 4,
                  m_width: int | None = 16, depth: int = 0, layout=None):
-        element = element if layout is None else None
+        element = getattr(element, "name", element) if layout is None else None
         self.width, self.element, self.depth = width, element, depth
         if layout is None:
             bits = ELEMENTS[element]

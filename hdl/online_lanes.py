@@ -10,7 +10,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..golden.formats import IEEEFormat
-from .baps_layouts import prob_beat, row_bits
+from .beat_layouts import prob_beat, row_bits
 from .pipeline import ArgumentsChecked, StagedLogic
 from .trees import max_tree
 from .row_buffer import ping_pong_buffer
@@ -46,7 +46,7 @@ def beat_index(m: Module, payload, beats: int, accepted) -> Signal:
     """The beat's index within its row's block: counted from ``first_beat``."""
     count = Signal(range(beats), name="fill_beat")
     index = Signal(range(beats), name="fill_index")
-    m.d.comb += index.eq(Mux(payload.first_beat, 0, count))
+    m.d.comb += index.eq(Mux(payload.frame.first_beat, 0, count))
     with m.If(accepted):
         m.d.sync += count.eq(Mux(index == beats - 1, 0, index + 1))
     return index
@@ -115,25 +115,26 @@ class OnlineSoftmaxLanes(ArgumentsChecked, wiring.Component):
         cmax = Signal(width, name="block_max")
         acc = Signal(width, name="running_block_max")
         b = f.payload.beat_max
-        m.d.comb += acc.eq(Mux(i.first_beat | greater(b, cmax), b, cmax))
+        m.d.comb += acc.eq(Mux(i.frame.first_beat | greater(b, cmax), b, cmax))
         m_old = Signal(width, name="m_old")
         m_new = Signal(width, name="m_new")
         meta_in = Signal(meta_layout(self.br, width), name="meta_in")
-        m.d.comb += [m_old.eq(Mux(i.first_block, neg_inf, m_reg[i.row])),
+        m.d.comb += [m_old.eq(Mux(i.frame.first_block, neg_inf, m_reg[i.frame.row])),
                      m_new.eq(Mux(greater(acc, m_old), acc, m_old)),
-                     meta_in.m_new.eq(m_new), meta_in.m_old.eq(m_old), meta_in.row.eq(i.row),
-                     meta_in.first.eq(i.first_block), meta_in.last.eq(i.last_block)]
+                     meta_in.m_new.eq(m_new), meta_in.m_old.eq(m_old),
+                     meta_in.row.eq(i.frame.row), meta_in.first.eq(i.frame.first_block),
+                     meta_in.last.eq(i.frame.last_block)]
         with m.If(accepted):
             m.d.sync += cmax.eq(acc)
-            with m.If(i.last_beat):
-                m.d.sync += m_reg[i.row].eq(m_new)
+            with m.If(i.frame.last_beat):
+                m.d.sync += m_reg[i.frame.row].eq(m_new)
 
         # The row buffer and its read stage, into ``drain``.
         take = Signal()
         ready, d = ping_pong_buffer(
             m, width=width * lanes, beats=beats, meta_layout=meta_layout(self.br, width),
             write_en=accepted, write_index=beat_index(m, i, beats, accepted),
-            write_last=i.last_beat, write_data=i.codes.as_value(), meta_in=meta_in,
+            write_last=i.frame.last_beat, write_data=i.codes.as_value(), meta_in=meta_in,
             read_en=take)
         r = self.drain.i
         m.d.comb += [f.ready.eq(ready), take.eq(~d.valid | r.ready), r.valid.eq(d.valid),
@@ -179,6 +180,7 @@ class OnlineSoftmaxLanes(ArgumentsChecked, wiring.Component):
         m.d.comb += [self.o.valid.eq(done.valid), self.o.payload.eq(done.payload.beat),
                      done.ready.eq(self.o.ready)]
         w = done.payload.beat
-        with m.If(done.valid & done.ready & w.last_beat):
-            m.d.sync += [row_l[w.row].eq(done.payload.l), row_nan[w.row].eq(done.payload.nan)]
+        with m.If(done.valid & done.ready & w.frame.last_beat):
+            m.d.sync += [row_l[w.frame.row].eq(done.payload.l),
+                         row_nan[w.frame.row].eq(done.payload.nan)]
         return m

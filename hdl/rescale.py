@@ -6,9 +6,9 @@ from amaranth.lib.wiring import In, Out
 
 from ..golden.baps import M_WIDTH, SCORE_FORMAT
 from ..golden.tile import check_tile_params
-from ..golden.formats import FP32, NumberFormat, get_format
+from ..golden.formats import FP32, NumberFormat
 from . import codec
-from .baps_layouts import code_beat, score_beat, shift_shape
+from .beat_layouts import FRAME, code_beat, same_frame, score_beat, shift_shape
 from .trees import max_tree
 from .pipeline import NO_CUTS, ArgumentsChecked, Cuts, StagedLogic, check_stages, stages_param
 from .row_buffer import ping_pong_buffer
@@ -115,21 +115,22 @@ class Rescale(ArgumentsChecked, wiring.Component):
             "fill.fixed")
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
-                 score_format: str = "hif8", stages: int = 0):
+                 score_format="hif8", stages: int = 0):
         enabled = Cuts(check_stages(stages, self.CUTS))
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         self.stages = stages
-        self.score_format = get_format(score_format)
+        self.score_format = SCORE_FORMAT.resolve(score_format)
         self.frac, self.int_bits = score_fixed_point(self.score_format, m_width)
         in_beat = score_beat(lanes, br)
         out_beat = code_beat(lanes, self.score_format.width, br, m_width)
         self._filled = data.StructLayout({"beat": in_beat, "beat_max": signed(m_width)})
+        row = in_beat[FRAME].shape["row"].shape
         self._drained = data.StructLayout({
             "scores": data.ArrayLayout(FP32.width, lanes), "m": signed(m_width),
-            "m_old": signed(m_width), "row": in_beat["row"].shape, "first_block": 1,
+            "m_old": signed(m_width), "row": row, "first_block": 1,
             "last_block": 1, "first_beat": 1, "last_beat": 1})
         self._side = data.StructLayout({
-            "shift": shift_shape(m_width), "row": in_beat["row"].shape, "first_block": 1,
+            "shift": shift_shape(m_width), "row": row, "first_block": 1,
             "last_block": 1, "first_beat": 1, "last_beat": 1})
         self.fill = StagedLogic(in_beat, self._filled, self._fill_logic, enabled.sub("fill"))
         self.code = StagedLogic(self._drained, out_beat, self._code_logic, enabled.sub("code"))
@@ -176,9 +177,7 @@ class Rescale(ArgumentsChecked, wiring.Component):
         (side,) = cuts("difference", side)
         (side,) = cuts("normalize", side)
         m.d.comb += [o.codes[k].eq(codes[k]) for k in range(self.lanes)]
-        m.d.comb += [o.shift.eq(side.shift), o.row.eq(side.row),
-                     o.first_block.eq(side.first_block), o.last_block.eq(side.last_block),
-                     o.first_beat.eq(side.first_beat), o.last_beat.eq(side.last_beat)]
+        m.d.comb += same_frame(o.frame, side)
         return o
 
     def elaborate(self, platform):
@@ -192,7 +191,8 @@ class Rescale(ArgumentsChecked, wiring.Component):
         m_reg = Array(Signal(signed(self.m_width), name=f"m{r}") for r in range(self.br))
         meta_layout = data.StructLayout({"m": signed(self.m_width),
                                          "m_old": signed(self.m_width),
-                                         "row": self.i.payload.row.shape(), "first": 1, "last": 1})
+                                         "row": self.i.payload.frame.row.shape(), "first": 1,
+                                         "last": 1})
 
         # The row's running max over its beats, and the row's new max at its last beat.
         filled = self.fill.o
@@ -206,14 +206,14 @@ class Rescale(ArgumentsChecked, wiring.Component):
         m_old = Signal(signed(self.m_width))          # (ArrayProxy reads go through signals:
         m_new = Signal(signed(self.m_width), name="m_new")   # each use would copy the mux)
         meta_in = Signal(meta_layout, name="meta_in")
-        m.d.comb += [m_old.eq(m_reg[i.row]),
-                     m_new.eq(Mux(i.first_block | (beat_max > m_old), beat_max, m_old)),
+        m.d.comb += [m_old.eq(m_reg[i.frame.row]),
+                     m_new.eq(Mux(i.frame.first_block | (beat_max > m_old), beat_max, m_old)),
                      meta_in.m.eq(m_new), meta_in.m_old.eq(m_old),
-                     meta_in.row.eq(i.row), meta_in.first.eq(i.first_block),
-                     meta_in.last.eq(i.last_block)]
+                     meta_in.row.eq(i.frame.row), meta_in.first.eq(i.frame.first_block),
+                     meta_in.last.eq(i.frame.last_block)]
         with m.If(accepted):
             with m.If(fill_beat == beats - 1):
-                m.d.sync += [m_reg[i.row].eq(m_new), fill_beat.eq(0)]
+                m.d.sync += [m_reg[i.frame.row].eq(m_new), fill_beat.eq(0)]
             with m.Else():
                 m.d.sync += [fill_beat.eq(fill_beat + 1), cmax.eq(beat_max)]
 

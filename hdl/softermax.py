@@ -9,7 +9,7 @@ from amaranth.lib.wiring import In, Out
 from ..golden.fixed_scores import MASK_CODE, Q6_2
 from ..golden.softermax import D_MAX, POW2_Q15, RECIP_C0, RECIP_C1, RECIP_SEGMENTS
 from . import codec
-from .baps_layouts import norm_beat
+from .beat_layouts import norm_beat
 from .fixed_cast import FixedScoreCast, fixed_link_beat
 from .link import LINK_DEPTH, MatrixVectorLink
 from .pipeline import ArgumentsChecked, Cuts, check_stages, stages_param
@@ -159,20 +159,21 @@ class SoftermaxLanes(ArgumentsChecked, wiring.Component):
         i = self.i.payload
         m_fill = Array(Signal(M_SHAPE, name=f"m_fill{r}", init=M_INIT) for r in range(br))
         seen_fill = Array(Signal(name=f"seen{r}") for r in range(br))
-        row_start = i.first_block & i.first_beat
+        f = i.frame
+        row_start = f.first_block & f.first_beat
         m_old, seen = Signal(M_SHAPE, name="m_old"), Signal(name="seen")
-        m.d.comb += [m_old.eq(Mux(row_start, M_INIT, m_fill[i.row])),
-                     seen.eq(~row_start & seen_fill[i.row])]
+        m.d.comb += [m_old.eq(Mux(row_start, M_INIT, m_fill[f.row])),
+                     seen.eq(~row_start & seen_fill[f.row])]
         m_new, any_valid = self._running_max(m, i.codes, m_old, seen)
         with m.If(accept):
-            m.d.sync += [m_fill[i.row].eq(m_new), seen_fill[i.row].eq(seen | any_valid)]
+            m.d.sync += [m_fill[f.row].eq(m_new), seen_fill[f.row].eq(seen | any_valid)]
         stage = data.StructLayout({"codes": data.ArrayLayout(signed(8), lanes), "m_new": M_SHAPE,
                                    "m_old": M_SHAPE, "seen": 1, "row": range(br),
                                    "row_start": 1, "last_beat": 1, "last_block": 1})
         a = Signal(stage, name="fill_a")
         m.d.comb += [a.codes.eq(i.codes), a.m_new.eq(m_new), a.m_old.eq(m_old), a.seen.eq(seen),
-                     a.row.eq(i.row), a.row_start.eq(row_start), a.last_beat.eq(i.last_beat),
-                     a.last_block.eq(i.last_block)]
+                     a.row.eq(f.row), a.row_start.eq(row_start), a.last_beat.eq(f.last_beat),
+                     a.last_block.eq(f.last_block)]
         return a, m_fill
 
     def _fill_buffer(self, m, a, accept, m_fill):

@@ -5,9 +5,9 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..golden.baps import L_INT_BITS, M_WIDTH, P_FORMAT, SCORE_FORMAT, sum_frac_bits
-from ..golden.formats import FP32, NumberFormat, UFixedFormat, get_format
+from ..golden.formats import FP32, NumberFormat, UFixedFormat
 from . import codec
-from .baps_layouts import code_beat, prob_beat
+from .beat_layouts import FRAME, code_beat, prob_beat
 from .exp2_code import IMPL, exp2_logic
 from .pipeline import ArgumentsChecked, Cuts, StagedLogic, check_stages, stages_param
 from ..golden.tile import check_tile_params
@@ -70,25 +70,27 @@ class SoftmaxLanes(ArgumentsChecked, wiring.Component):
         check_stages(stages, cls.CUTS)
 
     def __init__(self, *, br: int = 4, bc: int = 64, lanes: int = 8, m_width: int = 16,
-                 l_int_bits: int = 16, impl: str = "table", score_format: str = "hif8",
-                 p_format: str = "hif8", stages: int = 0):
+                 l_int_bits: int = 16, impl: str = "table", score_format="hif8",
+                 p_format="hif8", stages: int = 0):
         enabled = Cuts(check_stages(stages, self.CUTS))
         self.br, self.bc, self.lanes, self.m_width = br, bc, lanes, m_width
         self.l_int_bits, self.impl, self.stages = l_int_bits, impl, stages
         self.latency = 2 + stages
         self._split = "core.rescale" in enabled.enabled
-        self.score_format, self.p_format = get_format(score_format), get_format(p_format)
-        self.l_frac = sum_frac_bits(p_format)
+        self.score_format = SCORE_FORMAT.resolve(score_format)
+        self.p_format = P_FORMAT.resolve(p_format)
+        self.l_frac = sum_frac_bits(self.p_format)
         self.l_width = l_int_bits + self.l_frac
         in_beat = code_beat(lanes, self.score_format.width, br, m_width)
         out_beat = prob_beat(lanes, br, self.p_format.width)
         sum_width = self.l_frac + 1 + (lanes - 1).bit_length()
+        framing = in_beat[FRAME].shape
         self._summed = data.StructLayout({
-            "p": data.ArrayLayout(self.p_format.width, lanes), "row": in_beat["row"].shape,
-            "shift": in_beat["shift"].shape, "first_block": 1, "last_block": 1,
+            "p": data.ArrayLayout(self.p_format.width, lanes), "row": framing["row"].shape,
+            "shift": framing["shift"].shape, "first_block": 1, "last_block": 1,
             "first_beat": 1, "last_beat": 1, "sum": sum_width, "special": 1, "nan": 1})
         self._summed_row = data.StructLayout({
-            "p": data.ArrayLayout(self.p_format.width, lanes), "row": in_beat["row"].shape,
+            "p": data.ArrayLayout(self.p_format.width, lanes), "row": framing["row"].shape,
             "first_block": 1, "last_block": 1, "last_beat": 1, "end": 1, "l": self.l_width,
             "l_nan": 1, "l_inf": 1})
         self.front = StagedLogic(in_beat, self._summed, self._front_logic,
@@ -116,9 +118,10 @@ class SoftmaxLanes(ArgumentsChecked, wiring.Component):
         m.d.comb += a.eq(side)
         total = adder_tree(values)
         m.d.comb += [o.p[k].eq(p_codes[k]) for k in range(self.lanes)]
-        m.d.comb += [o.row.eq(a.row), o.shift.eq(a.shift), o.first_block.eq(a.first_block),
-                     o.last_block.eq(a.last_block), o.first_beat.eq(a.first_beat),
-                     o.last_beat.eq(a.last_beat), o.sum.eq(total),
+        m.d.comb += [o.row.eq(a.frame.row), o.shift.eq(a.frame.shift),
+                     o.first_block.eq(a.frame.first_block), o.last_block.eq(a.frame.last_block),
+                     o.first_beat.eq(a.frame.first_beat), o.last_beat.eq(a.frame.last_beat),
+                     o.sum.eq(total),
                      o.special.eq(Cat(*specials).any()), o.nan.eq(Cat(*nans).any())]
         (o_cut,) = cuts("sum", o.as_value())
         out = Signal(self._summed, name="summed_out")
@@ -134,9 +137,9 @@ class SoftmaxLanes(ArgumentsChecked, wiring.Component):
         q = Signal(self._summed_row, name="row_out")
         m.d.comb += q.eq(rest)
         code = codec.round_normalized(m, FP32, norm, e, zero, self.l_frac)
-        m.d.comb += [o.p.eq(q.p), o.row.eq(q.row), o.first_block.eq(q.first_block),
-                     o.last_block.eq(q.last_block), o.last_beat.eq(q.last_beat),
-                     o.end_of_row.eq(q.end),
+        m.d.comb += [o.p.eq(q.p), o.frame.row.eq(q.row), o.frame.first_block.eq(q.first_block),
+                     o.frame.last_block.eq(q.last_block), o.frame.last_beat.eq(q.last_beat),
+                     o.frame.end_of_row.eq(q.end),
                      o.l.eq(Mux(q.end, Mux(q.l_nan, FP32.nan_code,
                                            Mux(q.l_inf, FP32.inf_code, code)), 0))]
         return o

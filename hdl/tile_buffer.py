@@ -178,9 +178,9 @@ def output_pass(m: Module, buf: TileBuffer, *, br: int, beats: int, max_blocks: 
     with m.If(advance):
         m.d.sync += o.valid.eq(stage["valid"])
         q = o.payload
-        m.d.sync += [q.row.eq(last.row), q.first_block.eq(last.first_block),
-                     q.last_block.eq(last.last_block), q.last_beat.eq(last.last_beat),
-                     q.end_of_row.eq(last.end_of_row)]
+        m.d.sync += [q.frame.row.eq(last.row), q.frame.first_block.eq(last.first_block),
+                     q.frame.last_block.eq(last.last_block), q.frame.last_beat.eq(last.last_beat),
+                     q.frame.end_of_row.eq(last.end_of_row)]
         m.d.sync += [q.p[k].eq(p[k]) for k in range(len(p))]
     m.d.comb += idle.eq(~busy & ~Cat(*valids).any())
     return idle, issue, walk.addr

@@ -13,18 +13,24 @@ from amaranth.lib import data
 from amaranth.sim import Simulator
 
 from ..designs.beats import pack
+from ..hdl.beat_layouts import FRAME
 
 __all__ = ["run_stream", "StreamRun", "to_python", "pack"]
 
 
 def to_python(layout, value):
-    """A sampled payload as nested dicts/lists of ints (``layout`` None: a plain int)."""
+    """A sampled payload as nested dicts/lists of ints (``layout`` None: a plain int); a beat's
+    framing struct is flat in the dict (``designs.beats``)."""
     if layout is None:
         return int(value)
     layout = data.Layout.cast(layout)
     if isinstance(layout, data.ArrayLayout):
         return [to_python(_sub(layout.elem_shape), value[i]) for i in range(layout.length)]
-    return {name: to_python(_sub(f.shape), value[name]) for name, f in layout}
+    out = {}
+    for name, f in layout:
+        item = to_python(_sub(f.shape), value[name])
+        out.update(item if name == FRAME else {name: item})
+    return out
 
 
 def _sub(shape):

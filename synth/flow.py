@@ -78,9 +78,11 @@ class AreaRun:
 
 
 def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int = 2,
-              check_netlists: bool = False, period_ns: float | None = None) -> AreaRun:
+              check_netlists: bool = False, period_ns: float | None = None,
+              netlist_inputs=None) -> AreaRun:
     """Synthesize ``configs`` and the FP16 baselines with ``lib_name``; with ``check_netlists``,
-    simulate each whole-design netlist right after its synthesis (one job per configuration,
+    simulate each whole-design netlist right after its synthesis on its golden stimulus, or on
+    ``netlist_inputs(config)`` when given and not None (one job per configuration,
     longest first, so simulations overlap the remaining syntheses). ``period_ns``: every row
     mapped for that period, each design with the fewest stages that meet it
     (``synthesize_for_period``), written under ``outdir/<lib>-<period>ns``."""
@@ -104,7 +106,8 @@ def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int =
         [whole] = [r for r in rows if r.block is None]
         if whole.stages is not None and whole.stages != getattr(config.params, "stages", None):
             config = Config(config.design, dataclasses.replace(config.params, stages=whole.stages))
-        run = check_netlist(config, lib, whole, outdir / "gate-level", sim)
+        inputs = netlist_inputs(config) if netlist_inputs else None
+        run = check_netlist(config, lib, whole, outdir / "gate-level", sim, inputs=inputs)
         whole.gate_level = f"{'pass' if run.passed else 'FAIL'} {run.checked}/{run.vectors} ({sim})"
         return rows, run.passed
 

@@ -23,11 +23,13 @@ def gate_level_simulator(lib: CellLibrary) -> str | None:
 
 
 def check_netlist(config: Config, lib: CellLibrary, result: AreaResult, build_root: Path,
-                  sim: str | None = None, models: Path | None = None) -> RunResult:
-    """Simulate ``result.netlist`` with ``models`` (default: the library's cell models)."""
+                  sim: str | None = None, models: Path | None = None,
+                  inputs: list[int] | None = None) -> RunResult:
+    """Simulate ``result.netlist`` with ``models`` (default: the library's cell models) on the
+    design's golden stimulus, or on ``inputs``."""
     sim = sim or gate_level_simulator(lib)
     if sim is None:
         raise RuntimeError(f"no simulator for {lib.name} gate-level models; "
                            f"allowed: {', '.join(lib.gate_simulators)}")
     return run_config(config, sim, build_root, netlist=(models or lib.models, Path(result.netlist)),
-                      variant=f"gl-{lib.name}")
+                      variant=f"gl-{lib.name}", inputs=inputs)

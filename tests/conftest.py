@@ -54,6 +54,17 @@ def require_simulator(sim: str):
     require(sim)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requires(*tools): needs these optional tools (verilator, "
+                            "icarus, osu018, sta, accuracy, nextpnr-ice40, nextpnr-ecp5): "
+                            "skipped without them, failed when BAPS_REQUIRE_<TOOL>=1")
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("requires"):
+        require(*mark.args)
+
+
 # CI's second pass (after the extras are installed) runs only what the first pass could not: the
 # tests the default install skipped (a missing simulator, library, model or tool) and the tests
 # marked slow. The first pass records its skips with --record-skipped=FILE; the second selects

@@ -33,7 +33,7 @@ def test_generate_datapath_with_integer_parameters(tmp_path, capsys):
         assert [f["offset"] for f in fields[1:]] == ends[:-1] and fields[0]["offset"] == 0
         assert ends[-1] == meta[f"{side}_width"]
     names = {f["name"] for f in meta["in_fields"]}
-    assert {"scores.0", "scores.7", "row", "first_block", "last_block"} <= names
+    assert {"scores.0", "scores.7", "frame.row", "frame.first_block", "frame.last_block"} <= names
 
 
 def test_field_offsets_address_the_packed_bits():
@@ -44,7 +44,7 @@ def test_field_offsets_address_the_packed_bits():
     beat["row"] = 2
     bits = pack(in_layout, beat)
     offsets = {f["name"]: f for f in field_offsets(in_layout)}
-    lane2, row = offsets["scores.2"], offsets["row"]
+    lane2, row = offsets["scores.2"], offsets["frame.row"]
     assert (bits >> lane2["offset"]) & ((1 << lane2["width"]) - 1) == 0x3F800000
     assert (bits >> row["offset"]) & ((1 << row["width"]) - 1) == 2
     assert bits == (0x3F800000 << lane2["offset"]) | (2 << row["offset"])
@@ -75,7 +75,7 @@ def test_tile_vectors_with_broken_framing_are_refused(tmp_path, capsys):
                "-o", str(f))[0] == 0
     lines = f.read_text().splitlines()
     header = json.loads(lines[0].split(" ", 1)[1])
-    first = next(x for x in header["in_fields"] if x["name"] == "first_block")
+    first = next(x for x in header["in_fields"] if x["name"] == "frame.first_block")
     a, b = lines[1].split()
     lines[1] = f"{int(a, 16) ^ (1 << first['offset']):0{len(a)}X} {b}"  # row 0 not a first block
     f.write_text("\n".join(lines) + "\n")

@@ -129,10 +129,14 @@ def _passthrough_unit():
             wiring.connect(m, wiring.flipped(self.i), wiring.flipped(self.o))
             return m
 
-    design = Design(name="wire", description="a wire", params=DesignParams, build=lambda p: Wire(),
+    class WireParams(DesignParams):
+        def layouts(self):
+            return 8, 8
+
+    design = Design(name="wire", description="a wire", params=WireParams, build=lambda p: Wire(),
                     stimulus=lambda p, s: list(range(256)), golden=lambda p, x: list(x),
                     module_name=lambda p: "wire", role=lambda p: "test")
-    return Config(design, DesignParams())
+    return Config(design, WireParams())
 
 
 def test_zero_cells_is_an_error(tmp_path):

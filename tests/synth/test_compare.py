@@ -9,11 +9,6 @@ import pytest
 from baps_rtl.synth.compare import compare_configs, run_compare
 
 
-def _tools_or_skip():
-    from ..conftest import require
-    require("osu018", "sta", "icarus")
-
-
 def test_the_designs_of_a_comparison():
     items = compare_configs(4)
     assert [(i.config.name, i.config.params.lanes) for i in items] == [
@@ -57,8 +52,8 @@ PERIOD = 50.0
 
 
 @pytest.mark.slow
+@pytest.mark.requires("osu018", "sta", "icarus")
 def test_compare_end_to_end(tmp_path):
-    _tools_or_skip()
     # every row but E4M3 P-cast, whose timed mapping alone takes about half an hour here
     # (`baps-rtl compare` runs it; `make report` checks its generic netlist at gate level)
     names = ("baps_datapath", "fp16_datapath", "softermax_datapath", "hccs_datapath")

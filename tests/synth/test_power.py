@@ -1,6 +1,7 @@
 """Switching activity from a VCD (``synth.power.vcd_activity``) and the library's output pins;
 the power of a real netlist is measured by ``tests/synth/test_compare.py``."""
 
+import pytest
 
 from baps_rtl.synth.power import output_pins, vcd_activity
 
@@ -55,8 +56,7 @@ def test_a_changed_value_changes_the_count(tmp_path):
     assert activity["u/Y"] == (2, 0.5)
 
 
+@pytest.mark.requires("osu018")
 def test_osu018_output_pins(tmp_path):
     from baps_rtl.synth.libraries import get_library
-    from ..conftest import require
-    require("osu018")
     assert output_pins(get_library("osu018", tmp_path).liberty) == {"Y", "Q", "YC", "YS"}
