@@ -122,4 +122,8 @@ def pytest_collection_modifyitems(config, items):
                                 f"collected, e.g. {sorted(missing)[0]}")
     keep = [i.get_closest_marker("slow") is not None or listed(i) for i in items]
     config.hook.pytest_deselected(items=[i for i, k in zip(items, keep) if not k])
-    items[:] = [i for i, k in zip(items, keep) if k]
+    # the longest first (the synthesis end-to-end tests, then the other slow ones), so that the
+    # last minutes of the pass are not one long test on one worker
+    items[:] = sorted((i for i, k in zip(items, keep) if k),
+                      key=lambda i: (i.get_closest_marker("slow") is None,
+                                     not i.nodeid.startswith("tests/synth/")))
