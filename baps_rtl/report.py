@@ -59,15 +59,6 @@ def main_job(output: Path, sims: list[str] | None, jobs: int, full: bool = False
     every = all_configs(which="regress")
     configs = every if full else covering_configs(every)
 
-    # The area flow runs beside the regression (its longest synthesis would otherwise leave a
-    # core idle at the end of both): its stage below waits for it.
-    from concurrent.futures import ThreadPoolExecutor
-    from .synth.flow import area_flow
-    area_configs = [c for c in all_configs(which="area") if full or _headline_row(c)]
-    beside = ThreadPoolExecutor(max_workers=1)
-    area_run = beside.submit(area_flow, area_configs, "generic", output / "area", jobs=jobs,
-                             check_netlists=full, netlist_inputs=_gate_level_stream)
-
     stages.start(f"generate every design ({', '.join(DESIGNS)}) -> {output / 'rtl'}, and regress "
                  f"{len(configs)} of its {len(every)} registered configurations"
                  + ("" if full else " (every parameter class of each design)")
@@ -101,14 +92,15 @@ def main_job(output: Path, sims: list[str] | None, jobs: int, full: bool = False
         print_bench(bench_link(64, 2000, 0.0))
         stages.done()
 
+    from .synth.flow import area_flow
+    area_configs = [c for c in all_configs(which="area") if full or _headline_row(c)]
     stages.start("area: generic library, " + ("every design's area configuration and the FP16 "
                  "baselines, each netlist simulated on the golden vectors (OSU018 with timing: "
                  "baps-rtl area --lib osu018, baps-rtl compare)" if full else
                  "the EXP2 units and the BAPS datapaths against the FP16 baselines (the other "
-                 "schemes: make report-all, baps-rtl compare, baps-rtl codes)")
-                 + "; synthesized beside the regression, this stage waits for the rest")
-    run = area_run.result()
-    beside.shutdown()
+                 "schemes: make report-all, baps-rtl compare, baps-rtl codes)"))
+    run = area_flow(area_configs, "generic", output / "area", jobs=jobs, check_netlists=full,
+                    netlist_inputs=_gate_level_stream)
     if run.note:
         print(f"  {run.note}")
     if full:
