@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 __all__ = ["main_job", "headline", "headline_markdown", "with_block", "block_text", "publish",
-           "README_BEGIN", "README_END"]
+           "README_BEGIN"]
 
 
 class _Stages:
@@ -43,7 +43,7 @@ def _markers(block: str) -> tuple[str, str]:
     return f"<!-- {block}: begin (make results) -->", f"<!-- {block}: end -->"
 
 
-README_BEGIN, README_END = _markers("headline")
+README_BEGIN = _markers("headline")[0]
 
 
 def main_job(output: Path, sims: list[str] | None, jobs: int, full: bool = False,
@@ -178,18 +178,16 @@ def headline(area_rows, regression: list[dict], generated: int) -> dict:
             units.append({"module": r.module, "role": r.role, "ge": round(r.area_ge, 1),
                           "logic_ge": round(r.combinational_ge, 1),
                           "vs_fp16": round(r.area_ge / fp16_unit.area_ge, 3)})
-    fp16_path = next(r for r in tops.values() if get_design(r.design).datapath is not None
-                     and get_design(r.design).datapath.family(
-                         Config.of(r.design, r.params).params) == "baseline")
-    for d in datapaths():
-        for r in (r for r in tops.values() if r.design == d.name):
-            p = Config.of(d, r.params).params
-            paths.append({"module": r.module, "label": d.datapath.label(p),
-                          "shape": {k: v for k, v in r.params.items()
-                                    if k in ("br", "bc", "lanes", "link_depth")},
-                          "link_bits": d.datapath.link_bits(p), "ge": round(r.area_ge, 1),
-                          "logic_ge": round(r.combinational_ge, 1),
-                          "vs_fp16": round(r.area_ge / fp16_path.area_ge, 3)})
+    rows = [(d, r, Config.of(d, r.params).params) for d in datapaths()
+            for r in tops.values() if r.design == d.name]
+    fp16_path = next(r for d, r, p in rows if d.datapath.family(p) == "baseline")
+    for d, r, p in rows:
+        paths.append({"module": r.module, "label": d.datapath.label(p),
+                      "shape": {k: v for k, v in r.params.items()
+                                if k in ("br", "bc", "lanes", "link_depth")},
+                      "link_bits": d.datapath.link_bits(p), "ge": round(r.area_ge, 1),
+                      "logic_ge": round(r.combinational_ge, 1),
+                      "vs_fp16": round(r.area_ge / fp16_path.area_ge, 3)})
     return {"version": version("baps-rtl"), "commit": _commit(), "library": "generic",
             "designs": len(DESIGNS), "generated": generated,
             "regression": regression, "units": units, "datapaths": paths,
@@ -241,20 +239,24 @@ def headline_markdown(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def with_block(readme: str, block: str, text: str) -> str:
-    """``readme`` with the text between the markers of ``block`` (``<!-- block: begin … -->``,
-    ``<!-- block: end -->``) replaced by ``text`` (``ValueError`` when they are missing)."""
+def _block_span(readme: str, block: str) -> tuple[int, int]:
+    """(the index just after ``block``'s begin marker, the index of its end marker);
+    ``ValueError`` when they are missing."""
     begin, end = _markers(block)
     start, stop = readme.find(begin), readme.find(end)
     if start < 0 or stop < start:
         raise ValueError(f"the README has no {begin} … {end} block")
-    return readme[:start + len(begin)] + "\n" + text + readme[stop:]
+    return start + len(begin), stop
+
+
+def with_block(readme: str, block: str, text: str) -> str:
+    """``readme`` with the text between the markers of ``block`` (``<!-- block: begin … -->``,
+    ``<!-- block: end -->``) replaced by ``text`` (``ValueError`` when they are missing)."""
+    start, stop = _block_span(readme, block)
+    return readme[:start] + "\n" + text + readme[stop:]
 
 
 def block_text(readme: str, block: str) -> str:
     """The text between the markers of ``block`` (``ValueError`` when they are missing)."""
-    begin, end = _markers(block)
-    start, stop = readme.find(begin), readme.find(end)
-    if start < 0 or stop < start:
-        raise ValueError(f"the README has no {begin} … {end} block")
-    return readme[start + len(begin) + 1:stop]
+    start, stop = _block_span(readme, block)
+    return readme[start + 1:stop]

@@ -4,26 +4,18 @@ and the command line all take their rule from.
 
 ``IntParam("bc", 1, 4096, "keys per block", 64).check(v)`` returns ``v`` or raises ``ValueError``
 naming the value and the allowed range; ``parse(text)`` turns a command-line string into a value
-(the registry's parameter class then checks it); ``with_default(d)`` is the same parameter with
-another default (a design's own).
+(the registry's parameter class then checks it).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 __all__ = ["IntParam", "ChoiceParam", "Param"]
 
 
-class _ParamBase:
-    def with_default(self, default):
-        """This parameter with ``default`` (checked) as its default."""
-        return dataclasses.replace(self, default=self.check(default))
-
-
 @dataclass(frozen=True)
-class IntParam(_ParamBase):
+class IntParam:
     """An integer parameter in ``lo..hi`` (bool is not an integer here)."""
 
     name: str
@@ -50,7 +42,7 @@ class IntParam(_ParamBase):
 
 
 @dataclass(frozen=True)
-class ChoiceParam(_ParamBase):
+class ChoiceParam:
     """A parameter whose value is one of ``choices`` (strings); the default is the first choice
     unless given."""
 

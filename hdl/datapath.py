@@ -38,7 +38,9 @@ class ThreeBlockDatapath(ArgumentsChecked, wiring.Component):
         cls.validate(values)
 
     def __init__(self, **values):
-        self.params = p = self.validate(values)
+        # ``check_arguments`` has checked ``values`` before the object was created
+        self.params = p = SimpleNamespace(**{q.name: values.get(q.name, q.default)
+                                             for q in self.PARAMS})
         self.br, self.bc, self.lanes = p.br, p.bc, p.lanes
         self.matrix, self.link, self.vector = self.blocks(p)
         super().__init__({"i": In(stream.Signature(self.matrix.i.payload.shape())),

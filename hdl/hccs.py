@@ -18,7 +18,7 @@ from .datapath import ThreeBlockDatapath
 from .trees import adder_tree, max_tree
 from .tile_buffer import TILE_BLOCKS, output_pass, tile_buffer, tile_walk
 
-__all__ = ["HEAD", "HccsLanes", "HccsDatapath", "TILE_BLOCKS", "STAGES"]
+__all__ = ["HEAD", "HccsLanes", "HccsDatapath", "STAGES"]
 
 HEAD = data.StructLayout({"b": unsigned(15), "s": unsigned(7), "dmax": unsigned(7)})
 QUOTIENT_BITS = ONE.bit_length()          # 23: ⌊(255·2^15) / Σ⌋ < 2^23 for Σ ≥ 1
