@@ -20,6 +20,7 @@ from ..designs.errors import UsageError
 from ..golden.baps import BapsConfig, baps_softmax, softmax_errors
 from ..golden.schemes import SCHEMES
 from .sink import SHOWN, SinkConfig, sink_sweep
+from ..designs.files import atomic_path, write_text
 
 __all__ = ["AccuracyConfig", "QUICK", "FULL", "model_extra_available", "run_accuracy", "accuracy_run",
            "passage_section"]
@@ -245,7 +246,8 @@ def _plots(result: dict, outdir: Path) -> list[Path]:
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     paths.append(outdir / "sink.png")
-    fig.savefig(paths[-1], dpi=110)
+    with atomic_path(paths[-1]) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     model = result.get("model")
     if model:
@@ -260,7 +262,8 @@ def _plots(result: dict, outdir: Path) -> list[Path]:
         ax.legend(fontsize=8)
         fig.tight_layout()
         paths.append(outdir / "layers.png")
-        fig.savefig(paths[-1], dpi=110)
+        with atomic_path(paths[-1]) as tmp:
+            fig.savefig(tmp, dpi=110, format="png")
         plt.close(fig)
     return paths
 
@@ -285,9 +288,9 @@ def run_accuracy(outdir, cfg: AccuracyConfig = FULL, *, model: bool = True,
     result["seconds"] = time.monotonic() - t0
     paths = {"json": outdir / "accuracy.json", "md": outdir / "accuracy.md",
              "csv": outdir / "sink.csv"}
-    paths["json"].write_text(json.dumps(result, indent=2) + "\n")
-    paths["md"].write_text(markdown(result))
-    with open(paths["csv"], "w", newline="") as fh:
+    write_text(paths["json"], json.dumps(result, indent=2) + "\n")
+    write_text(paths["md"], markdown(result))
+    with atomic_path(paths["csv"]) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=["delta", "length", "order", "method", "score_bits", "mse"])
         w.writeheader()
         w.writerows(result["sink"])

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from .designs.errors import ToolError, UsageError
+from .designs.files import write_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -418,7 +419,7 @@ def _cmd_bench(args):
     print_bench(b)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(b, indent=2) + "\n")
+        write_text(args.output, json.dumps(b, indent=2) + "\n")
 
 
 def _cmd_accuracy(args):
@@ -445,7 +446,7 @@ def _cmd_hccs_calibrate(args):
         raise UsageError(str(exc)) from None
     _, records = calibrate_hccs(load_model(), sentences)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"model": "all-MiniLM-L6-v2", "samples": args.samples,
+    write_text(args.output, json.dumps({"model": "all-MiniLM-L6-v2", "samples": args.samples,
                                        "heads": records}, indent=2) + "\n")
     print("| layer | head | B | S | Dmax | KL (mean over rows) |\n|---|---|---|---|---|---|")
     for r in records:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from .designs.files import write_text
 
 __all__ = ["main_job", "headline", "headline_markdown", "with_block", "block_text", "publish",
            "README_BEGIN"]
@@ -124,20 +125,20 @@ def main_job(output: Path, sims: list[str] | None, jobs: int, full: bool = False
 
     data = headline(area, regression, len(configs))
     output.mkdir(parents=True, exist_ok=True)
-    (output / "headline.json").write_text(json.dumps(data, indent=2) + "\n")
+    write_text(output / "headline.json", json.dumps(data, indent=2) + "\n")
     text = headline_markdown(data)
-    (output / "summary.md").write_text(text)
+    write_text(output / "summary.md", text)
     print(f"== summary ({output / 'summary.md'})")
     print(text, end="")
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)
-        (results_dir / "headline.json").write_text(json.dumps(data, indent=2) + "\n")
-        (results_dir / "headline.md").write_text(f"# Headline figures (`make results`)\n\n{text}")
+        write_text(results_dir / "headline.json", json.dumps(data, indent=2) + "\n")
+        write_text(results_dir / "headline.md", f"# Headline figures (`make results`)\n\n{text}")
         print(f"   (written: {results_dir / 'headline.md'}, {results_dir / 'headline.json'})")
     if readme is not None:
         from .designs.registry import designs_markdown
         updated = with_block(readme.read_text(), "headline", text)
-        readme.write_text(with_block(updated, "designs", designs_markdown()))
+        write_text(readme, with_block(updated, "designs", designs_markdown()))
         print(f"   (the designs and headline tables of {readme} rewritten)")
     print(f"== {'FAILED: ' + ', '.join(failed) if failed else 'all stages passed'} in "
           f"{stages.total:.0f} s; outputs in {output}")
@@ -202,7 +203,7 @@ def publish(results_dir: Path, command: str, md: Path) -> Path:
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     out = results_dir / Path(md).name
-    out.write_text(f"<!-- written by `{command}`: baps-rtl {version('baps-rtl')}, commit "
+    write_text(out, f"<!-- written by `{command}`: baps-rtl {version('baps-rtl')}, commit "
                    f"{_commit()}, {date.today().isoformat()} -->\n\n{Path(md).read_text()}")
     return out
 

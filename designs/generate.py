@@ -11,6 +11,7 @@ from amaranth.back import verilog
 from amaranth.lib import data, wiring
 
 from .registry import Config
+from .files import write_text
 
 __all__ = ["generate", "ports", "tool_versions"]
 
@@ -38,7 +39,7 @@ def generate(config: Config, outdir) -> tuple[Path, Path]:
     component = config.build()
     text = verilog.convert(component, name=config.module_name, emit_src=False)
     vpath = outdir / f"{config.module_name}.v"
-    vpath.write_text(text)
+    write_text(vpath, text)
     sidecar = {
         "design": config.name,
         "module": config.module_name,
@@ -51,5 +52,5 @@ def generate(config: Config, outdir) -> tuple[Path, Path]:
         "tools": tool_versions(),
     }
     jpath = outdir / f"{config.module_name}.json"
-    jpath.write_text(json.dumps(sidecar, indent=2) + "\n")
+    write_text(jpath, json.dumps(sidecar, indent=2) + "\n")
     return vpath, jpath

@@ -15,17 +15,20 @@ beats, one per input beat.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import UsageError
+from .files import write_text
 
 __all__ = ["VectorSet", "write_vectors", "read_vectors", "VectorFileError", "check_vectors",
            "CheckReport"]
 
 MAGIC = "#baps-rtl-vectors "
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 VERSION = 2
 
 
@@ -47,17 +50,25 @@ def write_vectors(path, header: dict, inputs, expected) -> Path:
     head = {"version": VERSION, **header, "count": int(len(inputs))}
     lines = [MAGIC + json.dumps(head, sort_keys=True)]
     lines += [f"{int(a):0{in_digits}X} {int(b):0{out_digits}X}" for a, b in zip(inputs, expected)]
-    path.write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
     return path
 
 
 def read_vectors(path) -> VectorSet:
     path = Path(path)
     try:
-        text = path.read_text()
+        data = path.read_bytes()
     except OSError as exc:
         raise VectorFileError(f"cannot read vector file {str(path)!r}: {exc.strerror}") from None
-    lines = text.splitlines()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise VectorFileError(f"{path}:{line}: byte 0x{data[exc.start]:02X} (offset {exc.start}) is "
+                              "not UTF-8 text; allowed: a text file of hex digits") from None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     if not lines or not lines[0].startswith(MAGIC):
         raise VectorFileError(f"{path}:1: missing header; the first line must start with {MAGIC.strip()!r}")
     try:
@@ -82,10 +93,10 @@ def read_vectors(path) -> VectorSet:
             raise VectorFileError(f"{path}:{lineno}: expected 2 hex fields (input expected), got {line!r}")
         pair = []
         for token, width, what in zip(fields, widths, ("input", "expected")):
-            try:
-                value = int(token, 16)
-            except ValueError:
-                raise VectorFileError(f"{path}:{lineno}: {what} {token!r} is not hexadecimal") from None
+            if not _HEX.fullmatch(token):
+                raise VectorFileError(f"{path}:{lineno}: {what} {token!r} is not hexadecimal; "
+                                      "allowed: the digits 0-9 and A-F")
+            value = int(token, 16)
             if value >= 1 << width:
                 raise VectorFileError(f"{path}:{lineno}: {what} 0x{token} does not fit {width} bits "
                                       f"(allowed 0..0x{(1 << width) - 1:X})")
@@ -112,8 +123,10 @@ def check_vectors(path) -> CheckReport:
     params = vs.header.get("params", {})
     if not isinstance(params, dict):
         raise VectorFileError(f"{path}:1: header field params={params!r} must be an object")
-    design = get_design(str(vs.header.get("design")))
-    config = Config.of(design, params)
+    try:
+        config = Config.of(get_design(str(vs.header.get("design"))), params)
+    except UsageError as exc:
+        raise VectorFileError(f"{path}:1: {exc}") from None
     info = config.payload_info()
     for key in ("in_width", "out_width"):
         if vs.header[key] != info[key]:

@@ -76,7 +76,13 @@ def expected_prob_beats(result: BapsResult, shape: TileShape) -> list[dict]:
 
 
 TILE_CASES = ("narrow", "medium", "wide", "far_positive", "far_negative", "corners", "edges",
-              "spectrum")
+              "magnitudes", "spectrum")
+
+_MAGNITUDES = (2.0 ** -149, 2.0 ** -126, 2.0 ** -64, 2.0 ** -16, 1.0, 2.0 ** 16, 2.0 ** 33,
+               2.0 ** 34, 2.0 ** 34 + 2.0 ** 11, 2.0 ** 64, 2.0 ** 100, 2.0 ** 126,
+               float(np.finfo(np.float32).max))
+"""Block maxima of the ``magnitudes`` case: the whole finite FP32 range, subnormal to largest."""
+_SHORTFALLS = (0.0, 2.0 ** -23, 2.0 ** -12, 2.0 ** -4, 0.5, 1.0)
 
 
 def _spectrum(score_format: str) -> np.ndarray:
@@ -105,6 +111,12 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1,
     3. a block whose max is the tiny positive 2^−30: ceil gives 1, not 0;
     4. sixteen scores at 0 and one at −20, the rest masked: l = 16 + 2^−20, an exact FP32 tie
        (RNE keeps 16).
+
+    ``magnitudes``: block maxima over the whole finite FP32 range (``_MAGNITUDES``: 2^−149 to the
+    largest), positive rows and negative rows alternating, each score the block's extreme shrunk
+    by a seeded fraction (0, 2^−23, 2^−12, 2^−4, 1/2 or all of it); from the second block on, every third row opens
+    its block with the running max so far, so keys equal the running max exactly and a repeated
+    max comes back (t − m = 0 and α = 1 at any magnitude: once wrong from 2^34 up).
 
     ``spectrum``: every finite negative value v of ``score_format`` as x exactly, t = 1 + v in
     FP32 (one 1.0 per row sets m = 1), each lane cycling through all of them (126 for HiF8) in a
@@ -139,6 +151,16 @@ def tile_scores(case: str, shape: TileShape, seed: int = 1,
                 t[r] = -np.inf
                 t[r, :min(16, n)] = 0.0
                 t[r, min(16, n - 1)] = -20.0
+    elif case == "magnitudes":
+        start = int(rng.integers(len(_MAGNITUDES)))
+        for r in range(shape.br):
+            sign = -1.0 if r % 2 else 1.0
+            for j in range(shape.blocks):
+                cols = slice(j * shape.bc, (j + 1) * shape.bc)
+                peak = _MAGNITUDES[(start + r * shape.blocks + j) % len(_MAGNITUDES)]
+                t[r, cols] = sign * peak * (1 - rng.choice(_SHORTFALLS, shape.bc))
+                if r % 3 == 0 and j > 0:
+                    t[r, j * shape.bc] = t[r, :j * shape.bc].astype(np.float32).max()
     elif case == "spectrum":
         spectrum = _spectrum(score_format)
         values = spectrum[rng.permutation(len(spectrum))]

@@ -72,13 +72,14 @@ def fp32_distance(m: Module, a, b, cuts=NO_CUTS) -> Signal:
     exponent = Signal(signed(11), name="dist_exponent")
     m.d.comb += exponent.eq(shifted + rounded[_SIG])
     sig = Mux(rounded[_SIG], 1 << (_SIG - 1), rounded[:_SIG])   # value = sig·2^(exponent − 23)
-    # x = ⌊sig·2^(exponent − 23 + 30)⌋, saturated from exponent 8 up
+    # x = ⌊sig·2^(exponent − 23 + 30)⌋, saturated from exponent 8 up; an exact zero (a = b)
+    # is 0 whatever the exponent its normalization left (it reaches 8 once a ≥ 2^34)
     x = Signal(X_WIDTH, name="dist_x")
     up = Signal(signed(11), name="dist_up")
     m.d.comb += up.eq(exponent + (FRAC - FP32.man_bits))
     right = Signal(range(_SIG + 1), name="dist_right")
     m.d.comb += right.eq(Mux(-up >= _SIG, _SIG, (-up)[:5]))
-    with m.If((exponent >= 8) | inf):
+    with m.If(((exponent >= 8) & rounded.any()) | inf):
         m.d.comb += x.eq(X_SATURATE)
     with m.Elif(up >= 0):
         m.d.comb += x.eq(sig << up[:4])

@@ -26,6 +26,7 @@ from pathlib import Path
 from amaranth.back import verilog
 
 from ..designs.registry import Config
+from ..designs.files import write_text
 
 __all__ = ["Point", "read_points", "merge_points", "source_map", "summarize", "table",
            "markdown", "coverage_run"]
@@ -344,6 +345,6 @@ def coverage_run(configs: list[Config], outdir: Path, jobs: int = 1, seed: int =
         summaries.append(summarize(config, points, shipped))
     outdir.mkdir(parents=True, exist_ok=True)
     paths = {"json": outdir / "coverage.json", "md": outdir / "coverage.md"}
-    paths["json"].write_text(json.dumps(summaries, indent=2) + "\n")
-    paths["md"].write_text(markdown(summaries))
+    write_text(paths["json"], json.dumps(summaries, indent=2) + "\n")
+    write_text(paths["md"], markdown(summaries))
     return results, summaries, paths

@@ -13,6 +13,7 @@ from ..designs.errors import UsageError
 from ..designs.generate import generate
 from ..designs.registry import Config
 from ..designs.vectors import write_vectors
+from ..designs.files import folder_lock, write_text
 
 __all__ = ["SIMULATORS", "RunResult", "run_config", "run_vectors", "simulator_available",
            "vector_header", "check_simulator", "verilator_runtime_cached"]
@@ -129,7 +130,16 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
                 vcd: Path | None = None) -> RunResult:
     """Build ``sources`` (top ``module``) in ``build_dir`` and run the stream testbench on
     ``inputs`` → ``expected`` (integers: codes or packed beats). ``coverage`` (Verilator only):
-    instrument for line and toggle coverage, written to ``<tag>-coverage.dat``."""
+    instrument for line and toggle coverage, written to ``<tag>-coverage.dat``. Another run in
+    the same ``build_dir`` (another process) waits until this one is done."""
+    with folder_lock(build_dir):
+        return _run_vectors(module, sources, sim, Path(build_dir), header, inputs, expected,
+                            seed=seed, idle=idle, stall=stall, corrupt_index=corrupt_index,
+                            waves=waves, variant=variant, coverage=coverage, vcd=vcd)
+
+
+def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, seed, idle, stall,
+                 corrupt_index, waves, variant, coverage, vcd) -> RunResult:
     from cocotb_tools.runner import get_results, get_runner
 
     from .verilator_runtime import CachingVerilator, store_objects
@@ -160,7 +170,7 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
         # datapath's C++ several times larger and slower to compile. The testbench drives and
         # reads only the top's ports: a control file makes just those public.
         control = build_dir / "public_top.vlt"
-        control.write_text(f'`verilator_config\npublic_flat_rw -module "{module}" -var "*"\n')
+        write_text(control, f'`verilator_config\npublic_flat_rw -module "{module}" -var "*"\n')
         sources = [control, *sources]     # cocotb takes the last source as the top's language
         build_args = ["-Wno-fatal", "--no-public-flat-rw"]
         if coverage:
@@ -170,7 +180,7 @@ def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, i
     if vcd is not None:
         dump = build_dir / "vcd_dump.v"
         dump.parent.mkdir(parents=True, exist_ok=True)
-        dump.write_text(f"module baps_vcd_dump();\ninitial begin\n"
+        write_text(dump, f"module baps_vcd_dump();\ninitial begin\n"
                         f'    $dumpfile("{Path(vcd).resolve()}");\n    $dumpvars(0, {module});\n'
                         f"end\nendmodule\n")
         sources = [*sources, dump]

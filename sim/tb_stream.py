@@ -24,6 +24,7 @@ from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 from cocotb.types import LogicArray
 
 from baps_rtl.golden.formats import FORMATS
+from baps_rtl.designs.files import write_text
 from baps_rtl.designs.vectors import read_vectors
 
 MAX_REPORTED = 10
@@ -173,8 +174,7 @@ async def stream_vectors(dut):
                "span_cycles": (last_output - first_input + 1
                                if first_input is not None and last_output is not None else 0)}
     if "BAPS_SUMMARY" in os.environ:
-        with open(os.environ["BAPS_SUMMARY"], "w") as fh:
-            json.dump(summary, fh)
+        write_text(os.environ["BAPS_SUMMARY"], json.dumps(summary))
     dut._log.info("summary: %s", summary)
     assert checker.mismatches == 0, f"{checker.mismatches} of {checker.checked} outputs mismatched"
     assert checker.missing == 0, f"{checker.missing} expected outputs never arrived ({cycles} cycles)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from ..designs.files import write_text
 
 __all__ = ["Cell", "GENERIC_CELLS", "write_liberty", "write_verilog_models"]
 
@@ -70,7 +71,7 @@ def write_liberty(path: Path, cells=GENERIC_CELLS, name: str = "baps_generic") -
         lines.append("  }")
     lines.append("}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -87,5 +88,5 @@ def write_verilog_models(path: Path, cells=GENERIC_CELLS) -> Path:
             out += [f"module {cell.name}({ports}, output Y);", f"  assign Y = {expr};",
                     "endmodule"]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(out) + "\n")
+    write_text(path, "\n".join(out) + "\n")
     return path

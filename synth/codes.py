@@ -26,6 +26,7 @@ from ..designs.schedule import run_longest_first
 from .compare import model_figures, sink_figure
 from .libraries import get_library
 from .synthesize import synthesize
+from ..designs.files import atomic_path, read_json, write_text
 
 __all__ = ["CodeRow", "code_rows", "accuracy_columns", "pareto", "goals", "run_codes", "markdown"]
 
@@ -62,16 +63,21 @@ def code_rows(lanes: int = 4) -> list[CodeRow]:
     return rows
 
 
+def _identity(row: CodeRow) -> dict:
+    """The columns of a row that come from the registry, not from synthesis."""
+    return {"label": row.label, "family": row.family, "design": row.config.module_name,
+            "name": row.config.name, "scheme": row.scheme, "score_format": row.score_format,
+            "p_format": row.p_format, "link_bits": row.link_bits, "lanes": row.config.params.lanes,
+            "params": row.config.params.as_dict()}
+
+
 def _synthesize_row(row: CodeRow, lib, outdir: Path) -> dict:
     results = synthesize(row.config, lib, outdir / "synth")
     [top] = [r for r in results if r.block is None]
     blocks = {r.block: r for r in results if r.block}
     names = dict(zip(("matrix", "link", "vector"), row.config.design.datapath.blocks))
     lanes = row.config.params.lanes
-    out = {"label": row.label, "family": row.family, "design": row.config.module_name,
-           "name": row.config.name, "scheme": row.scheme,
-           "score_format": row.score_format, "p_format": row.p_format,
-           "link_bits": row.link_bits, "lanes": lanes, "params": row.config.params.as_dict(),
+    out = {**_identity(row),
            "total_ge": round(top.area_ge, 1),
            "matrix_ge": round(blocks[names["matrix"]].area_ge, 1),
            "link_ge": round(blocks[names["link"]].area_ge, 1),
@@ -97,8 +103,8 @@ def accuracy_columns(scheme: str, accuracy: dict) -> dict:
     out = {**model_figures(accuracy, scheme), **sink_figure(accuracy, scheme)}
     passages = (accuracy.get("model") or {}).get("passages") or {}
     pv = passages.get("variants", {}).get(scheme)
-    if pv:
-        bc = str(min(passages["bcs"]))
+    bc = str(min(passages["bcs"])) if pv else None
+    if pv and bc in pv["bc"]:
         out.update(passage_bc=int(bc), passage_cos_mean=pv["bc"][bc]["cos_mean"],
                    passage_topk=pv["bc"][bc]["topk_agreement"])
     sink = accuracy.get("sink", [])
@@ -107,7 +113,8 @@ def accuracy_columns(scheme: str, accuracy: dict) -> dict:
     if mine:
         ref = {(r["delta"], r["length"], r["order"]): r["mse"] for r in sink
                if r["method"] == SINK_REFERENCE}
-        ratios = [mine[k] / ref[k] for k in mine if k[0] in SINK_GOAL_DELTAS and k in ref]
+        ratios = [mine[k] / ref[k] if ref[k] else (1.0 if mine[k] == 0 else float("inf"))
+                  for k in mine if k[0] in SINK_GOAL_DELTAS and k in ref]
         if ratios:
             out["sink_worst_ratio"] = max(ratios)
             out["sink_cells"] = len(ratios)
@@ -161,24 +168,43 @@ def goals(rows: list[dict]) -> dict:
     return out
 
 
+_GE = {"type": "number", "minimum": 0}
+
+CODES_JSON = {
+    "title": "the codes.json written by `baps-rtl codes`",
+    "type": "object", "required": ["library", "lanes", "rows"],
+    "properties": {
+        "library": {"type": "string"}, "lanes": {"type": "integer"},
+        "rows": {"type": "array", "items": {
+            "type": "object",
+            "required": ["design", "total_ge", "matrix_ge", "link_ge", "vector_ge",
+                         "vector_ge_per_lane", "exp2_ge"],
+            "properties": {
+                "design": {"type": "string"}, "total_ge": _GE, "matrix_ge": _GE, "link_ge": _GE,
+                "vector_ge": _GE, "vector_ge_per_lane": _GE,
+                "exp2_ge": {"oneOf": [{"type": "null"}, {
+                    "type": "object", "required": ["table", "split"],
+                    "properties": {"table": _GE, "split": _GE}}]}}}}},
+}
+"""What ``--areas-from`` reads of a ``codes.json`` (JSON Schema): the synthesized areas."""
+_AREA_FIELDS = ("total_ge", "matrix_ge", "link_ge", "vector_ge", "vector_ge_per_lane", "exp2_ge")
+
+
 def _reused_areas(path: Path, library: str, lanes: int, items: list[CodeRow]) -> list[dict]:
-    """The synthesized rows of ``items`` from an earlier ``codes.json`` (``UsageError`` when it
-    is not one, or was made with another library, lane count or without one of the rows)."""
-    try:
-        old = json.loads(Path(path).read_text())
-        rows = {r["design"]: r for r in old["rows"]}
-        same = (old["library"], old["lanes"]) == (library, lanes)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"--areas-from {path}: cannot read a codes.json ({exc}); allowed: the "
-                         "codes.json written by `baps-rtl codes`") from None
+    """The rows of ``items`` with their synthesized areas from an earlier ``codes.json`` (the
+    other columns from the registry); ``UsageError`` when it is not one, or was made with another
+    library, lane count or without one of the rows."""
+    what = f"--areas-from {path}"
+    old = read_json(path, CODES_JSON, what)
+    rows = {r["design"]: r for r in old["rows"]}
     missing = [i.config.module_name for i in items if i.config.module_name not in rows]
+    same = (old["library"], old["lanes"]) == (library, lanes)
     if not same or missing:
-        raise UsageError(f"--areas-from {path}: made with library {old['library']}, "
-                         f"{old['lanes']} lanes" + (f", without {', '.join(missing)}"
-                                                    if same else "")
+        raise UsageError(f"{what}: made with library {old['library']!r}, {old['lanes']} lanes"
+                         + (f", without {', '.join(missing)}" if same else "")
                          + f"; allowed: a codes.json of {library}, {lanes} lanes with every row")
-    keep = ("accuracy", "pareto")
-    return [{k: v for k, v in rows[i.config.module_name].items() if k not in keep} for i in items]
+    return [{**_identity(i), **{k: rows[i.config.module_name][k] for k in _AREA_FIELDS}}
+            for i in items]
 
 
 def run_codes(outdir: Path, accuracy: dict | None, *, library: str = "generic", lanes: int = 4,
@@ -216,8 +242,8 @@ def run_codes(outdir: Path, accuracy: dict | None, *, library: str = "generic", 
                         if k in ("br", "bc", "lanes", "link_depth")},
               "accuracy_source": accuracy_source, "rows": rows, "goals": goals(rows)}
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / "codes.json").write_text(json.dumps(result, indent=2) + "\n")
-    (outdir / "codes.md").write_text(markdown(result))
+    write_text(outdir / "codes.json", json.dumps(result, indent=2) + "\n")
+    write_text(outdir / "codes.md", markdown(result))
     _plot(result, outdir / "codes.png")
     return result
 
@@ -327,5 +353,6 @@ def _plot(result: dict, path: Path) -> None:
                  f"({result['library']}, {result['lanes']} lanes; large marks: Pareto front, "
                  "dashed: the front in area; an error of 0 sits at the panel's floor)")
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)

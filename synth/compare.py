@@ -23,6 +23,7 @@ from .flow import check_period, synthesize_for_period
 from .libraries import get_library
 from .power import POWER_SETUP, power_of_netlist
 from .sta import STA_SETUP
+from ..designs.files import atomic_path, read_json, write_text
 
 __all__ = ["ComparedDesign", "compare_configs", "run_compare", "markdown", "power_stimulus",
            "accuracy_of", "model_figures", "sink_figure", "load_accuracy"]
@@ -140,20 +141,43 @@ def sink_figure(accuracy: dict, scheme: str) -> dict:
             "sink_mse": next(r["mse"] for r in sink if r["length"] == longest)}
 
 
+_NUMBER = {"type": "number"}
+_OBJECT_OR_NULL = ["object", "null"]
+
+ACCURACY_JSON = {
+    "title": "the accuracy.json written by `baps-rtl accuracy`",
+    "type": "object", "required": ["sink"],
+    "properties": {
+        "sink": {"type": "array", "items": {
+            "type": "object", "required": ["method", "order", "delta", "length", "mse"],
+            "properties": {"method": {"type": "string"}, "order": {"type": "string"},
+                           "delta": _NUMBER, "length": {"type": "integer"},
+                           "mse": {"type": "number", "minimum": 0}}}},
+        "model": {"type": _OBJECT_OR_NULL, "properties": {
+            "variants": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["cos_mean", "top10_agreement", "layers"],
+                "properties": {"cos_mean": _NUMBER, "top10_agreement": _NUMBER,
+                               "layers": {"type": "array", "minItems": 1, "items": {
+                                   "type": "object", "required": ["kl_mean"],
+                                   "properties": {"kl_mean": _NUMBER}}}}}},
+            "passages": {"type": _OBJECT_OR_NULL, "required": ["bcs", "variants"], "properties": {
+                "bcs": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
+                "variants": {"type": "object", "additionalProperties": {
+                    "type": "object", "required": ["bc"], "properties": {
+                        "bc": {"type": "object", "additionalProperties": {
+                            "type": "object", "required": ["cos_mean", "topk_agreement"],
+                            "properties": {"cos_mean": _NUMBER,
+                                           "topk_agreement": _NUMBER}}}}}}}}}}},
+}
+"""What ``compare`` and ``codes`` read of an ``accuracy.json`` (JSON Schema)."""
+
+
 def load_accuracy(path: Path | None) -> dict | None:
     """``accuracy.json`` at ``path`` (None: no accuracy columns); ``UsageError`` naming a file
-    that cannot be read or is not one."""
+    that cannot be read or is not one (``ACCURACY_JSON``)."""
     if path is None:
         return None
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"--accuracy {path}: cannot read an accuracy.json ({exc}); allowed: "
-                         "the accuracy.json written by `baps-rtl accuracy`") from None
-    if not isinstance(data, dict) or "sink" not in data:
-        raise UsageError(f"--accuracy {path}: not an accuracy.json of `baps-rtl accuracy` "
-                         "(no sink sweep)")
-    return data
+    return read_json(path, ACCURACY_JSON, f"--accuracy {path}")
 
 
 def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int = 2,
@@ -179,8 +203,8 @@ def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int 
               "accuracy_source": accuracy_source,
               "rows": rows}
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / "compare.json").write_text(json.dumps(result, indent=2) + "\n")
-    (outdir / "compare.md").write_text(markdown(result))
+    write_text(outdir / "compare.json", json.dumps(result, indent=2) + "\n")
+    write_text(outdir / "compare.md", markdown(result))
     _plot(result, outdir / "compare.png")
     return result
 
@@ -272,5 +296,6 @@ def _plot(result: dict, path: Path) -> None:
     fig.suptitle(f"Softmax datapaths at {result['period_ns']:g} ns "
                  f"({result['library']}, fewest stages meeting it)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..golden import exp2_fp16_model as model
 from ..golden.exp2_fp16_fit import fit
+from ..designs.files import write_text
 
 __all__ = ["Candidate", "GRIDS", "candidates", "estimate", "search", "synthesize_candidate",
            "write_designs", "main"]
@@ -133,7 +134,7 @@ def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int,
     lib = get_library("generic", work / "cells")
     work.mkdir(parents=True, exist_ok=True)
     vpath = work / "candidate.v"
-    vpath.write_text(verilog.convert(Exp2FP16._with_design(design), name="candidate",
+    write_text(vpath, verilog.convert(Exp2FP16._with_design(design), name="candidate",
                                      emit_src=False))
     proc = run_in_subprocess(vpath, "candidate", lib.liberty, work)
     if proc.returncode != 0:
@@ -174,7 +175,7 @@ def write_designs(designs: dict[str, model.Exp2FP16Design], path: Path) -> None:
         fields = {**d.widths(), "c0": list(d.c0), "c1": list(d.c1), "patches": list(d.patches)}
         body = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in fields.items())
         parts.append(f'  "{name}": {{\n{body}\n  }}')
-    path.write_text("{\n" + ",\n".join(parts) + "\n}\n")
+    write_text(path, "{\n" + ",\n".join(parts) + "\n}\n")
 
 
 def main(argv=None) -> int:
@@ -207,7 +208,7 @@ def main(argv=None) -> int:
                   f"{c.logic_transistors} logic transistors, {c.ge:.1f} GE", flush=True)
     text = markdown(args.accuracy, rows, len(designs), time.monotonic() - t0, args.synthesize)
     if args.output:
-        args.output.write_text(text)
+        write_text(args.output, text)
     print(text)
     if args.write:
         best = min(rows, key=lambda c: c.logic_transistors).design

@@ -27,6 +27,7 @@ from amaranth.lib import wiring
 from ..designs.registry import Config
 from .stats import SynthesisError
 from .yosys_flow import run_commands
+from ..designs.files import write_text
 
 __all__ = ["FAMILIES", "Family", "FpgaResult", "RegisteredPorts", "fpga_one", "fpga_run",
            "pnr_executable", "markdown"]
@@ -117,7 +118,7 @@ def _synthesize(config: Config, family: Family, work: Path) -> tuple[dict, int, 
     wrapper = RegisteredPorts(config.build())
     work.mkdir(parents=True, exist_ok=True)
     vpath = work / "wrapped.v"
-    vpath.write_text(verilog.convert(wrapper, name="wrapped", ports=wrapper.ports,
+    write_text(vpath, verilog.convert(wrapper, name="wrapped", ports=wrapper.ports,
                                      emit_src=False))
     netlist = work / "netlist.json"
     commands = [f"read_verilog {vpath}", f"synth_{family.name} -top wrapped -json {netlist}",
@@ -187,8 +188,8 @@ def fpga_run(configs: list[Config], family: str | Family, outdir: Path, jobs: in
     folder = Path(outdir) / family.name
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "fpga.json", "md": folder / "fpga.md"}
-    paths["json"].write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
-    paths["md"].write_text(markdown(results, family))
+    write_text(paths["json"], json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    write_text(paths["md"], markdown(results, family))
     return results, paths
 
 

@@ -23,6 +23,7 @@ from ..sim.runner import run_config
 from .libraries import CellLibrary
 from .sta import design_commands
 from .stats import AreaResult
+from ..designs.files import write_text
 
 __all__ = ["PowerResult", "vcd_activity", "output_pins", "power_of_netlist", "POWER_SETUP"]
 
@@ -147,9 +148,9 @@ def _sta_power(netlist: Path, top: str, liberty: Path, period_ns: float, activit
     outputs = output_pins(liberty)
     lines = [f"{{{name}}} {t / cycles:.6g} {duty:.6g}" for name, (t, duty) in activity.items()
              if name.count("/") and name.rsplit("/", 1)[1] in outputs]
-    (work / "activity.tcl").write_text("set activity {\n" + "\n".join(lines) + "\n}\n")
+    write_text(work / "activity.tcl", "set activity {\n" + "\n".join(lines) + "\n}\n")
     tcl = work / "power.tcl"
-    tcl.write_text("\n".join([
+    write_text(tcl, "\n".join([
         *design_commands(netlist, top, liberty, period_ns),
         f"set_power_activity -input -activity {input_activity:.6g} -duty 0.5",
         f"source {work / 'activity.tcl'}",
@@ -165,7 +166,7 @@ def _sta_power(netlist: Path, top: str, liberty: Path, period_ns: float, activit
         "exit",
     ]) + "\n")
     out = subprocess.run(["sta", str(tcl)], capture_output=True, text=True, cwd=work)
-    (work / "power.log").write_text(out.stdout + out.stderr)
+    write_text(work / "power.log", out.stdout + out.stderr)
     m = re.search(r"^Total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", out.stdout, re.M)
     a = re.search(r"annotated (\d+) of (\d+)", out.stdout)
     if not m or not a:

@@ -32,6 +32,7 @@ from amaranth.back import rtlil, verilog
 from amaranth.hdl import Assert
 
 from .yosys_flow import run_commands
+from ..designs.files import write_text
 
 __all__ = ["ProofResult", "Proof", "StreamHarness", "equivalence_proof", "stream_proof",
            "registered_proofs", "run_proofs", "markdown"]
@@ -99,8 +100,8 @@ def equivalence_proof(name: str, gold: Callable[[], Elaboratable],
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        (work / "gold.v").write_text(verilog.convert(gold(), name="gold", emit_src=False))
-        (work / "gate.v").write_text(verilog.convert(gate(), name="gate", emit_src=False))
+        write_text(work / "gold.v", verilog.convert(gold(), name="gold", emit_src=False))
+        write_text(work / "gate.v", verilog.convert(gate(), name="gate", emit_src=False))
         ok, detail = _run_yosys([
             "read_verilog gold.v", "read_verilog gate.v", "proc -norom", "opt_clean",
             "equiv_make gold gate equiv", "hierarchy -top equiv", "equiv_simple -seq 2",
@@ -115,7 +116,7 @@ def stream_proof(name: str, build: Callable[[], tuple]) -> ProofResult:
     dut, counted = build()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        (work / "harness.il").write_text(
+        write_text(work / "harness.il", 
             rtlil.convert(StreamHarness(dut, counted), name="harness", ports=[]))
         ok, detail = _run_yosys([
             "read_rtlil harness.il", "hierarchy -top harness", "proc -norom", "flatten",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .sta import STA_SETUP
 from .stats import AreaResult, baseline
+from ..designs.files import atomic_path, write_text
 
 __all__ = ["markdown_table", "block_table", "write_outputs"]
 
@@ -82,7 +83,8 @@ def _bar_chart(results: list[AreaResult], path: Path) -> None:
     ax.invert_yaxis()
     ax.legend(loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
 
 
@@ -91,17 +93,17 @@ def write_outputs(results: list[AreaResult], outdir: Path) -> dict[str, Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     paths = {k: outdir / f"area.{k}" for k in ("json", "csv", "md", "png")}
-    paths["json"].write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    write_text(paths["json"], json.dumps([asdict(r) for r in results], indent=2) + "\n")
     cols = ["module", "block", "design", "role", "library", "area", "area_unit", "area_ge", "sequential_ge",
             "combinational_ge", "storage_bits", "num_cells", "transistors", "logic_transistors", "depth",
             "delay_ns", "period_target_ns", "stages", "gate_level"]
-    with open(paths["csv"], "w", newline="") as fh:
+    with atomic_path(paths["csv"]) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
         for r in results:
             w.writerow([getattr(r, c) for c in cols])
     blocks = block_table(results)
-    paths["md"].write_text(markdown_table(results) + "\n" + (f"\n{blocks}\n" if blocks else ""))
+    write_text(paths["md"], markdown_table(results) + "\n" + (f"\n{blocks}\n" if blocks else ""))
     _bar_chart(results, paths["png"])
     return paths
 

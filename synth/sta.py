@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from ..designs.files import write_text
 
 __all__ = ["sta_available", "critical_path_ns", "design_commands", "STA_SETUP"]
 
@@ -37,7 +38,7 @@ def design_commands(netlist: Path, top: str, liberty: Path, period_ns: float) ->
 
 def critical_path_ns(netlist: Path, top: str, liberty: Path, workdir: Path) -> float:
     tcl = workdir / "sta.tcl"
-    tcl.write_text("\n".join([
+    write_text(tcl, "\n".join([
         *design_commands(netlist, top, liberty, PERIOD),
         "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]",
         "set_output_delay 0 -clock clk [all_outputs]",
@@ -48,7 +49,7 @@ def critical_path_ns(netlist: Path, top: str, liberty: Path, workdir: Path) -> f
     ]) + "\n")
     out = subprocess.run(["sta", str(tcl)],
                          capture_output=True, text=True, cwd=workdir)
-    (workdir / "sta.log").write_text(out.stdout + out.stderr)
+    write_text(workdir / "sta.log", out.stdout + out.stderr)
     m = re.search(r"(-?[\d.]+)\s+slack \((MET|VIOLATED)\)", out.stdout)
     if not m:
         raise RuntimeError(f"OpenSTA reported no slack for {top}; see {workdir / 'sta.log'}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..designs.files import folder_lock
 from ..designs.generate import generate
 from ..designs.registry import Config, all_configs
 from ..designs.schedule import run_longest_first
@@ -19,9 +20,16 @@ __all__ = ["synthesize", "synthesize_all", "with_baselines"]
 def synthesize(config: Config, lib: CellLibrary, outdir: Path,
                period_ns: float | None = None) -> list[AreaResult]:
     """Synthesize one configuration into ``outdir/<module>``: one row, or for a hierarchical design
-    one row per block and one for the top (``SynthesisError`` when the tool fails).
+    one row per block and one for the top (``SynthesisError`` when the tool fails). Another
+    process synthesizing the same module in ``outdir`` waits until this one is done.
     ``period_ns``: map for that clock period (``yosys_flow.script``; a library with timing)."""
     work = Path(outdir).resolve() / config.module_name
+    with folder_lock(work):
+        return _synthesize(config, lib, work, period_ns)
+
+
+def _synthesize(config: Config, lib: CellLibrary, work: Path,
+                period_ns: float | None) -> list[AreaResult]:
     vpath, _ = generate(config, work)
     flatten = not config.design.hierarchical
     proc = run_in_subprocess(vpath, config.module_name, lib.liberty, work, flatten=flatten,

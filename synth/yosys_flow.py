@@ -22,6 +22,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from ..designs.files import write_text
 
 __all__ = ["AREA_SCRIPT", "script", "run_in_subprocess", "run_commands"]
 
@@ -89,9 +90,9 @@ def _run(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool,
     from pyosys import libyosys as ys
     commands = script(verilog, top, liberty, outdir, flatten, period_ns)
     if period_ns:
-        (outdir / "abc.constr").write_text(f"set_driving_cell {TIMING_DRIVER}\n"
+        write_text(outdir / "abc.constr", f"set_driving_cell {TIMING_DRIVER}\n"
                                            f"set_load {TIMING_LOAD_PF}\n")
-    (outdir / "script.ys").write_text("\n".join(commands) + "\n")
+    write_text(outdir / "script.ys", "\n".join(commands) + "\n")
     design = ys.Design()
     for command in commands:
         ys.run_pass(command, design)

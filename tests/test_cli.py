@@ -140,7 +140,7 @@ def test_compare_rejects_bad_values_by_name(tmp_path, capsys, argv, message):
     (["--lanes", "3"], "--lanes 3 is not allowed; allowed: even integers 2..32"),
     (["--jobs", "0", "--only", "baps_hif8_hif8"], "--jobs 0: allowed: 1 or more"),
     (["--only", "nope"], "nope: not a row of the code table; allowed: baps_hif8_hif8"),
-    (["--accuracy", "missing.json"], "--accuracy missing.json: cannot read an accuracy.json"),
+    (["--accuracy", "missing.json"], "--accuracy missing.json: cannot read it (No such file"),
 ])
 def test_codes_rejects_bad_values_by_name(tmp_path, capsys, argv, message):
     code, out, err = run(capsys, "codes", "-o", str(tmp_path), *argv)

@@ -181,18 +181,20 @@ CODE_COMBOS = [pytest.param(s, p, ("table", "split")[(k + j) % 2], 6 if k >= LAS
 @pytest.mark.parametrize("score_format,p_format,impl,stages", CODE_COMBOS)
 def test_every_score_code_and_p_format_is_bit_exact(score_format, p_format, impl, stages):
     """Each tile case, the ``spectrum`` tile reaching every negative value of the score code in
-    every lane, through the whole datapath with its link FIFO."""
+    every lane, through the whole datapath with its link FIFO (one tile after the other)."""
     base = TileShape(br=3, bc=16, lanes=4, blocks=4)
     cfg = BapsConfig(bc=16, score_format=score_format, p_format=p_format)
-    for case in ("medium", "wide", "far_negative", "corners", "edges", "spectrum"):
+    inputs, expected = [], []
+    for case in ("medium", "wide", "far_negative", "corners", "edges", "magnitudes", "spectrum"):
         shape = base if case != "spectrum" else TileShape(
             3, 16, 4, max(4, spectrum_blocks(3, 16, 4, score_format)))
         t = tile_scores(case, shape, 2, score_format)
-        res = run_golden(t, shape, cfg)
-        dut = BapsDatapath(br=3, bc=16, lanes=4, link_depth=3, impl=impl, stages=stages,
-                           score_format=score_format, p_format=p_format)
-        run = run_stream(dut, score_beats(t, shape), seed=5, idle=0.15, stall=0.25, drain=64)
-        assert run.outputs == expected_prob_beats(res, shape), case
+        inputs += score_beats(t, shape)
+        expected += expected_prob_beats(run_golden(t, shape, cfg), shape)
+    dut = BapsDatapath(br=3, bc=16, lanes=4, link_depth=3, impl=impl, stages=stages,
+                       score_format=score_format, p_format=p_format)
+    run = run_stream(dut, inputs, seed=5, idle=0.15, stall=0.25, drain=64)
+    assert run.outputs == expected
 
 
 def test_the_datapath_check_catches_a_wrong_p_format():

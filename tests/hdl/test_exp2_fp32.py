@@ -22,7 +22,11 @@ def _pairs(rng, n):
     sub = rng.integers(0, 1 << 23, (64, 2)).view(np.int64).astype(np.uint32).view(np.float32)
     special = np.array([[0.0, 0.0], [-0.0, 0.0], [0.0, -0.0], [1.0, 1.0], [-1e-45, 1e-45],
                         [-256.0, 0.0], [-255.99998, 0.0], [-3e38, 3e38], [1.0, 2.0 ** 30]])
-    x = np.concatenate([v, near, small, sub.astype(np.float64), special]).astype(np.float32)
+    # equal values at every binade, both signs: b − a = 0 exactly, however large (2^34 and up
+    # once came out saturated)
+    equal = np.repeat(np.exp2(np.arange(-149, 128.0)) * [[1], [-1]], 2).reshape(-1, 2)
+    x = np.concatenate([v, near, small, sub.astype(np.float64), special, equal,
+                        [[3.4028235e38] * 2]]).astype(np.float32)
     return np.sort(x, axis=1)
 
 

@@ -1,0 +1,98 @@
+"""Output files that are never half-written, and build folders two runs can share.
+
+Every result file (Verilog, sidecars, vector files, tables, JSON, plots) is written to a hidden
+temporary file in its folder and renamed into place (``os.replace``, atomic on POSIX): a run
+stopped at any point leaves the previous file or the new one, never a truncated one. A folder
+that a run builds in (a simulator build, a synthesis run) is held with an exclusive lock
+(``flock``, released by the kernel when the process dies), so a second run waits for the first
+instead of building over it.
+
+A JSON file a user passes back in (``--accuracy``, ``--areas-from``) is read with ``read_json``:
+its shape is checked against a JSON Schema before anything reads a field, and any problem is one
+``UsageError`` naming the file, the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import UsageError
+
+__all__ = ["atomic_path", "write_text", "write_bytes", "folder_lock", "read_json"]
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path beside ``path`` to write to; renamed to ``path`` when the block ends
+    without an exception, removed otherwise."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path, text: str) -> Path:
+    """``path.write_text(text)`` (UTF-8), atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_bytes(path, data: bytes) -> Path:
+    """``path.write_bytes(data)``, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def folder_lock(folder):
+    """Hold ``folder`` (created if missing) exclusively for the block: another process asking for
+    the same folder waits until this one leaves it or dies."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read_json(path, schema: dict, what: str):
+    """The JSON document at ``path``, checked against the JSON Schema ``schema``; ``what`` names
+    the input in the messages (``--accuracy FILE``). An unreadable file, bytes that are not
+    UTF-8 JSON, and a document of another shape are each one ``UsageError``."""
+    import jsonschema
+
+    try:
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{what}: cannot read it ({exc.strerror}); allowed: {schema['title']}"
+                         ) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what}: byte {exc.start} is not UTF-8 text; allowed: {schema['title']}"
+                         ) from None
+    except (ValueError, RecursionError) as exc:
+        raise UsageError(f"{what}: not JSON ({str(exc).splitlines()[0][:120]}); allowed: "
+                         f"{schema['title']}") from None
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if error is not None:
+        field = error.json_path.removeprefix("$").removeprefix(".")
+        raise UsageError(f"{what}: " + (f"field {field}: " if field else "")
+                         + f"{error.message[:200]}; allowed: {schema['title']}") from None
+    return data

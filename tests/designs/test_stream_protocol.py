@@ -1,0 +1,108 @@
+"""Every registered design under receivers of several ready policies (``sim.amaranth_stream``):
+a receiver that raises ready only after it sees valid (legal; a sender whose valid waits for
+ready deadlocks with it), one ready every other cycle, one always ready. ``run_stream`` checks
+the stream rules on every cycle (valid held, payload stable until the transfer). The datapaths
+that take a beat per cycle keep up with the receiver at every ``stages`` value: no cycle with the
+receiver ready and data inside goes without a transfer."""
+
+import pytest
+from amaranth import Module, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from baps_rtl.designs import DESIGNS, Config, all_configs
+from baps_rtl.golden.baps_stream import TileShape, score_beats, tile_scores
+from baps_rtl.designs.beats import pack
+from baps_rtl.sim.amaranth_stream import RECEIVERS, StreamProtocolError, run_stream
+
+
+def smallest_config(name: str) -> Config:
+    """The design's regression configuration with the shortest stimulus."""
+    return min((c for c in all_configs(which="regress") if c.name == name),
+               key=lambda c: len(c.stimulus(1)))
+
+
+@pytest.mark.parametrize("receiver", [r for r in RECEIVERS if r != "random"])
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_every_design_under_every_receiver(name, receiver):
+    config = smallest_config(name)
+    inputs = config.stimulus(1)
+    if config.design.datapath is None:
+        inputs = inputs[::61]         # a unit maps each input alone: every 61st of its codes
+    run = run_stream(config.build(), inputs, seed=2, idle=0.1, drain=400, receiver=receiver)
+    got = [pack(config.params.layouts()[1], o) if hasattr(config.params, "layouts") else o
+           for o in run.outputs]
+    assert got == config.expected(inputs), config.module_name
+
+
+class _ValidWaitsForReady(wiring.Component):
+    """A one-register stage whose output valid waits for ready (the planted bug: the stream
+    rules forbid it)."""
+    i: In(stream.Signature(8))
+    o: Out(stream.Signature(8))
+
+    def elaborate(self, platform):
+        m = Module()
+        full = Signal()
+        data = Signal(8)
+        m.d.comb += [self.i.ready.eq(~full), self.o.payload.eq(data),
+                     self.o.valid.eq(full & self.o.ready)]
+        with m.If(self.i.valid & self.i.ready):
+            m.d.sync += [full.eq(1), data.eq(self.i.payload)]
+        with m.Elif(self.o.valid):
+            m.d.sync += full.eq(0)
+        return m
+
+
+class _DropsValid(_ValidWaitsForReady):
+    """Offers each beat for one cycle only, taken or not."""
+
+    def elaborate(self, platform):
+        m = Module()
+        full = Signal()
+        data = Signal(8)
+        m.d.comb += [self.i.ready.eq(~full), self.o.payload.eq(data), self.o.valid.eq(full)]
+        with m.If(self.i.valid & self.i.ready):
+            m.d.sync += [full.eq(1), data.eq(self.i.payload)]
+        with m.Else():
+            m.d.sync += full.eq(0)
+        return m
+
+
+def test_the_receivers_catch_broken_senders():
+    beats = list(range(20))
+    # valid waiting for ready: the after-valid receiver never sees a beat
+    assert run_stream(_ValidWaitsForReady(), beats, receiver="after_valid").outputs == []
+    assert run_stream(_ValidWaitsForReady(), beats, receiver="always").outputs == beats
+    # a beat withdrawn before its transfer: named by the checker
+    with pytest.raises(StreamProtocolError, match="dropped valid before the transfer"):
+        run_stream(_DropsValid(), beats, receiver="alternate")
+
+
+FULL_RATE = ("baps_datapath", "fp16_datapath", "e4m3_pcast_datapath")
+"""The datapaths that take one beat per cycle (HCCS and Softermax read a row again to
+normalize it)."""
+
+
+def _stages_values(name: str) -> range:
+    return range(DESIGNS[name].params.SPEC["stages"].hi + 1)
+
+
+@pytest.mark.parametrize("name,stages", [
+    pytest.param(n, s, marks=() if s in (0, _stages_values(n)[-1]) else pytest.mark.slow)
+    for n in FULL_RATE for s in _stages_values(n)])  # the default suite: no cuts and all cuts
+def test_full_rate_datapaths_use_every_ready_cycle(name, stages):
+    """Input always valid, the receiver ready every other cycle: from the first output to the
+    last, every ready cycle carries a beat (a stage that loads only when the next one is ready
+    loses cycles here). Br·Bc/lanes = 16 beats between a row's block ends: more than any l
+    update is deep (a shorter tile waits for it by design, ``hdl.online_lanes``)."""
+    config = Config.of(name, {"br": 4, "bc": 16, "lanes": 4, "stages": stages})
+    shape = TileShape(4, 16, 4, 4)
+    layout = config.params.layouts()[0]
+    inputs = [pack(layout, b) for b in score_beats(tile_scores("medium", shape, 3), shape)] * 2
+    run = run_stream(config.build(), inputs, idle=0.0, receiver="alternate", drain=200)
+    assert [pack(config.params.layouts()[1], o) for o in run.outputs] == config.expected(inputs)
+    first, last = run.output_cycles[0], run.output_cycles[-1]
+    idle_ready = sorted(set(c for c in run.ready_cycles if first <= c <= last)
+                        - set(run.output_cycles))
+    assert idle_ready == [], f"{config.module_name}: ready without a beat in cycles {idle_ready[:8]}"
