@@ -27,7 +27,7 @@ report: $(STAMP)
 	$(BIN)/baps-rtl report -o build/report
 
 report-all: $(STAMP)
-	$(BIN)/baps-rtl report --all -o build/report-all
+	$(BIN)/baps-rtl report --all -o build/report
 
 # The result tables in docs/results/ and the README's headline table, from a fresh main job.
 results: $(STAMP)

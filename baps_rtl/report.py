@@ -5,11 +5,16 @@ configurations that cover its parameter classes (``registry.covering_configs``),
 EXP2 units and the BAPS datapaths on the generic library against the FP16 baselines, and end with
 a one-screen summary of the headline figures (also ``summary.md`` and ``headline.json``).
 
-``--all`` (``make report-all``, CI): every registered configuration on Verilator with line and
-toggle coverage (the test suite runs every parameter class on Icarus too; ``--sim icarus`` adds
-it here), the link bandwidth bench, every design's area on the generic library with each netlist
-simulated (units on every input, datapaths on a realistic stream: ``_gate_level_stream``), and the quick accuracy report without the
-Transformer (every scheme on synthetic tiles and in the sink sweep).
+``--all`` (``make report-all``, CI): every registered configuration on Verilator (the test suite
+runs every parameter class on Icarus too; ``--sim icarus`` adds it here), the link bandwidth
+bench, every design's area on the generic library with each netlist simulated (units on every
+input, datapaths on a realistic stream: ``_gate_level_stream``), and the quick accuracy report
+without the Transformer (every scheme on synthetic tiles and in the sink sweep). Line and toggle
+coverage of the regression: ``baps-rtl coverage``.
+
+Both write to the same folder by default (``build/report``): a simulation or synthesis whose
+folder already holds a run of the same inputs is reused (``designs.files``), so
+``make report-all`` after ``make report`` runs only what the first did not.
 """
 
 from __future__ import annotations
@@ -64,10 +69,9 @@ def main_job(output: Path, sims: list[str] | None, jobs: int, full: bool = False
                  f"{len(configs)} of its {len(every)} registered configurations"
                  + ("" if full else " (every parameter class of each design)")
                  + f" on {', '.join(sims)}: EXP2 units on every input code, datapaths on whole "
-                 "tiles (every named case), random idles and backpressure"
-                 + (" (Verilator with line and toggle coverage)" if full else ""))
+                 "tiles (every named case), random idles and backpressure")
     results = regress(configs, sims, output / "regress", seed=1, jobs=jobs,
-                      rtl_dir=output / "rtl", coverage=full, log=lambda line: None)
+                      rtl_dir=output / "rtl", log=lambda line: None)
     failed += [f"{r.module} ({r.sim})" for r in results if not r.passed]
     regression = []
     for sim in sims:
@@ -76,15 +80,11 @@ def main_job(output: Path, sims: list[str] | None, jobs: int, full: bool = False
                            "passed": sum(r.passed for r in rs),
                            "vectors": sum(r.checked for r in rs),
                            "errors": sum(r.mismatches + r.missing + r.extra for r in rs)})
+        reused = sum(r.reused for r in rs)
         print(f"  {sim}: {regression[-1]['passed']}/{len(rs)} configurations passed, "
-              f"{regression[-1]['vectors']:,} vectors checked, {regression[-1]['errors']} errors")
-    if full and "verilator" in sims:
-        from .sim.coverage import coverage_run, table
-        _, summaries, paths = coverage_run(configs, output / "coverage", results=[
-            r for r in results if r.sim == "verilator"], rtl_dir=output / "rtl")
-        print("\n".join(f"  {line}" for line in table(summaries)))
-        print(f"  (lines no test reaches and untoggled bits, by Amaranth source line: "
-              f"{paths['md']})")
+              f"{regression[-1]['vectors']:,} vectors checked, {regression[-1]['errors']} errors"
+              + (f" ({reused} passing runs of the same Verilog and vectors reused from "
+                 f"{output / 'regress'})" if reused else ""))
     stages.done()
 
     if full:
@@ -155,7 +155,7 @@ def _gate_level_stream(config):
                                                           GATE_LEVEL_BLOCKS)
 
 
-GATE_LEVEL_BLOCKS = 8
+GATE_LEVEL_BLOCKS = 4
 
 
 def _headline_row(config) -> bool:

@@ -7,6 +7,11 @@ that a run builds in (a simulator build, a synthesis run) is held with an exclus
 (``flock``, released by the kernel when the process dies), so a second run waits for the first
 instead of building over it.
 
+A run that finds its folder already holding the result of the same inputs (``content_key``:
+the bytes of every input file and every setting that changes the result, tool versions
+included) reuses it (``stored_result``) instead of running again: a repeated or extended study
+runs only what is new. Delete the folder to force a run.
+
 A JSON file a user passes back in (``--accuracy``, ``--areas-from``) is read with ``read_json``:
 its shape is checked against a JSON Schema before anything reads a field, and any problem is one
 ``UsageError`` naming the file, the field and what is allowed.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -23,7 +29,8 @@ from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["atomic_path", "write_text", "write_bytes", "folder_lock", "read_json"]
+__all__ = ["atomic_path", "write_text", "write_bytes", "folder_lock", "read_json", "content_key",
+           "stored_result", "store_result"]
 
 
 @contextlib.contextmanager
@@ -45,7 +52,11 @@ def atomic_path(path):
 
 
 def write_text(path, text: str) -> Path:
-    """``path.write_text(text)`` (UTF-8), atomically."""
+    """``path.write_text(text)`` (UTF-8), atomically; a file that already holds exactly ``text``
+    is left alone (its time stamp too, so a build that depends on it stays up to date)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if Path(path).read_text(encoding="utf-8") == text:
+            return Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
@@ -96,3 +107,26 @@ def read_json(path, schema: dict, what: str):
         raise UsageError(f"{what}: " + (f"field {field}: " if field else "")
                          + f"{error.message[:200]}; allowed: {schema['title']}") from None
     return data
+
+
+def content_key(*parts) -> str:
+    """sha256 over ``parts``: a ``Path`` counts by its bytes, anything else by its ``repr``."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = Path(part).read_bytes() if isinstance(part, Path) else repr(part).encode()
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
+
+
+def stored_result(path, key: str) -> dict | None:
+    """The result stored at ``path`` for ``key`` (``store_result``), or None: missing, made
+    from other inputs, or unreadable."""
+    try:
+        stored = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return stored.get("result") if isinstance(stored, dict) and stored.get("key") == key else None
+
+
+def store_result(path, key: str, result: dict) -> None:
+    write_text(path, json.dumps({"key": key, "result": result}, indent=2) + "\n")

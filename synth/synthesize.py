@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..designs.files import folder_lock
+from ..designs.files import content_key, folder_lock, store_result, stored_result
 from ..designs.generate import generate
 from ..designs.registry import Config, all_configs
 from ..designs.schedule import run_longest_first
@@ -32,21 +32,41 @@ def _synthesize(config: Config, lib: CellLibrary, work: Path,
                 period_ns: float | None) -> list[AreaResult]:
     vpath, _ = generate(config, work)
     flatten = not config.design.hierarchical
-    proc = run_in_subprocess(vpath, config.module_name, lib.liberty, work, flatten=flatten,
-                             period_ns=period_ns)
-    if proc.returncode != 0 or not (work / "area.json").exists():
-        raise SynthesisError(f"{config.module_name} failed to synthesize with {lib.name} "
-                             f"(exit {proc.returncode}); see {work / 'yosys.log'}")
-    delay = None
-    if lib.name == "osu018" and sta_available():
-        delay = critical_path_ns(work / "netlist.v", config.module_name, lib.liberty, work)
     commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten,
                       period_ns=period_ns)
+    timed = lib.name == "osu018" and sta_available()
+    key = content_key(vpath, Path(lib.liberty), commands, _tool_versions(timed))
+    stored = work / "synthesis-run.json"
+    done = stored_result(stored, key)
+    if done is not None and (work / "area.json").exists() and (work / "netlist.v").exists():
+        delay = done["delay_ns"]                     # the folder holds this very synthesis
+    else:
+        stored.unlink(missing_ok=True)
+        proc = run_in_subprocess(vpath, config.module_name, lib.liberty, work, flatten=flatten,
+                                 period_ns=period_ns)
+        if proc.returncode != 0 or not (work / "area.json").exists():
+            raise SynthesisError(f"{config.module_name} failed to synthesize with {lib.name} "
+                                 f"(exit {proc.returncode}); see {work / 'yosys.log'}")
+        delay = None
+        if timed:
+            delay = critical_path_ns(work / "netlist.v", config.module_name, lib.liberty, work)
+        store_result(stored, key, {"delay_ns": delay})
     rows = ([read_flat(config, lib, work, delay, commands)] if flatten
             else read_hierarchy(config, lib, work, delay, commands))
     for row in rows:
         row.period_target_ns = period_ns
     return rows
+
+
+def _tool_versions(timed: bool) -> str:
+    """pyosys's version (Yosys and ABC), and OpenSTA's when the run is timed."""
+    from importlib.metadata import version
+    text = f"pyosys {version('pyosys')}"
+    if timed:
+        import subprocess
+        text += " sta " + subprocess.run(["sta", "-version"], capture_output=True, text=True,
+                                         input="").stdout.strip()
+    return text
 
 
 def with_baselines(configs: list[Config]) -> list[Config]:

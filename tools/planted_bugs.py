@@ -1,0 +1,192 @@
+"""Plant single-point bugs, one at a time, in a copy of the code and run the tests of its area:
+how many does the suite catch?
+
+    .venv/bin/python tools/planted_bugs.py [--only ID ...] [--jobs N]
+
+Each bug below is a plausible one-line mistake (an off-by-one, a flag ignored, a rounding
+changed, a handshake weakened), the kinds that single-point mutations of the code found the suite
+missing once (see ``docs/notes.md``). A bug is *caught* when a test of its area fails; *missed*
+otherwise. The copy lives in a temporary folder (imported instead of the installed package,
+through ``PYTHONPATH``), so the working tree is never touched. Prints one line per bug and the
+share caught; writes ``build/planted-bugs.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("golden", "hdl", "designs", "sim", "synth", "accuracy")
+
+HDL = ["tests/hdl", "tests/designs/test_stream_protocol.py"]
+BAPS = ["tests/hdl/test_baps_datapath.py", "tests/hdl/test_directed_cases.py",
+        "tests/designs/test_stream_protocol.py"]
+ROWS = ["tests/hdl/test_row_normalizers.py", "tests/hdl/test_directed_cases.py",
+        "tests/designs/test_stream_protocol.py"]
+ONLINE = ["tests/hdl/test_fp16_datapath.py", "tests/hdl/test_e4m3_pcast.py",
+          "tests/hdl/test_directed_cases.py", "tests/designs/test_stream_protocol.py"]
+
+# (id, file, the text as it is, the text with the bug, the tests of its area). First the misses
+# the issue on robust input listed (each now has a named test), then a fresh set of the same kinds.
+BUGS = [
+    ("known-rescale-minus-inf-unclamped", "hdl/rescale.py",
+     "with m.If(f.nan | f.neg_huge | (c < lo)):", "with m.If(f.nan | (c < lo)):", BAPS),
+    ("known-rescale-above-saturated-max", "hdl/rescale.py",
+     "with m.Elif(pos_huge | positive):", "with m.Elif(pos_huge):", BAPS),
+    ("known-lanes-inf-over-nan", "hdl/softmax_lanes.py",
+     "Mux(q.l_nan, FP32.nan_code,\n                                           Mux(q.l_inf, FP32.inf_code, code))",
+     "Mux(q.l_inf, FP32.inf_code,\n                                           Mux(q.l_nan, FP32.nan_code, code))",
+     BAPS),
+    ("known-softermax-d-wraps", "hdl/softermax.py",
+     "d_new.eq(Mux(total > D_MAX, D_MAX, total))", "d_new.eq(total)", ROWS),
+    ("known-softermax-masked-beat-sets-max", "hdl/softermax.py",
+     "m_new.eq(Mux(any_valid, Mux(seen & (m_old > ceil), m_old, ceil), m_old))",
+     "m_new.eq(Mux(seen & (m_old > ceil), m_old, ceil))", ROWS),
+    ("known-softermax-chord-rounded", "hdl/softermax.py",
+     "((_table(RECIP_C1, s, 10) * t) >> 8)", "((_table(RECIP_C1, s, 10) * t + 128) >> 8)", ROWS),
+    ("known-pipeline-advances-on-ready", "hdl/pipeline.py",
+     "advance.eq(~self.o.valid | self.o.ready),", "advance.eq(self.o.ready),", HDL),
+    ("known-rescale-read-waits-for-ready", "hdl/rescale.py",
+     "take.eq(~out.valid | self.code.i.ready)", "take.eq(self.code.i.ready)", BAPS),
+    ("known-e4m3-zero-distance-saturates", "hdl/exp2_fp32.py",
+     "with m.If(((exponent >= 8) & rounded.any()) | inf):", "with m.If((exponent >= 8) | inf):",
+     ONLINE),
+
+    ("pipeline-accepts-only-when-empty", "hdl/pipeline.py",
+     "self.i.ready.eq(advance),", "self.i.ready.eq(advance & ~self.o.valid),", HDL),
+    ("row-buffer-single-half", "hdl/row_buffer.py",
+     "ready.eq(~full.bit_select(fill_sel, 1))", "ready.eq(~full.any())", HDL),
+    ("row-buffer-last-beat-flag", "hdl/row_buffer.py",
+     "out.last_beat.eq(drain_beat == beats - 1)", "out.last_beat.eq(drain_beat == 0)", HDL),
+    ("rescale-ceil-ignores-inexact", "hdl/rescale.py",
+     "c.eq((f.t + ((1 << frac) - 1) + f.inexact) >> frac)", "c.eq((f.t + ((1 << frac) - 1)) >> frac)",
+     BAPS),
+    ("rescale-positive-ignores-inexact", "hdl/rescale.py",
+     "positive.eq((f.t > big_m) | ((f.t == big_m) & f.inexact))", "positive.eq(f.t > big_m)",
+     BAPS),
+    ("rescale-first-block-keeps-old-max", "hdl/rescale.py",
+     "Mux(i.frame.first_block | (beat_max > m_old), beat_max, m_old)",
+     "Mux(beat_max > m_old, beat_max, m_old)", BAPS),
+    ("rescale-shift-sign", "hdl/rescale.py",
+     "Mux(d.first_block, 0, d.m_old - d.m)", "Mux(d.first_block, 0, d.m - d.m_old)", BAPS),
+    ("lanes-l-wraps", "hdl/softmax_lanes.py",
+     "new_l.eq(Mux(total[l_width], l_max, total))", "new_l.eq(total)", BAPS),
+    ("lanes-inf-crosses-rows", "hdl/softmax_lanes.py",
+     "first_inf.eq(~a.first_block & old_inf)", "first_inf.eq(old_inf)", BAPS),
+    ("softermax-saturates-one-low", "hdl/softermax.py",
+     "d_new.eq(Mux(total > D_MAX, D_MAX, total))", "d_new.eq(Mux(total > D_MAX, D_MAX - 1, total))",
+     ROWS),
+    ("softermax-max-ignores-seen", "hdl/softermax.py",
+     "Mux(seen & (m_old > ceil), m_old, ceil)", "Mux(m_old > ceil, m_old, ceil)", ROWS),
+    ("softermax-reciprocal-truncated", "hdl/softermax.py",
+     "r.eq((r12 + 16) >> 5)", "r.eq(r12 >> 5)", ROWS),
+    ("softermax-masked-code-counts", "hdl/softermax.py",
+     "uk.eq(Mux(c == MASK_CODE, 0, shifted))", "uk.eq(shifted)", ROWS),
+    ("hccs-distance-not-clipped", "hdl/hccs.py",
+     "delta.eq(Mux(dist > head.dmax, head.dmax, dist))",
+     "delta.eq(Mux(dist > head.dmax, head.dmax - 1, dist))", ROWS),
+    ("hccs-masked-lane-scored", "hdl/hccs.py",
+     "sk.eq(Mux(flags[k], 0, b - scale * delta))", "sk.eq(b - scale * delta)", ROWS),
+    ("int8-cast-rounds-half-up", "hdl/fixed_cast.py",
+     "up = fx.t[0] & (fx.inexact | half[0])", "up = fx.t[0]", ROWS),
+    ("int8-cast-minus-inf-saturates", "hdl/fixed_cast.py",
+     "with m.If(fx.nan | (f.inf & f.sign)):", "with m.If(fx.nan):", ROWS),
+    ("online-hazard-one-short", "hdl/online_lanes.py",
+     "depth = 1 + self.update.latency", "depth = self.update.latency", ONLINE),
+    ("fp32-exp2-ceil", "hdl/exp2_fp32.py",
+     "k.eq((x >> FRAC) + x[:FRAC].any())", "k.eq((x >> FRAC) + 1)", ONLINE),
+    ("round-at-ties-away", "hdl/codec.py",
+     'up = guard & (below | (1 if ties == "away" else q[0]))', "up = guard", HDL),
+    ("tile-buffer-count-never-resets", "hdl/tile_buffer.py",
+     "count.eq(Mux(tile_end, 0, count + 1))", "count.eq(count + 1)", ROWS),
+    ("golden-inf-over-nan", "golden/baps.py",
+     "np.where(block_nan, 2, np.where(block_inf, 1, 0))",
+     "np.where(block_inf, 1, np.where(block_nan, 2, 0))", ["tests/golden", *BAPS]),
+    ("golden-softermax-reciprocal-rounding", "golden/softermax.py",
+     "return e, (r12 + 16) >> 5", "return e, (r12 + 15) >> 5", ["tests/golden", *ROWS]),
+    ("golden-fp32-exp2-ties-away", "golden/exp2_fp32.py",
+     "q = q + ((rest > 16) | ((rest == 16) & (q & 1 == 1)))", "q = q + (rest >= 16)",
+     ["tests/golden", *ONLINE]),
+    ("vectors-accept-one-too-wide", "designs/vectors.py",
+     "if value >= 1 << width:", "if value > 1 << width:",
+     ["tests/test_input_fuzz.py", "tests/designs", "tests/test_cli.py"]),
+    ("files-write-text-in-place", "designs/files.py",
+     '    with atomic_path(path) as tmp:\n        tmp.write_text(text, encoding="utf-8")',
+     '    Path(path).write_text(text, encoding="utf-8")', ["tests/designs/test_files.py"]),
+]
+
+
+def _copy(dest: Path) -> Path:
+    """A copy of the code in ``dest`` and a ``baps_rtl`` package folder pointing at it."""
+    tar = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+    for name in tar.stdout.decode().split("\0"):
+        if name and (REPO / name).is_file():
+            (dest / "code" / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, dest / "code" / name)
+    pkg = dest / "pkg" / "baps_rtl"
+    pkg.mkdir(parents=True)
+    for sub in PACKAGES:
+        (pkg / sub).symlink_to(dest / "code" / sub)
+    for f in (dest / "code" / "baps_rtl").glob("*.py"):
+        (pkg / f.name).symlink_to(f)
+    return dest / "code"
+
+
+def plant(bug) -> dict:
+    ident, file, old, new, tests = bug
+    with tempfile.TemporaryDirectory(prefix=f"bug-{ident}-") as tmp:
+        code = _copy(Path(tmp))
+        path = code / file
+        text = path.read_text()
+        if text.count(old) != 1:
+            return {"id": ident, "result": "not planted", "detail": f"{old!r} is not once in {file}"}
+        path.write_text(text.replace(old, new))
+        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "pkg"), "BAPS_VERILATOR_CACHE": "off"}
+        t0 = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                              "-p", "no:randomly", *tests], cwd=code, env=env,
+                             capture_output=True, text=True)
+        failed = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
+        result = ("caught" if run.returncode == 1 else
+                  "missed" if run.returncode == 0 else f"error (pytest exit {run.returncode})")
+        return {"id": ident, "file": file, "result": result, "seconds": round(time.monotonic() - t0),
+                "detail": failed[0] if failed else run.stdout.strip().splitlines()[-1:]}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", metavar="ID", help="only these bugs")
+    parser.add_argument("--jobs", type=int, default=1, help="bugs tried at once (default 1)")
+    args = parser.parse_args(argv)
+    known = {b[0] for b in BUGS}
+    if args.only and set(args.only) - known:
+        parser.error(f"unknown bug {sorted(set(args.only) - known)[0]!r}; allowed: "
+                     f"{', '.join(sorted(known))}")
+    bugs = [b for b in BUGS if not args.only or b[0] in args.only]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        results = []
+        for r in pool.map(plant, bugs):
+            results.append(r)
+            print(f"{r['result']:>8}  {r['id']}  ({r.get('seconds', 0)} s)  {r['detail']}",
+                  flush=True)
+    planted = [r for r in results if r["result"] in ("caught", "missed")]
+    caught = sum(r["result"] == "caught" for r in planted)
+    print(f"caught {caught} of {len(planted)} planted bugs "
+          f"({100 * caught / max(len(planted), 1):.0f} %)")
+    out = REPO / "build" / "planted-bugs.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if all(r["result"] in ("caught", "missed") for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
