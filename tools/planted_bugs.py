@@ -3,10 +3,11 @@ how many does the suite catch?
 
     .venv/bin/python tools/planted_bugs.py [--only ID ...] [--jobs N]
 
-Each bug below is a plausible one-line mistake (an off-by-one, a flag ignored, a rounding
+Each bug's area runs with the default suite's selection (``-m "not slow"``, two workers). Each
+bug below is a plausible one-line mistake (an off-by-one, a flag ignored, a rounding
 changed, a handshake weakened), the kinds that single-point mutations of the code found the suite
 missing once (see ``docs/notes.md``). A bug is *caught* when a test of its area fails; *missed*
-otherwise. The copy lives in a temporary folder (imported instead of the installed package,
+otherwise. The copy lives in a temporary folder (imported instead of the installed checkout,
 through ``PYTHONPATH``), so the working tree is never touched. Prints one line per bug and the
 share caught; writes ``build/planted-bugs.json``.
 """
@@ -126,19 +127,16 @@ BUGS = [
 
 
 def _copy(dest: Path) -> Path:
-    """A copy of the code in ``dest`` and a ``baps_rtl`` package folder pointing at it."""
-    tar = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
-    for name in tar.stdout.decode().split("\0"):
+    """A copy of the tracked files in ``dest``, its ``baps_rtl`` folder made the whole package
+    (links to the copy's subpackages), so the copy is imported, not the installed checkout."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+    for name in files.stdout.decode().split("\0"):
         if name and (REPO / name).is_file():
-            (dest / "code" / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, dest / "code" / name)
-    pkg = dest / "pkg" / "baps_rtl"
-    pkg.mkdir(parents=True)
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, dest / name)
     for sub in PACKAGES:
-        (pkg / sub).symlink_to(dest / "code" / sub)
-    for f in (dest / "code" / "baps_rtl").glob("*.py"):
-        (pkg / f.name).symlink_to(f)
-    return dest / "code"
+        (dest / "baps_rtl" / sub).symlink_to(dest / sub)
+    return dest
 
 
 def plant(bug) -> dict:
@@ -150,10 +148,10 @@ def plant(bug) -> dict:
         if text.count(old) != 1:
             return {"id": ident, "result": "not planted", "detail": f"{old!r} is not once in {file}"}
         path.write_text(text.replace(old, new))
-        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "pkg"), "BAPS_VERILATOR_CACHE": "off"}
+        env = {**os.environ, "PYTHONPATH": str(code), "BAPS_VERILATOR_CACHE": "off"}
         t0 = time.monotonic()
         run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                              "-p", "no:randomly", *tests], cwd=code, env=env,
+                              "-m", "not slow", "-n", "2", *tests], cwd=code, env=env,
                              capture_output=True, text=True)
         failed = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
         result = ("caught" if run.returncode == 1 else
