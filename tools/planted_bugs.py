@@ -51,7 +51,7 @@ BUGS = [
      "d_new.eq(Mux(total > D_MAX, D_MAX, total))", "d_new.eq(total)", ROWS),
     ("known-softermax-masked-beat-sets-max", "hdl/softermax.py",
      "m_new.eq(Mux(any_valid, Mux(seen & (m_old > ceil), m_old, ceil), m_old))",
-     "m_new.eq(Mux(seen & (m_old > ceil), m_old, ceil))", ROWS),
+     "m_new.eq(Mux(any_valid, Mux(seen & (m_old > ceil), m_old, ceil), ceil))", ROWS),
     ("known-softermax-chord-rounded", "hdl/softermax.py",
      "((_table(RECIP_C1, s, 10) * t) >> 8)", "((_table(RECIP_C1, s, 10) * t + 128) >> 8)", ROWS),
     ("known-pipeline-advances-on-ready", "hdl/pipeline.py",
@@ -86,8 +86,8 @@ BUGS = [
     ("softermax-saturates-one-low", "hdl/softermax.py",
      "d_new.eq(Mux(total > D_MAX, D_MAX, total))", "d_new.eq(Mux(total > D_MAX, D_MAX - 1, total))",
      ROWS),
-    ("softermax-max-ignores-seen", "hdl/softermax.py",
-     "Mux(seen & (m_old > ceil), m_old, ceil)", "Mux(m_old > ceil, m_old, ceil)", ROWS),
+    ("softermax-beat-max-floored", "hdl/softermax.py",
+     "ceil.eq((beat_max + 3) >> 2)", "ceil.eq(beat_max >> 2)", ROWS),
     ("softermax-reciprocal-truncated", "hdl/softermax.py",
      "r.eq((r12 + 16) >> 5)", "r.eq(r12 >> 5)", ROWS),
     ("softermax-masked-code-counts", "hdl/softermax.py",
@@ -154,7 +154,8 @@ def plant(bug) -> dict:
                               "-m", "not slow", "-n", "2", *tests], cwd=code, env=env,
                              capture_output=True, text=True)
         failed = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
-        result = ("caught" if run.returncode == 1 else
+        # with two workers, -x ends an early failure as "interrupted" (exit 2)
+        result = ("caught" if run.returncode == 1 or failed else
                   "missed" if run.returncode == 0 else f"error (pytest exit {run.returncode})")
         return {"id": ident, "file": file, "result": result, "seconds": round(time.monotonic() - t0),
                 "detail": failed[0] if failed else run.stdout.strip().splitlines()[-1:]}

@@ -65,9 +65,11 @@ def test_a_score_just_above_a_saturated_running_max_is_positive(score_format, p_
 
 
 def test_nan_wins_over_plus_inf_in_the_row_sum():
-    """A row with a NaN and a +Inf: l is NaN (0x7FC00000), whichever comes first."""
-    for row in ([np.nan, INF], [INF, np.nan]):
-        beats = run_tile("baps_datapath", {"br": 1, "bc": 2, "lanes": 2}, [row])
+    """A row with a NaN and a +Inf: l is NaN (0x7FC00000), whichever comes first, in one beat or
+    in two (then the +Inf flag is set too, and must lose)."""
+    for values, row in (({"bc": 2}, [np.nan, INF]), ({"bc": 2}, [INF, np.nan]),
+                        ({"bc": 4}, [np.nan, 0.0, INF, 0.0]), ({"bc": 4}, [INF, 0.0, np.nan, 0.0])):
+        beats = run_tile("baps_datapath", {"br": 1, "lanes": 2, **values}, [row])
         assert row_l(beats) == 0x7FC00000
 
 
