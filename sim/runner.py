@@ -160,7 +160,6 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
         tag = f"vectors-corrupt{corrupt_index}"
     vfile = write_vectors(build_dir / f"{tag}.txt", header, inputs, expected)
     summary = build_dir / f"{tag}-summary.json"
-    summary.unlink(missing_ok=True)
 
     t0 = time.monotonic()
     build_args = []
@@ -194,6 +193,7 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
         if done and done["passed"] and (not coverage or cov_file.exists()):
             return RunResult(**{**done, "reused": True})
     stored.unlink(missing_ok=True)
+    summary.unlink(missing_ok=True)
     runner = (CachingVerilator() if sim == "verilator" else
               _vcd_icarus() if vcd is not None else get_runner(sim))
     runner.build(sources=sources, hdl_toplevel=module, build_dir=build_dir / "sim",

@@ -200,7 +200,7 @@ def _reused_areas(path: Path, library: str, lanes: int, items: list[CodeRow]) ->
     missing = [i.config.module_name for i in items if i.config.module_name not in rows]
     same = (old["library"], old["lanes"]) == (library, lanes)
     if not same or missing:
-        raise UsageError(f"{what}: made with library {old['library']!r}, {old['lanes']} lanes"
+        raise UsageError(f"{what}: made with library {old['library']}, {old['lanes']} lanes"
                          + (f", without {', '.join(missing)}" if same else "")
                          + f"; allowed: a codes.json of {library}, {lanes} lanes with every row")
     return [{**_identity(i), **{k: rows[i.config.module_name][k] for k in _AREA_FIELDS}}

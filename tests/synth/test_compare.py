@@ -60,7 +60,7 @@ def test_compare_end_to_end(tmp_path):
     names = ("baps_datapath", "fp16_datapath", "softermax_datapath", "hccs_datapath")
     # a period every row meets without cuts: one mapping each (the search for the fewest
     # stages has its own test, tests/synth/test_area.py)
-    result = run_compare(tmp_path, period_ns=PERIOD, lanes=2, jobs=2, blocks=8, designs=names)
+    result = run_compare(tmp_path, period_ns=PERIOD, lanes=2, jobs=2, blocks=12, designs=names)
     rows = result["rows"]
     assert [r["link_bits"] for r in rows] == [16, 32, 16, 16, 16]
     for r in rows:
