@@ -29,8 +29,8 @@ from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["atomic_path", "write_text", "write_bytes", "folder_lock", "read_json", "content_key",
-           "stored_result", "store_result"]
+__all__ = ["atomic_path", "write_text", "folder_lock", "read_json", "content_key", "stored_result",
+           "store_result"]
 
 
 @contextlib.contextmanager
@@ -54,16 +54,10 @@ def atomic_path(path):
 def write_text(path, text: str) -> Path:
     """``path.write_text(text)`` (UTF-8), atomically; a file that already holds exactly ``text``
     is left alone (its time stamp too, so a build that depends on it stays up to date)."""
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        if Path(path).read_text(encoding="utf-8") == text:
+    data = text.encode("utf-8")
+    with contextlib.suppress(OSError):
+        if Path(path).stat().st_size == len(data) and Path(path).read_bytes() == data:
             return Path(path)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
-
-
-def write_bytes(path, data: bytes) -> Path:
-    """``path.write_bytes(data)``, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)

@@ -187,7 +187,7 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
         build_args = ["-s", "baps_vcd_dump"]
     stored = build_dir / f"{tag}-run.json"
     key = content_key(*[Path(p) for p in sources], vfile, sim, build_args, waves, seed, idle,
-                      stall, _testbench_files(), _tool_versions(sim))
+                      stall, *_testbench_files(), _tool_versions(sim))
     if vcd is None and not waves:
         done = stored_result(stored, key)
         if done and done["passed"] and (not coverage or cov_file.exists()):
@@ -235,9 +235,9 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
 
 
 def _testbench_files() -> list[Path]:
-    """The testbench's own code: a change to it makes a stored result stale."""
+    """The testbench's and this runner's own code: a change to it makes a stored result stale."""
     here = Path(__file__).resolve().parent
-    return [here / "tb_stream.py", here.parent / "designs" / "vectors.py",
+    return [here / "tb_stream.py", here / "runner.py", here.parent / "designs" / "vectors.py",
             here.parent / "golden" / "formats.py"]
 
 

@@ -35,7 +35,9 @@ def _synthesize(config: Config, lib: CellLibrary, work: Path,
     commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten,
                       period_ns=period_ns)
     timed = lib.name == "osu018" and sta_available()
-    key = content_key(vpath, Path(lib.liberty), commands, _tool_versions(timed))
+    here = Path(__file__).resolve().parent
+    key = content_key(vpath, Path(lib.liberty), commands, _tool_versions(timed),
+                      here / "yosys_flow.py", here / "sta.py", here / "synthesize.py")
     stored = work / "synthesis-run.json"
     done = stored_result(stored, key)
     if done is not None and (work / "area.json").exists() and (work / "netlist.v").exists():

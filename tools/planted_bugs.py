@@ -121,8 +121,8 @@ BUGS = [
      "if value >= 1 << width:", "if value > 1 << width:",
      ["tests/test_input_fuzz.py", "tests/designs", "tests/test_cli.py"]),
     ("files-write-text-in-place", "designs/files.py",
-     '    with atomic_path(path) as tmp:\n        tmp.write_text(text, encoding="utf-8")',
-     '    Path(path).write_text(text, encoding="utf-8")', ["tests/designs/test_files.py"]),
+     "    with atomic_path(path) as tmp:\n        tmp.write_bytes(data)",
+     "    Path(path).write_bytes(data)", ["tests/designs/test_files.py"]),
 ]
 
 
