@@ -16,7 +16,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..designs.errors import UsageError
 from ..designs.registry import Config, datapaths, study_shape
 from ..designs.schedule import run_longest_first
 from .flow import check_period, synthesize_for_period
