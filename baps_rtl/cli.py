@@ -447,7 +447,7 @@ def _cmd_hccs_calibrate(args):
     _, records = calibrate_hccs(load_model(), sentences)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_text(args.output, json.dumps({"model": "all-MiniLM-L6-v2", "samples": args.samples,
-                                       "heads": records}, indent=2) + "\n")
+                                        "heads": records}, indent=2) + "\n")
     print("| layer | head | B | S | Dmax | KL (mean over rows) |\n|---|---|---|---|---|---|")
     for r in records:
         print(f"| {r['layer']} | {r['head']} | {r['b']} | {r['s']} | {r['dmax']} | {r['kl']:.4f} |")

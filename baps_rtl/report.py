@@ -204,7 +204,7 @@ def publish(results_dir: Path, command: str, md: Path) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
     out = results_dir / Path(md).name
     write_text(out, f"<!-- written by `{command}`: baps-rtl {version('baps-rtl')}, commit "
-                   f"{_commit()}, {date.today().isoformat()} -->\n\n{Path(md).read_text()}")
+                    f"{_commit()}, {date.today().isoformat()} -->\n\n{Path(md).read_text()}")
     return out
 
 

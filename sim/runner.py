@@ -181,8 +181,8 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
         dump = build_dir / "vcd_dump.v"
         dump.parent.mkdir(parents=True, exist_ok=True)
         write_text(dump, f"module baps_vcd_dump();\ninitial begin\n"
-                        f'    $dumpfile("{Path(vcd).resolve()}");\n    $dumpvars(0, {module});\n'
-                        f"end\nendmodule\n")
+                         f'    $dumpfile("{Path(vcd).resolve()}");\n    $dumpvars(0, {module});\n'
+                         f"end\nendmodule\n")
         sources = [*sources, dump]
         build_args = ["-s", "baps_vcd_dump"]
     stored = build_dir / f"{tag}-run.json"

@@ -135,7 +135,7 @@ def synthesize_candidate(design: model.Exp2FP16Design, work: Path) -> tuple[int,
     work.mkdir(parents=True, exist_ok=True)
     vpath = work / "candidate.v"
     write_text(vpath, verilog.convert(Exp2FP16._with_design(design), name="candidate",
-                                     emit_src=False))
+                                      emit_src=False))
     proc = run_in_subprocess(vpath, "candidate", lib.liberty, work)
     if proc.returncode != 0:
         raise RuntimeError(f"synthesis failed; see {work / 'yosys.log'}")

@@ -119,7 +119,7 @@ def _synthesize(config: Config, family: Family, work: Path) -> tuple[dict, int, 
     work.mkdir(parents=True, exist_ok=True)
     vpath = work / "wrapped.v"
     write_text(vpath, verilog.convert(wrapper, name="wrapped", ports=wrapper.ports,
-                                     emit_src=False))
+                                      emit_src=False))
     netlist = work / "netlist.json"
     commands = [f"read_verilog {vpath}", f"synth_{family.name} -top wrapped -json {netlist}",
                 f"tee -q -o {work / 'stat.json'} stat -json"]

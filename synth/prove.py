@@ -116,7 +116,7 @@ def stream_proof(name: str, build: Callable[[], tuple]) -> ProofResult:
     dut, counted = build()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        write_text(work / "harness.il", 
+        write_text(work / "harness.il",
             rtlil.convert(StreamHarness(dut, counted), name="harness", ports=[]))
         ok, detail = _run_yosys([
             "read_rtlil harness.il", "hierarchy -top harness", "proc -norom", "flatten",

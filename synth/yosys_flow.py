@@ -91,7 +91,7 @@ def _run(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool,
     commands = script(verilog, top, liberty, outdir, flatten, period_ns)
     if period_ns:
         write_text(outdir / "abc.constr", f"set_driving_cell {TIMING_DRIVER}\n"
-                                           f"set_load {TIMING_LOAD_PF}\n")
+                                          f"set_load {TIMING_LOAD_PF}\n")
     write_text(outdir / "script.ys", "\n".join(commands) + "\n")
     design = ys.Design()
     for command in commands:
