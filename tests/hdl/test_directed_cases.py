@@ -105,3 +105,12 @@ def test_e4m3_pcast_key_equal_to_a_huge_running_max():
         beats = run_tile("e4m3_pcast_datapath", {"br": 1, "bc": 2, "lanes": 2}, [row])
         p = row_p(beats)
         assert p[0] == 0x78 and row_l(beats) == FP32.encode(np.array([256.0 * p.count(0x78)]))[0]
+
+
+def test_the_row_sum_saturates_at_its_integer_bits():
+    """l_int_bits = 1: four scores of 0.0 sum to 4, above l's range; l saturates to its largest
+    value, just under 2 (a wrapping sum gives 0)."""
+    beats = run_tile("baps_datapath", {"br": 1, "bc": 4, "lanes": 2, "l_int_bits": 1},
+                     [[0.0, 0.0, 0.0, 0.0]])
+    [l] = FP32.decode(np.array([row_l(beats)], dtype=np.int64))
+    assert 1.999 < l < 2.0
