@@ -68,6 +68,28 @@ def test_a_large_write_text_killed_midway_leaves_the_previous_file(tmp_path):
     assert target.read_text() == "new\n"
 
 
+def test_a_reader_never_sees_a_half_written_file(tmp_path):
+    """One process rewrites an 8 MB file over and over (two contents in turn) while this one
+    reads it: every read is one whole version (written in place, reads catch it half-done)."""
+    target = tmp_path / "table.md"
+    size = 8 << 20
+    versions = {"a" * size, "b" * size}
+    write_text(target, "a" * size)
+    proc = _child(f"""
+        from baps_rtl.designs.files import write_text
+        print("writing", flush=True)
+        for k in range(150):
+            write_text({str(target)!r}, "ab"[k % 2] * {size})
+    """)
+    assert proc.stdout.readline().strip() == "writing"
+    reads = 0
+    while proc.poll() is None:
+        text = target.read_text()
+        assert text in versions, f"read {reads}: {len(text)} characters, not a whole version"
+        reads += 1
+    assert proc.returncode == 0 and reads > 10
+
+
 def test_an_exception_inside_leaves_the_previous_file(tmp_path):
     target = tmp_path / "table.md"
     target.write_text(OLD)
