@@ -11,7 +11,7 @@ that calls ``register`` (``designs/__init__.py`` imports every module of the pac
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 from amaranth import Shape
@@ -222,11 +222,10 @@ class Config:
     def of(cls, design: Design | str, values: dict | None = None) -> "Config":
         design = get_design(design) if isinstance(design, str) else design
         values = values or {}
-        known = [f.name for f in fields(design.params)]
-        unknown = [k for k in values if k not in known]
+        unknown = [k for k in values if k not in design.params.SPEC]
         if unknown:
             raise UsageError(f"{design.name}: unknown parameter {unknown[0]!r}; allowed: "
-                             f"{', '.join(known)}")
+                             f"{', '.join(design.params.SPEC)}")
         try:
             return cls(design, design.params(**values))
         except (ValueError, TypeError) as exc:

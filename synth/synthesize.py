@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from ..designs.files import content_key, folder_lock, store_result, stored_result
@@ -60,8 +61,10 @@ def _synthesize(config: Config, lib: CellLibrary, work: Path,
     return rows
 
 
+@functools.cache
 def _tool_versions(timed: bool) -> str:
-    """pyosys's version (Yosys and ABC), and OpenSTA's when the run is timed."""
+    """pyosys's version (Yosys and ABC), and OpenSTA's when the run is timed (asked once per
+    process)."""
     from importlib.metadata import version
     text = f"pyosys {version('pyosys')}"
     if timed:

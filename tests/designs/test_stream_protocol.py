@@ -14,6 +14,7 @@ from amaranth.lib.wiring import In, Out
 from baps_rtl.designs import DESIGNS, Config, all_configs
 from baps_rtl.golden.baps_stream import TileShape, score_beats, tile_scores
 from baps_rtl.designs.beats import pack
+from baps_rtl.designs.tiles import tile_stimulus
 from baps_rtl.hdl.rescale import Rescale
 from baps_rtl.sim.amaranth_stream import RECEIVERS, StreamProtocolError, run_stream
 
@@ -101,9 +102,8 @@ def test_full_rate_datapaths_use_every_ready_cycle(name, stages):
     loses cycles here). Br·Bc/lanes = 16 beats between a row's block ends: more than any l
     update is deep (a shorter tile waits for it by design, ``hdl.online_lanes``)."""
     config = Config.of(name, {"br": 4, "bc": 16, "lanes": 4, "stages": stages})
-    shape = TileShape(4, 16, 4, 2)          # two tiles of two blocks: every boundary
-    layout = config.params.layouts()[0]
-    inputs = [pack(layout, b) for b in score_beats(tile_scores("medium", shape, 3), shape)] * 2
+    # two tiles of two blocks: every boundary
+    inputs = tile_stimulus(config.params, 3, cases=("medium",), blocks=2) * 2
     run = run_stream(config.build(), inputs, idle=0.0, receiver="alternate", drain=200)
     assert [pack(config.params.layouts()[1], o) for o in run.outputs] == config.expected(inputs)
     first, last = run.output_cycles[0], run.output_cycles[-1]
