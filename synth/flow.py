@@ -12,7 +12,7 @@ from ..designs.schedule import run_longest_first
 from ..designs.errors import UsageError
 from .bounds import check_bounds, load_bounds
 from .gate_level import check_netlist, gate_level_simulator
-from .libraries import CellLibrary, get_library
+from .libraries import CellLibrary, resolve_library
 from .report import write_outputs
 from .sta import sta_available
 from .stats import AreaResult
@@ -26,9 +26,10 @@ def check_period(period_ns, lib: CellLibrary) -> None:
     if not isinstance(period_ns, (int, float)) or not 0 < period_ns <= 1000:
         raise UsageError(f"--period {period_ns!r} is not allowed; allowed: a clock period in ns, "
                          "0 < NS ≤ 1000")
-    if lib.name != "osu018":
-        raise UsageError(f"--period needs a library with timing; {lib.name!r} has none; "
-                         "allowed: --lib osu018")
+    if not lib.timed or lib.timing_driver is None:
+        raise UsageError(f"--period needs a library with timing and a buffer cell; {lib.name!r} "
+                         f"has {'no buffer' if lib.timed else 'no timing'}; allowed: --lib "
+                         "osu018, or --liberty FILE with timing arcs")
     if not sta_available():
         raise UsageError("--period needs OpenSTA (`sta`), which is not installed; "
                          "install it with `make system-extras`")
@@ -77,17 +78,18 @@ class AreaRun:
     note: str = ""
 
 
-def area_flow(configs: list[Config], lib_name: str, outdir: Path, *, jobs: int = 2,
+def area_flow(configs: list[Config], library: str | Path, outdir: Path, *, jobs: int = 2,
               check_netlists: bool = False, period_ns: float | None = None,
               netlist_inputs=None) -> AreaRun:
-    """Synthesize ``configs`` and the FP16 baselines with ``lib_name``; with ``check_netlists``,
+    """Synthesize ``configs`` and the FP16 baselines with ``library`` (a name in ``LIBRARIES``
+    or a user's Liberty file, ``resolve_library``); with ``check_netlists``,
     simulate each whole-design netlist right after its synthesis on its golden stimulus, or on
     ``netlist_inputs(config)`` when given and not None (one job per configuration,
     longest first, so simulations overlap the remaining syntheses). ``period_ns``: every row
     mapped for that period, each design with the fewest stages that meet it
     (``synthesize_for_period``), written under ``outdir/<lib>-<period>ns``."""
     outdir = Path(outdir)
-    lib = get_library(lib_name, outdir / "cells")
+    lib = resolve_library(library, outdir / "cells")
     if period_ns is not None:
         check_period(period_ns, lib)
     libdir = outdir / (lib.name if period_ns is None else f"{lib.name}-{period_ns:g}ns")

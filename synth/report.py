@@ -12,7 +12,7 @@ from .sta import STA_SETUP
 from .stats import AreaResult, baseline
 from ..designs.files import atomic_path, write_text
 
-__all__ = ["markdown_table", "block_table", "write_outputs"]
+__all__ = ["markdown_table", "block_table", "write_outputs", "write_library_table"]
 
 
 def markdown_table(results: list[AreaResult]) -> str:
@@ -30,7 +30,7 @@ def markdown_table(results: list[AreaResult]) -> str:
         "× FP16 total", "× FP16 logic", "cells", "transistors", "logic transistors",
         timing] + (["stages", f"meets {period:g} ns"] if period else []) + (
         ["netlist sim"] if gate else [])
-    lines = [f"Library {lib.library} ({'OSU 0.18 µm, GE = µm² / 24' if um2 else 'generic, areas in NAND2 equivalents'}). "
+    lines = [f"Library {lib.library} ({lib.library_description}). "
              f"Ratios against the smaller FP16 baseline: total {total_base.module}, "
              f"logic {comb_base.module}.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -129,3 +129,31 @@ def block_table(results: list[AreaResult]) -> str:
                          + (f" {r.delay_ns:.3f} |" if timing and r.delay_ns else
                             (" |" if timing else "")))
     return "\n".join(lines)
+
+
+def write_library_table(runs: list[list[AreaResult]], outdir: Path) -> Path:
+    """``libraries.md`` in ``outdir``: every whole design's area in each library of ``runs`` (one
+    list of rows per library), in the library's unit and in its NAND2 equivalents."""
+    libraries = [rows[0] for rows in runs]
+    modules = sorted({r.module: r for rows in runs for r in rows if r.block is None}.values(),
+                     key=lambda r: (not r.baseline, r.module))
+    head = ["design"] + [f"{lib.library} ({lib.area_unit if lib.area_unit == 'GE' else 'µm²'})"
+                         for lib in libraries] + [f"{lib.library} GE" for lib in libraries
+                                                  if lib.area_unit != "GE"]
+    lines = ["Area by library (same flow and script for every library):", ""]
+    lines += [f"- {lib.library}: {lib.library_description}" for lib in libraries]
+    lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for module in modules:
+        cells = {}
+        for rows in runs:
+            for r in rows:
+                if r.module == module.module and r.block is None:
+                    cells[r.library] = r
+        row = [module.module] + [f"{cells[lib.library].area:.0f}" if lib.library in cells else ""
+                                 for lib in libraries]
+        row += [f"{cells[lib.library].area_ge:.0f}" if lib.library in cells else ""
+                for lib in libraries if lib.area_unit != "GE"]
+        lines.append("| " + " | ".join(row) + " |")
+    path = Path(outdir) / "libraries.md"
+    write_text(path, "\n".join(lines) + "\n")
+    return path

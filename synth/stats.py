@@ -35,7 +35,7 @@ class AreaResult:
     transistors: int              # CMOS estimate (abc -g cmos2), submodules included
     logic_transistors: int        # the same without the flip-flops
     depth: int | None             # cells on the longest register-to-register path (None: a block)
-    delay_ns: float | None        # OpenSTA min clock period (osu018 only)
+    delay_ns: float | None        # OpenSTA min clock period (a library with timing)
     yosys: str
     script: list = field(default_factory=list)
     netlist: str = ""
@@ -45,6 +45,7 @@ class AreaResult:
     storage_bits: int = 0         # bits of the design's memories (mapped to flip-flops here)
     period_target_ns: float | None = None   # the clock period ABC mapped for (None: area)
     stages: int | None = None     # the design's ``stages`` parameter, when it has one
+    library_description: str = ""  # the library and its area source, as the report names it
 
 
 def _row(config: Config, lib: CellLibrary, stat: dict, module: str, **extra) -> AreaResult:
@@ -58,7 +59,7 @@ def _row(config: Config, lib: CellLibrary, stat: dict, module: str, **extra) -> 
         library=lib.name, area_unit=lib.area_unit, area=area, area_ge=area / lib.nand2_area,
         sequential_ge=seq / lib.nand2_area, combinational_ge=(area - seq) / lib.nand2_area,
         num_cells=int(stat["num_cells"]), cells=dict(stat.get("num_cells_by_type", {})),
-        baseline=config.design.baseline, **extra)
+        baseline=config.design.baseline, library_description=lib.description, **extra)
 
 
 def _transistors(stat: dict) -> int:
@@ -82,7 +83,7 @@ def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> Ar
     design = stat["design"]
     cmos = json.loads((work / "cmos.json").read_text())["design"]
     logic = json.loads((work / "cmos_logic.json").read_text())["design"]
-    sequential = {t for t in design.get("num_cells_by_type", {}) if t.startswith(("DFF", "LATCH"))}
+    sequential = lib.sequential_cells
     row = _row(config, lib, design, config.module_name, transistors=_transistors(cmos),
                logic_transistors=_transistors(logic), depth=0,
                delay_ns=delay, yosys=stat.get("creator", ""), script=script,
@@ -101,8 +102,7 @@ def read_hierarchy(config: Config, lib: CellLibrary, work: Path, delay, script) 
     logic = json.loads((work / "cmos_logic.json").read_text())["modules"]
     paths = {name: tuple(name.lstrip("\\").split(".")) for name in stat["modules"]}
     modules = {".".join(p) for p in paths.values()}      # instance "cells" of a submodule
-    sequential = {t for t in stat["design"].get("num_cells_by_type", {})
-                  if t.startswith(("DFF", "LATCH"))}
+    sequential = lib.sequential_cells
     storage = _storage_bits(work)
     rows = []
     for name, path in paths.items():

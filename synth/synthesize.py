@@ -20,7 +20,7 @@ __all__ = ["synthesize", "synthesize_all", "with_baselines"]
 
 def synthesize(config: Config, lib: CellLibrary, outdir: Path,
                period_ns: float | None = None) -> list[AreaResult]:
-    """Synthesize one configuration into ``outdir/<module>``: one row, or for a hierarchical design
+    """Synthesize one configuration with ``lib`` into ``outdir/<module>``: one row, or for a hierarchical design
     one row per block and one for the top (``SynthesisError`` when the tool fails). Another
     process synthesizing the same module in ``outdir`` waits until this one is done.
     ``period_ns``: map for that clock period (``yosys_flow.script``; a library with timing)."""
@@ -34,10 +34,11 @@ def _synthesize(config: Config, lib: CellLibrary, work: Path,
     vpath, _ = generate(config, work)
     flatten = not config.design.hierarchical
     commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten,
-                      period_ns=period_ns)
-    timed = lib.name == "osu018" and sta_available()
+                      period_ns=period_ns, driver=lib.timing_driver)
+    timed = lib.timed and sta_available()
     here = Path(__file__).resolve().parent
     key = content_key(vpath, Path(lib.liberty), commands, _tool_versions(timed),
+                      f"driver {lib.timing_driver}" if period_ns else "",
                       here / "yosys_flow.py", here / "sta.py", here / "synthesize.py")
     stored = work / "synthesis-run.json"
     done = stored_result(stored, key)
@@ -46,7 +47,7 @@ def _synthesize(config: Config, lib: CellLibrary, work: Path,
     else:
         stored.unlink(missing_ok=True)
         proc = run_in_subprocess(vpath, config.module_name, lib.liberty, work, flatten=flatten,
-                                 period_ns=period_ns)
+                                 period_ns=period_ns, driver=lib.timing_driver)
         if proc.returncode != 0 or not (work / "area.json").exists():
             raise SynthesisError(f"{config.module_name} failed to synthesize with {lib.name} "
                                  f"(exit {proc.returncode}); see {work / 'yosys.log'}")

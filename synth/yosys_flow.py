@@ -32,7 +32,7 @@ _RESYN2 = ("balance;rewrite;refactor;balance;rewrite;rewrite,-z;balance;refactor
 AREA_SCRIPT = ("+strash;&get,-n;&fraig,-x;&put;scorr;dc2;dretime;strash;"   # ABC's default start
                f"{_RESYN2};dc2;{_RESYN2};"
                "&get,-n;&dch,-f;&nf,-R,1000,-F,8,-C,32;&put")              # area-oriented mapping
-TIMING_DRIVER = "BUFX2"        # the cell ABC assumes drives every input when it sizes for a period
+TIMING_DRIVER = "BUFX2"        # OSU018's cell ABC assumes drives every input when it sizes for a period
 TIMING_LOAD_PF = 0.01         # and the load on every output
 
 
@@ -47,13 +47,13 @@ def _synth(top: str, flatten: bool, fast_arithmetic: bool) -> list[str]:
 
 
 def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool = True,
-           period_ns: float | None = None) -> list[str]:
+           period_ns: float | None = None, driver: str | None = TIMING_DRIVER) -> list[str]:
     """The exact Yosys commands of the flow (``flatten=False`` keeps the module hierarchy and
     reports every module's area including its submodules; it also writes the mapped netlist
     flattened, ``netlist_flat.json``, for the logic depth). ``period_ns`` (a library with
     timing, OSU018): fast arithmetic (``_synth``), and ABC maps for that delay
     target and buffers and sizes gates (``abc -D -constr``: every input driven by
-    ``TIMING_DRIVER``, every output loaded by ``TIMING_LOAD_PF``); without it the adders are
+    ``driver``, every output loaded by ``TIMING_LOAD_PF``); without it the adders are
     Yosys's default and ABC maps for area (``AREA_SCRIPT``) and inserts no buffers."""
     abc = (f"abc -D {round(period_ns * 1000)} -constr {outdir / 'abc.constr'} -liberty {liberty}"
            if period_ns else f"abc -liberty {liberty} -script {AREA_SCRIPT}")
@@ -86,11 +86,11 @@ def script(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool =
 
 
 def _run(verilog: Path, top: str, liberty: Path, outdir: Path, flatten: bool,
-         period_ns: float | None) -> None:
+         period_ns: float | None, driver: str) -> None:
     from pyosys import libyosys as ys
-    commands = script(verilog, top, liberty, outdir, flatten, period_ns)
+    commands = script(verilog, top, liberty, outdir, flatten, period_ns, driver)
     if period_ns:
-        write_text(outdir / "abc.constr", f"set_driving_cell {TIMING_DRIVER}\n"
+        write_text(outdir / "abc.constr", f"set_driving_cell {driver}\n"
                                           f"set_load {TIMING_LOAD_PF}\n")
     write_text(outdir / "script.ys", "\n".join(commands) + "\n")
     design = ys.Design()
@@ -109,13 +109,14 @@ def run_commands(commands: list[str], log: Path, cwd: Path | None = None) -> int
 
 
 def run_in_subprocess(verilog: Path, top: str, liberty: Path, outdir: Path,
-                      flatten: bool = True,
-                      period_ns: float | None = None) -> subprocess.CompletedProcess:
+                      flatten: bool = True, period_ns: float | None = None,
+                      driver: str | None = TIMING_DRIVER) -> subprocess.CompletedProcess:
     outdir.mkdir(parents=True, exist_ok=True)
     with open(outdir / "yosys.log", "w") as log:
         return subprocess.run([sys.executable, "-m", "baps_rtl.synth.yosys_flow", str(verilog), top,
                                str(liberty), str(outdir)] + ([] if flatten else ["--hierarchy"])
-                              + ([f"--period={period_ns}"] if period_ns else []),
+                              + ([f"--period={period_ns}", f"--driver={driver}"] if period_ns
+                                 else []),
                               stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -123,5 +124,6 @@ if __name__ == "__main__":
     v, t, lib, out = sys.argv[1:5]
     options = sys.argv[5:]
     period = next((float(o.split("=", 1)[1]) for o in options if o.startswith("--period=")), None)
+    drive = next((o.split("=", 1)[1] for o in options if o.startswith("--driver=")), TIMING_DRIVER)
     _run(Path(v).resolve(), t, Path(lib).resolve(), Path(out).resolve(),
-         flatten="--hierarchy" not in options, period_ns=period)
+         flatten="--hierarchy" not in options, period_ns=period, driver=drive)

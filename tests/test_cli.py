@@ -65,7 +65,9 @@ def test_vectors_round_trip_and_check(tmp_path, capsys):
     (["hif8", "encode", "20", "--rounding", "hr", "--random", "300"],
      "random value 300 is out of range; allowed: 0..255"),
     (["check-vectors", "/nonexistent/v.txt"], "cannot read vector file '/nonexistent/v.txt'"),
-    (["area", "--lib", "tsmc7"], "argument --lib: invalid choice: 'tsmc7'"),
+    (["area", "--lib", "tsmc7"], "--lib 'tsmc7' is not a library; allowed: generic, osu018, sky130 (or --liberty FILE)"),
+    (["area", "--liberty", "/nonexistent/mine.lib"], "--liberty /nonexistent/mine.lib: no such file"),
+    (["area", "--liberty", "pyproject.toml"], "--liberty pyproject.toml: line 1: not a Liberty library"),
     (["area", "exp2_bf16"], "unknown design 'exp2_bf16'; allowed: baps_datapath, e4m3_pcast_datapath, exp2_code"),
     (["area", "--jobs", "0"], "--jobs 0: allowed: 1 or more"),
     (["hccs-calibrate", "--samples", "0"], "--samples 0: allowed: 1 or more"),
@@ -150,4 +152,4 @@ def test_codes_rejects_bad_values_by_name(tmp_path, capsys, argv, message):
 def test_area_period_needs_osu018(tmp_path, capsys):
     code, _, err = run(capsys, "area", "exp2_hif8", "--period", "5", "-o", str(tmp_path))
     assert code == 2
-    assert "--period needs a library with timing; 'generic' has none; allowed: --lib osu018" in err
+    assert "--period needs a library with timing and a buffer cell; 'generic' has no timing; allowed: --lib osu018" in err

@@ -252,3 +252,29 @@ def test_the_json_checks_can_fail(tmp_path):
     good = tmp_path / "codes-in.json"
     good.write_text(json.dumps(_codes_doc()))
     assert len(codes.run_codes(tmp_path / "out", None, areas_from=good)["rows"]) > 10
+
+
+def _small_liberty() -> bytes:
+    from baps_rtl.synth.cells import write_liberty
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_liberty(Path(tmp) / "generic.lib").read_bytes()
+
+
+LIBERTY = _small_liberty()
+
+
+@FUZZ
+@given(content=mutated_bytes(LIBERTY))
+def test_mutated_liberty_files_load_or_fail_in_one_line(content):
+    """``--liberty FILE`` with a mutated copy of a valid Liberty: it loads (a library with a
+    NAND2 area) or ends in one UsageError line naming the file."""
+    from baps_rtl.synth.libraries import user_library
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mine.lib"
+        path.write_bytes(content)
+        try:
+            lib = user_library(path)
+        except UsageError as err:
+            assert str(err).startswith(f"--liberty {path}: ") and "\n" not in str(err)
+        else:
+            assert lib.nand2_area > 0 and lib.liberty == path.resolve()

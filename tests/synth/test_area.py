@@ -160,7 +160,7 @@ def test_a_unit_that_fails_to_synthesize_is_named(tmp_path, monkeypatch):
 
 
 def test_library_errors(tmp_path, monkeypatch):
-    with pytest.raises(UsageError, match="unknown cell library 'tsmc7'; allowed: generic, osu018"):
+    with pytest.raises(UsageError, match="unknown cell library 'tsmc7'; allowed: generic, osu018, sky130"):
         get_library("tsmc7", tmp_path)
     monkeypatch.setattr("baps_rtl.synth.libraries.osu018_dir", lambda: None)
     with pytest.raises(UsageError, match="'osu018' is not installed; fetch it with `make system-extras`"):
@@ -244,8 +244,8 @@ def test_period_script_maps_for_the_period_with_fast_adders(tmp_path):
 
 def test_period_needs_a_timed_library_and_a_positive_value(tmp_path):
     from baps_rtl.synth.flow import area_flow
-    with pytest.raises(UsageError, match=r"--period needs a library with timing; 'generic' has "
-                                         r"none; allowed: --lib osu018"):
+    with pytest.raises(UsageError, match=r"--period needs a library with timing and a buffer "
+                                         r"cell; 'generic' has no timing; allowed: --lib osu018"):
         area_flow([], "generic", tmp_path, period_ns=5.0)
     with pytest.raises(UsageError, match=r"--period -1 is not allowed; allowed: a clock period"):
         area_flow([], "generic", tmp_path, period_ns=-1)
