@@ -55,6 +55,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="write DIR/<module>.v and DIR/<module>.json")
     _add_design_args(p)
     p.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
+    p.add_argument("--axis", action="store_true",
+                   help="a datapath with AXI4-Stream ports: DIR/<module>_axis.sv (top), "
+                        "<module>_axis_core.v and the sidecar <module>_axis.json (tdata layout)")
 
     p = sub.add_parser("vectors", help="write golden vectors (the design's stimulus) to FILE")
     _add_design_args(p)
@@ -71,6 +74,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--build", type=Path, default=Path("build/regress"), metavar="DIR")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--jobs", type=int, default=2, metavar="N")
+    p.add_argument("--axis", action="store_true",
+                   help="the datapaths through their AXI4-Stream tops, driven by cocotbext-axi "
+                        "(source and sink with pauses)")
 
     p = sub.add_parser("coverage", help="Verilator line and toggle coverage of the regression, "
                        "with the Amaranth lines no test reaches: coverage.json, coverage.md")
@@ -234,9 +240,11 @@ def _cmd_list(args):
 
 
 def _cmd_generate(args):
+    from .designs.axis import generate_axis
     from .designs.generate import generate
-    vpath, jpath = generate(_config(args), args.output)
-    print(f"wrote {vpath}\nwrote {jpath}")
+    vpath, jpath = (generate_axis if args.axis else generate)(_config(args), args.output)
+    written = [vpath, vpath.with_name(vpath.stem + "_core.v")] if args.axis else [vpath]
+    print("\n".join(f"wrote {p}" for p in written + [jpath]))
 
 
 def _cmd_vectors(args):
@@ -261,7 +269,14 @@ def _cmd_regress(args):
     from .sim.regress import regress
     t0 = time.monotonic()
     configs = _configs(args.designs, args.param, "regress")
-    results = regress(configs, [args.sim], args.build, seed=args.seed, jobs=_jobs(args.jobs))
+    if args.axis:
+        from .designs.axis import check_axis
+        if not args.designs:
+            configs = [c for c in configs if c.design.datapath is not None]
+        for config in configs:
+            check_axis(config)
+    results = regress(configs, [args.sim], args.build, seed=args.seed, jobs=_jobs(args.jobs),
+                      axis=args.axis)
     failed = [r for r in results if not r.passed]
     print(f"{len(results) - len(failed)}/{len(results)} configurations passed, "
           f"{sum(r.checked for r in results)} vectors checked, wall {time.monotonic() - t0:.1f} s")

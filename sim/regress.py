@@ -9,7 +9,7 @@ from typing import Callable
 from ..designs.generate import generate
 from ..designs.registry import Config
 from ..designs.schedule import run_longest_first
-from .runner import RunResult, check_simulator, run_config, verilator_runtime_cached
+from .runner import RunResult, check_simulator, run_axis, run_config, verilator_runtime_cached
 
 __all__ = ["regress", "result_line"]
 
@@ -24,12 +24,14 @@ def result_line(r: RunResult) -> str:
 
 def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: int = 1,
             jobs: int = 1, rtl_dir: Path | None = None, coverage: bool = False,
-            log: Callable[[str], None] = print) -> list[RunResult]:
+            axis: bool = False, log: Callable[[str], None] = print) -> list[RunResult]:
     """Every configuration on every simulator (one build directory each); results in the order of
     ``configs`` × ``sims``, run longest first. ``rtl_dir``: generate each configuration's Verilog
     and sidecar there, once, inside the jobs (so elaboration overlaps other jobs' C++ builds), and
     simulate that file on every simulator. ``coverage``: the Verilator runs are instrumented for
-    line and toggle coverage (``RunResult.coverage_file``; Icarus runs are unchanged)."""
+    line and toggle coverage (``RunResult.coverage_file``; Icarus runs are unchanged).
+    ``axis``: every configuration (a datapath) through its AXI4-Stream top and cocotbext-axi
+    (``runner.run_axis``) instead."""
     for sim in sims:
         check_simulator(sim)
     runs = [(c, sim) for sim in sims for c in configs]
@@ -46,8 +48,9 @@ def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: i
 
     def one(run):
         config, sim = run
-        r = run_config(config, sim, build_root, seed=seed, sources=sources(config),
-                       coverage=coverage and sim == "verilator")
+        r = (run_axis(config, sim, build_root, seed=seed) if axis else
+             run_config(config, sim, build_root, seed=seed, sources=sources(config),
+                        coverage=coverage and sim == "verilator"))
         log(result_line(r))
         return r
 

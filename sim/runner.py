@@ -22,6 +22,7 @@ __all__ = ["SIMULATORS", "RunResult", "run_config", "run_vectors", "simulator_av
 
 SIMULATORS = ("verilator", "icarus")
 TESTBENCH = "baps_rtl.sim.tb_stream"
+AXIS_TESTBENCH = "baps_rtl.sim.tb_axis"
 
 
 def _verilator_bin() -> Path:
@@ -126,23 +127,46 @@ def run_config(config: Config, sim: str, build_root, *, seed: int = 1, idle: flo
                        coverage=coverage, vcd=vcd)
 
 
+def run_axis(config: Config, sim: str, build_root, *, seed: int = 1, idle: float = 0.1,
+             stall: float = 0.2, corrupt_index: int | None = None,
+             inputs: list[int] | None = None) -> RunResult:
+    """The tile test of a datapath through its AXI4-Stream top (``designs.axis``), driven by
+    cocotbext-axi's source and sink (``tb_axis``) with pause probabilities ``idle`` (source)
+    and ``stall`` (sink)."""
+    from ..designs.axis import axis_module_name, generate_axis
+    build_dir = Path(build_root).resolve() / f"{config.module_name}-{sim}-axis"
+    top, sidecar = generate_axis(config, build_dir / "rtl")
+    core = top.with_name(top.stem + "_core.v")
+    inputs = config.stimulus(seed) if inputs is None else list(inputs)
+    return run_vectors(axis_module_name(config), [core, top], sim, build_dir,
+                       vector_header(config), inputs, config.expected(inputs), seed=seed,
+                       idle=idle, stall=stall, corrupt_index=corrupt_index, variant="axis",
+                       testbench=AXIS_TESTBENCH,
+                       extra_env={"BAPS_AXIS": str(sidecar), "BAPS_BEATS_PER_BLOCK":
+                                  str(config.params.bc // config.params.lanes)})
+
+
 def run_vectors(module: str, sources, sim: str, build_dir: Path, header: dict, inputs, expected,
                 *, seed: int = 1, idle: float = 0.1, stall: float = 0.2,
                 corrupt_index: int | None = None, waves: bool | None = None,
                 variant: str = "rtl", coverage: bool = False,
-                vcd: Path | None = None) -> RunResult:
+                vcd: Path | None = None, testbench: str = TESTBENCH,
+                extra_env: dict | None = None) -> RunResult:
     """Build ``sources`` (top ``module``) in ``build_dir`` and run the stream testbench on
     ``inputs`` → ``expected`` (integers: codes or packed beats). ``coverage`` (Verilator only):
     instrument for line and toggle coverage, written to ``<tag>-coverage.dat``. Another run in
-    the same ``build_dir`` (another process) waits until this one is done."""
+    the same ``build_dir`` (another process) waits until this one is done. ``testbench``: the
+    cocotb test module, with ``extra_env`` added to its environment."""
     with folder_lock(build_dir):
         return _run_vectors(module, sources, sim, Path(build_dir), header, inputs, expected,
                             seed=seed, idle=idle, stall=stall, corrupt_index=corrupt_index,
-                            waves=waves, variant=variant, coverage=coverage, vcd=vcd)
+                            waves=waves, variant=variant, coverage=coverage, vcd=vcd,
+                            testbench=testbench, extra_env=dict(extra_env or {}))
 
 
 def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, seed, idle, stall,
-                 corrupt_index, waves, variant, coverage, vcd) -> RunResult:
+                 corrupt_index, waves, variant, coverage, vcd, testbench,
+                 extra_env) -> RunResult:
     from cocotb_tools.runner import get_results, get_runner
 
     from .verilator_runtime import CachingVerilator, store_objects
@@ -188,7 +212,7 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
         build_args = ["-s", "baps_vcd_dump"]
     stored = build_dir / f"{tag}-run.json"
     key = content_key(*[Path(p) for p in sources], vfile, sim, build_args, waves, seed, idle,
-                      stall, *_testbench_files(), _tool_versions(sim))
+                      stall, testbench, extra_env, *_testbench_files(), _tool_versions(sim))
     if vcd is None and not waves:
         done = stored_result(stored, key)
         if done and done["passed"] and (not coverage or cov_file.exists()):
@@ -205,14 +229,14 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
     t1 = time.monotonic()
     cov_file.unlink(missing_ok=True)
     try:
-        runner.test(test_module=TESTBENCH, hdl_toplevel=module,
+        runner.test(test_module=testbench, hdl_toplevel=module,
                     build_dir=build_dir / "sim", test_dir=build_dir, waves=waves,
                     results_xml=str(build_dir / f"{tag}-results.xml"),
                     log_file=build_dir / f"{tag}.log",
                     plusargs=[f"+verilator+coverage+file+{cov_file}"] if coverage else [],
                     extra_env={"BAPS_VECTORS": str(vfile), "BAPS_SUMMARY": str(summary),
                                "BAPS_SEED": str(seed), "BAPS_IDLE": str(idle),
-                               "BAPS_STALL": str(stall)})
+                               "BAPS_STALL": str(stall), **extra_env})
     except SystemExit:
         pass    # the runner exits when a cocotb test fails; the summary below tells what failed
     t2 = time.monotonic()
@@ -238,7 +262,8 @@ def _run_vectors(module, sources, sim, build_dir, header, inputs, expected, *, s
 def _testbench_files() -> list[Path]:
     """The testbench's and this runner's own code: a change to it makes a stored result stale."""
     here = Path(__file__).resolve().parent
-    return [here / "tb_stream.py", here / "runner.py", here.parent / "designs" / "vectors.py",
+    return [here / "tb_stream.py", here / "tb_axis.py", here / "runner.py",
+            here.parent / "designs" / "vectors.py",
             here.parent / "golden" / "formats.py"]
 
 
