@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import json
 import sys
 import time
@@ -77,8 +78,7 @@ def synthetic_tiles(cfg: AccuracyConfig) -> list[dict]:
 def _model_section(cfg: AccuracyConfig, tick) -> dict:
     from .corpus import calibration_sentences, select_sentences
     from .hccs_calibration import SAMPLES
-    from .transformer import (MODEL_SCHEMES, LayerStats, calibrate_hccs, embedding_cosines,
-                              encode, load_model, neighbour_agreement)
+    from .transformer import MODEL_SCHEMES, calibrate_hccs, encode, load_model
     sentences = select_sentences(cfg.sentences, cfg.seed)
     model = load_model()
     ref = encode(model, sentences, None)
@@ -92,15 +92,9 @@ def _model_section(cfg: AccuracyConfig, tick) -> dict:
            "hccs_calibration": {"samples": SAMPLES, "heads": calibration,
                                 "note": "grid search per head on other sentences "
                                         "(accuracy.hccs_calibration)"}}
-    for name in MODEL_SCHEMES:
-        stats = LayerStats()
-        emb = encode(model, sentences, name, bc=cfg.bc, stats=stats, hccs_heads=hccs_heads)
-        cos = embedding_cosines(ref, emb)
-        out["variants"][name] = {
-            "description": SCHEMES[name].description, "score_bits": SCHEMES[name].link_bits,
-            "cos_mean": float(cos.mean()),
-            "cos_worst": float(cos.min()), "top10_agreement": neighbour_agreement(ref, emb),
-            "layers": stats.summary()}
+    jobs = [_SentenceJob(name, tuple(sentences), cfg.bc, hccs_heads) for name in MODEL_SCHEMES]
+    for name, row in zip(MODEL_SCHEMES, _map(jobs, ref, model)):
+        out["variants"][name] = row
         tick()
     out["passages"] = passage_section(cfg, model, hccs_heads, tick)
     return out
@@ -111,7 +105,7 @@ def passage_section(cfg: AccuracyConfig, model, hccs_heads, tick=lambda: None,
     """Every variant (or those named in ``variants``) on ``cfg.passages`` passages of 128–512
     word pieces, at each Bc of ``cfg.passage_bcs`` (one passage per batch: no padding keys)."""
     from .corpus import PASSAGE_WORDS, select_passages
-    from .transformer import MODEL_SCHEMES, embedding_cosines, encode, neighbour_agreement
+    from .transformer import MODEL_SCHEMES, encode
     passages = select_passages(cfg.passages, cfg.seed)
     longest = model.max_seq_length
     model.max_seq_length = 512
@@ -125,21 +119,90 @@ def passage_section(cfg: AccuracyConfig, model, hccs_heads, tick=lambda: None,
                          f"selection, accuracy.corpus.stdlib_passages)",
                "tokens": {"min": min(tokens), "median": float(np.median(tokens)),
                           "max": max(tokens)}, "variants": {}}
-        for name in MODEL_SCHEMES:
-            if variants is not None and name not in variants:
-                continue
-            per_bc = {}
-            for bc in cfg.passage_bcs:
-                emb = encode(model, passages, name, bc=bc, batch_size=1,
-                             hccs_heads=hccs_heads)
-                cos = embedding_cosines(ref, emb)
-                per_bc[str(bc)] = {"cos_mean": float(cos.mean()), "cos_worst": float(cos.min()),
-                                   "topk_agreement": neighbour_agreement(ref, emb, k=k)}
-            out["variants"][name] = {"score_bits": SCHEMES[name].link_bits, "bc": per_bc}
+        names = [n for n in MODEL_SCHEMES if variants is None or n in variants]
+        jobs = [_PassageJob(name, tuple(passages), tuple(cfg.passage_bcs), k, hccs_heads)
+                for name in names]
+        for name, row in zip(names, _map(jobs, ref, model)):
+            out["variants"][name] = row
             tick()
     finally:
         model.max_seq_length = longest
     return out
+
+
+@dataclass(frozen=True)
+class _SentenceJob:
+    """One variant of the sentence section: its embeddings against the FP32 ones."""
+    name: str
+    sentences: tuple
+    bc: int
+    hccs_heads: object
+
+    def __call__(self, ref, model) -> dict:
+        from .transformer import LayerStats, embedding_cosines, encode, neighbour_agreement
+        stats = LayerStats()
+        emb = encode(model, list(self.sentences), self.name, bc=self.bc, stats=stats,
+                     hccs_heads=self.hccs_heads)
+        cos = embedding_cosines(ref, emb)
+        return {"description": SCHEMES[self.name].description,
+                "score_bits": SCHEMES[self.name].link_bits, "cos_mean": float(cos.mean()),
+                "cos_worst": float(cos.min()), "top10_agreement": neighbour_agreement(ref, emb),
+                "layers": stats.summary()}
+
+
+@dataclass(frozen=True)
+class _PassageJob:
+    """One variant of the passage section, at every Bc."""
+    name: str
+    passages: tuple
+    bcs: tuple
+    k: int
+    hccs_heads: object
+
+    def __call__(self, ref, model) -> dict:
+        from .transformer import embedding_cosines, encode, neighbour_agreement
+        per_bc = {}
+        longest = model.max_seq_length
+        model.max_seq_length = 512
+        try:
+            for bc in self.bcs:
+                emb = encode(model, list(self.passages), self.name, bc=bc, batch_size=1,
+                             hccs_heads=self.hccs_heads)
+                cos = embedding_cosines(ref, emb)
+                per_bc[str(bc)] = {"cos_mean": float(cos.mean()), "cos_worst": float(cos.min()),
+                                   "topk_agreement": neighbour_agreement(ref, emb, k=self.k)}
+        finally:
+            model.max_seq_length = longest
+        return {"score_bits": SCHEMES[self.name].link_bits, "bc": per_bc}
+
+
+@functools.cache
+def _worker_model():
+    """The model, loaded once per process (a Dask worker loads its own)."""
+    from .transformer import load_model
+    return load_model()
+
+
+class _OnWorker:
+    """A job with its FP32 reference embeddings, run where the executor puts it: in this process
+    with this process's model, or on a Dask worker with the worker's own."""
+
+    def __init__(self, job, ref, model=None):
+        self.job, self.ref, self.model = job, ref, model
+
+    def __getstate__(self):
+        return {"job": self.job, "ref": self.ref, "model": None}   # the model stays here
+
+    def __call__(self, _item=None):
+        return self.job(self.ref, self.model if self.model is not None else _worker_model())
+
+
+def _map(jobs: list, ref, model) -> list[dict]:
+    """Every job's row on the command's executor (one at a time in this process by default:
+    torch already uses every core)."""
+    from ..designs.schedule import current_executor
+    wrapped = [_OnWorker(job, ref, model) for job in jobs]
+    return current_executor(1).map(lambda w: w(), wrapped, list(range(len(wrapped))))
 
 
 def _fmt(x: float) -> str:

@@ -34,6 +34,29 @@ def _add_design_args(p, many: bool = False):
                    help="design parameter, repeatable (integers parsed and checked)")
 
 
+def _add_executor_args(p):
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--dask", type=int, metavar="N",
+                       help="run the jobs on a Dask LocalCluster of N worker processes")
+    group.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the jobs on a running Dask scheduler (tcp://HOST:PORT; the "
+                            "workers must share this file system)")
+
+
+def _executor(args):
+    """The executor of ``--dask``/``--scheduler`` (a context manager), or none."""
+    import contextlib
+    if getattr(args, "dask", None) is None and getattr(args, "scheduler", None) is None:
+        return contextlib.nullcontext()
+    from .designs.schedule import dask_executor, using
+
+    @contextlib.contextmanager
+    def chosen():
+        with dask_executor(args.dask, args.scheduler) as executor, using(executor):
+            yield executor
+    return chosen()
+
+
 def _add_results_arg(p):
     p.add_argument("--results", type=Path, metavar="DIR",
                    help="also publish the Markdown table to DIR (docs/results), headed by the "
@@ -77,6 +100,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--axis", action="store_true",
                    help="the datapaths through their AXI4-Stream tops, driven by cocotbext-axi "
                         "(source and sink with pauses)")
+    _add_executor_args(p)
 
     p = sub.add_parser("coverage", help="Verilator line and toggle coverage of the regression, "
                        "with the Amaranth lines no test reaches: coverage.json, coverage.md")
@@ -117,6 +141,24 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", type=float, metavar="NS",
                    help="map every row for this clock period (--lib osu018, OpenSTA) with the "
                    "fewest `stages` that meet it")
+    _add_executor_args(p)
+
+    p = sub.add_parser("sweep", help="synthesize a grid of one design's parameters (× libraries "
+                       "× periods): sweep.md, sweep.csv, sweep.json, sweep.png; every point "
+                       "cached by content, so a repeated or extended sweep runs only new points")
+    p.add_argument("design", metavar="DESIGN")
+    p.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="a parameter and its values, repeatable (the grid is their product)")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter fixed for every point")
+    p.add_argument("--lib", action="append", metavar="NAME",
+                   help="libraries (as for `area`; default generic)")
+    p.add_argument("--liberty", action="append", type=Path, metavar="FILE")
+    p.add_argument("--period", metavar="NS[,NS...]",
+                   help="map every point for these clock periods (a library with timing)")
+    p.add_argument("-o", "--output", type=Path, default=Path("build/sweep"), metavar="DIR")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+    _add_executor_args(p)
 
     p = sub.add_parser("compare", help="BAPS, the FP16 datapath, Softermax, HCCS and E4M3 P-cast "
                        "at one clock period (OSU018, OpenSTA, Icarus): logic area per block, "
@@ -132,6 +174,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="accuracy.json of `baps-rtl accuracy` for the accuracy columns (default: "
                         "build/accuracy/accuracy.json when it exists)")
     _add_results_arg(p)
+    _add_executor_args(p)
 
     p = sub.add_parser("codes", help="the score-code × P-format table and Pareto plot: every "
                        "BAPS score code and P format beside the FP16 baseline, Softermax, HCCS and "
@@ -150,6 +193,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="reuse the synthesized areas of an earlier codes.json (same library and "
                         "lanes) to attach another accuracy.json without synthesizing again")
     _add_results_arg(p)
+    _add_executor_args(p)
 
     p = sub.add_parser("fpga", help="FPGA resources (LUT, FF, carry, DSP, BRAM) and, for ice40 and "
                        "ecp5 with `make fpga-extra`, fmax and utilisation after place and route")
@@ -182,6 +226,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bc", type=int, metavar="N", help="key block size inside the model")
     p.add_argument("--no-model", action="store_true", help="skip the Transformer section")
     _add_results_arg(p)
+    _add_executor_args(p)
 
     p = sub.add_parser("hccs-calibrate", help="HCCS per-head calibration on all-MiniLM-L6-v2: grid "
                        "search of (B, S, Dmax) per head minimizing KL on 64 sentences; JSON")
@@ -385,6 +430,26 @@ def _cmd_area(args):
     return status
 
 
+def _cmd_sweep(args):
+    from .synth.libraries import resolve_library
+    from .synth.sweep import parse_grid, run_sweep, sweep_points
+    axes = parse_grid(args.design, args.grid)
+    libraries = [resolve_library(lib, args.output / "cells")
+                 for lib in _libraries(args.lib, args.liberty)]
+    periods: list = [None]
+    if args.period:
+        try:
+            periods = [float(v) for v in args.period.split(",") if v]
+        except ValueError:
+            raise UsageError(f"--period {args.period!r}: allowed: clock periods in ns, "
+                             "comma-separated (e.g. 4,5,6)") from None
+    points = sweep_points(args.design, axes, args.param, libraries, periods)
+    result = run_sweep(args.design, axes, points, args.output, jobs=_jobs(args.jobs))
+    print((args.output / "sweep.md").read_text(), end="")
+    print(f"(written: {', '.join(str(args.output / f'sweep.{k}') for k in ('md', 'csv', 'json', 'png'))})")
+    return 0 if result["rows"] else 1
+
+
 def _accuracy_json(path: Path | None):
     """(the path, the loaded data) of ``--accuracy``, by default ``build/accuracy/accuracy.json``
     when it exists; (None, None) without one."""
@@ -524,13 +589,14 @@ def main(argv=None) -> int:
     handler = {"list": _cmd_list, "generate": _cmd_generate, "vectors": _cmd_vectors,
                "check-vectors": _cmd_check_vectors, "regress": _cmd_regress,
                "coverage": _cmd_coverage, "area": _cmd_area, "compare": _cmd_compare,
-               "codes": _cmd_codes,
+               "codes": _cmd_codes, "sweep": _cmd_sweep,
                "accuracy": _cmd_accuracy, "bench": _cmd_bench, "prove": _cmd_prove,
                "fpga": _cmd_fpga,
                "hif8": _cmd_hif8, "hccs-calibrate": _cmd_hccs_calibrate,
                "report": _cmd_report}[args.command]
     try:
-        return handler(args) or 0
+        with _executor(args):
+            return handler(args) or 0
     except UsageError as exc:
         print(f"baps-rtl: error: {exc}", file=sys.stderr)
         return 2

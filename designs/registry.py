@@ -231,6 +231,11 @@ class Config:
         except (ValueError, TypeError) as exc:
             raise UsageError(f"{design.name}: {exc}") from None
 
+    def __reduce__(self):
+        """Pickled as (design name, parameter values), rebuilt from the registry where it is
+        loaded (a Dask worker): the registry's Design objects hold functions."""
+        return (Config.of, (self.design.name, self.params.as_dict()))
+
     @property
     def name(self) -> str:
         return self.design.name

@@ -214,7 +214,7 @@ def run_codes(outdir: Path, accuracy: dict | None, *, library: str = "generic", 
     the accuracy columns, write ``codes.json``, ``codes.md`` and ``codes.png``; return the data.
     ``areas_from``: take the synthesized areas from that earlier ``codes.json`` instead (to attach
     another accuracy.json without synthesizing again)."""
-    outdir = Path(outdir)
+    outdir = Path(outdir).resolve()           # jobs may run in other processes (Dask workers)
     items = code_rows(lanes)
     if only is not None:
         unknown = sorted(set(only) - {i.scheme for i in items})

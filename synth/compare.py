@@ -186,7 +186,7 @@ def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int 
     ``compare.json``, ``compare.md`` and ``compare.png`` in ``outdir``; return the JSON data.
     ``blocks``: key blocks of the power stream; ``accuracy``: a loaded ``accuracy.json``;
     ``designs``: only the rows of these registered designs (default: every row)."""
-    outdir = Path(outdir)
+    outdir = Path(outdir).resolve()           # jobs may run in other processes (Dask workers)
     lib = get_library("osu018", outdir / "cells")
     check_period(period_ns, lib)
     items = [i for i in compare_configs(lanes) if designs is None or i.config.name in designs]

@@ -88,7 +88,7 @@ def area_flow(configs: list[Config], library: str | Path, outdir: Path, *, jobs:
     longest first, so simulations overlap the remaining syntheses). ``period_ns``: every row
     mapped for that period, each design with the fewest stages that meet it
     (``synthesize_for_period``), written under ``outdir/<lib>-<period>ns``."""
-    outdir = Path(outdir)
+    outdir = Path(outdir).resolve()           # jobs may run in other processes (Dask workers)
     lib = resolve_library(library, outdir / "cells")
     if period_ns is not None:
         check_period(period_ns, lib)

@@ -46,6 +46,7 @@ class AreaResult:
     period_target_ns: float | None = None   # the clock period ABC mapped for (None: area)
     stages: int | None = None     # the design's ``stages`` parameter, when it has one
     library_description: str = ""  # the library and its area source, as the report names it
+    reused: bool = False          # the synthesis folder held this very run: not run again
 
 
 def _row(config: Config, lib: CellLibrary, stat: dict, module: str, **extra) -> AreaResult:

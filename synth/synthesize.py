@@ -42,7 +42,8 @@ def _synthesize(config: Config, lib: CellLibrary, work: Path,
                       here / "yosys_flow.py", here / "sta.py", here / "synthesize.py")
     stored = work / "synthesis-run.json"
     done = stored_result(stored, key)
-    if done is not None and (work / "area.json").exists() and (work / "netlist.v").exists():
+    reused = done is not None and (work / "area.json").exists() and (work / "netlist.v").exists()
+    if reused:
         delay = done["delay_ns"]                     # the folder holds this very synthesis
     else:
         stored.unlink(missing_ok=True)
@@ -59,6 +60,7 @@ def _synthesize(config: Config, lib: CellLibrary, work: Path,
             else read_hierarchy(config, lib, work, delay, commands))
     for row in rows:
         row.period_target_ns = period_ns
+        row.reused = reused
     return rows
 
 
