@@ -138,6 +138,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     p.add_argument("--check-netlists", action="store_true",
                    help="simulate each synthesized netlist on the golden vectors")
+    p.add_argument("--rtl", nargs="+", type=Path, default=[], metavar="FILE",
+                   help="your own Verilog (.v) or SystemVerilog (.sv: `make ecosystem-extra`) "
+                        "files, synthesized beside the designs (with --top)")
+    p.add_argument("--top", metavar="NAME", help="the top module of --rtl")
     p.add_argument("--period", type=float, metavar="NS",
                    help="map every row for this clock period (--lib osu018, OpenSTA) with the "
                    "fewest `stages` that meet it")
@@ -411,6 +415,10 @@ def _cmd_area(args):
     from .synth.report import write_library_table
     libraries = _libraries(args.lib, args.liberty)
     configs = _configs(args.designs, args.param, "area")
+    if args.rtl or args.top:
+        from .synth.user_rtl import user_rtl
+        mine = user_rtl(args.rtl, args.top)
+        configs = ([] if not args.designs and not args.param else configs) + [mine]
     runs, status = [], 0
     for library in libraries:
         run = area_flow(configs, library, args.output, jobs=_jobs(args.jobs),

@@ -13,12 +13,13 @@ from ..designs.schedule import run_longest_first
 from .libraries import CellLibrary
 from .sta import critical_path_ns, sta_available
 from .stats import AreaResult, SynthesisError, read_flat, read_hierarchy
+from .user_rtl import UserRtl
 from .yosys_flow import run_in_subprocess, script
 
 __all__ = ["synthesize", "synthesize_all", "with_baselines"]
 
 
-def synthesize(config: Config, lib: CellLibrary, outdir: Path,
+def synthesize(config: Config | UserRtl, lib: CellLibrary, outdir: Path,
                period_ns: float | None = None) -> list[AreaResult]:
     """Synthesize one configuration with ``lib`` into ``outdir/<module>``: one row, or for a hierarchical design
     one row per block and one for the top (``SynthesisError`` when the tool fails). Another
@@ -31,7 +32,8 @@ def synthesize(config: Config, lib: CellLibrary, outdir: Path,
 
 def _synthesize(config: Config, lib: CellLibrary, work: Path,
                 period_ns: float | None) -> list[AreaResult]:
-    vpath, _ = generate(config, work)
+    vpath = (config.write_verilog(work) if isinstance(config, UserRtl)
+             else generate(config, work)[0])
     flatten = not config.design.hierarchical
     commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten,
                       period_ns=period_ns, driver=lib.timing_driver)

