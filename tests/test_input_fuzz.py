@@ -278,3 +278,23 @@ def test_mutated_liberty_files_load_or_fail_in_one_line(content):
             assert str(err).startswith(f"--liberty {path}: ") and "\n" not in str(err)
         else:
             assert lib.nand2_area > 0 and lib.liberty == path.resolve()
+
+
+@FUZZ
+@given(grid=st.lists(st.text(max_size=24) | st.sampled_from(
+    ["impl=table,split", "stages=0,1,2", "in_format=hif8,e4m3", "stages=-1", "impl=", "=x",
+     "out_format=fp16,,hif8", "stages=9999", "impl=table,table"]), max_size=4),
+    design=st.sampled_from(sorted(DESIGNS)))
+def test_any_sweep_grid_gives_points_or_one_line(grid, design):
+    """``baps-rtl sweep DESIGN --grid …`` with any grid text: points whose every configuration
+    is valid, or one UsageError line."""
+    from baps_rtl.synth.libraries import get_library
+    from baps_rtl.synth.sweep import parse_grid, sweep_points
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = get_library("generic", Path(tmp))
+        try:
+            points = sweep_points(design, parse_grid(design, grid), [], [lib], [None])
+        except UsageError as err:
+            assert "\n" not in str(err) and str(err)
+        else:
+            assert points and all(isinstance(p.config, Config) for p in points)
