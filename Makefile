@@ -1,5 +1,5 @@
-# A newcomer's two commands: `make report` (main job, about 4 minutes on 2 cores) and `make test`
-# (the test suite, about 5 minutes). `make report-all` is the full sweep (CI runs it).
+# A newcomer's two commands: `make report` (main job, about 4–5 minutes on 2 cores) and `make test`
+# (the test suite, about 7 minutes). `make report-all` is the full sweep (CI runs it).
 # Both create the virtual environment on first use. `make system-extras` (as root) installs the
 # optional tools from Debian: Icarus Verilog (second simulator, gate-level simulation), OpenSTA
 # (timing), and the OSU 0.18 um cell library, unpacked into the ignored folder .cache/osu018
