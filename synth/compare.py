@@ -21,6 +21,8 @@ from ..designs.schedule import run_longest_first
 from .flow import check_period, synthesize_for_period
 from .libraries import get_library
 from .power import POWER_SETUP, power_of_netlist
+from .user_rtl import UserDatapath, user_datapath
+from ..designs.errors import UsageError
 from .sta import STA_SETUP
 from ..designs.files import atomic_path, read_json, write_text
 
@@ -66,7 +68,8 @@ def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int)
     by_block = {r.block: r for r in rows if r.block}
     # the configuration that met the period (or the most stages)
     config = item.config
-    if top.stages is not None:
+    user = isinstance(config, UserDatapath)
+    if top.stages is not None and not user:
         config = Config(config.design, dataclasses.replace(config.params, stages=top.stages))
     p = config.params
     role = config.design.datapath
@@ -83,13 +86,16 @@ def _row(item: ComparedDesign, period_ns: float, outdir: Path, lib, blocks: int)
         "scheme": role.scheme(p),
         "comparison": item.comparison,
         "params": p.as_dict(), "lanes": p.lanes, "link_bits": code_bits * p.lanes,
-        "stages": top.stages, "scores_per_cycle": round(power.scores_per_cycle, 4),
+        "stages": None if user else top.stages,
+        "scores_per_cycle": round(power.scores_per_cycle, 4),
         "period_ns": period_ns, "delay_ns": top.delay_ns,
         "meets_period": top.delay_ns is not None and top.delay_ns <= period_ns,
         "logic_ge": round(logic_ge, 1), "registers_ge": round(top.sequential_ge, 1),
         "total_ge": round(top.area_ge, 1),
-        "blocks_logic_ge": {k: round(by_block[b].combinational_ge, 1) for k, b in names.items()},
-        "blocks_total_ge": {k: round(by_block[b].area_ge, 1) for k, b in names.items()},
+        "blocks_logic_ge": {k: round(by_block[b].combinational_ge, 1) for k, b in names.items()
+                            if b in by_block},
+        "blocks_total_ge": {k: round(by_block[b].area_ge, 1) for k, b in names.items()
+                            if b in by_block},
         "storage_bits": top.storage_bits,
         "storage_ff_ge": round(top.storage_bits * dff_ge, 1),
         "power_mw": round(power.power_mw, 4), "pj_per_score": round(power.pj_per_score, 4),
@@ -181,20 +187,34 @@ def load_accuracy(path: Path | None) -> dict | None:
 
 def run_compare(outdir: Path, period_ns: float = 5.0, lanes: int = 4, jobs: int = 2,
                 blocks: int = POWER_BLOCKS, accuracy: dict | None = None,
-                accuracy_source: str = "", designs: tuple | None = None) -> dict:
+                accuracy_source: str = "", designs: tuple | None = None,
+                user: tuple | None = None) -> dict:
     """Synthesize, simulate and measure the designs of ``compare_configs``; write
     ``compare.json``, ``compare.md`` and ``compare.png`` in ``outdir``; return the JSON data.
     ``blocks``: key blocks of the power stream; ``accuracy``: a loaded ``accuracy.json``;
-    ``designs``: only the rows of these registered designs (default: every row)."""
+    ``designs``: only the rows of these registered designs (default: every row); ``user``: a
+    user's RTL and the registered datapath whose stream it speaks (``user_rtl.UserRtl``, design
+    name), one more row after that datapath's first (its golden model checks the netlist; its
+    accuracy columns only when the netlist matched it)."""
     outdir = Path(outdir).resolve()           # jobs may run in other processes (Dask workers)
     lib = get_library("osu018", outdir / "cells")
     check_period(period_ns, lib)
     items = [i for i in compare_configs(lanes) if designs is None or i.config.name in designs]
+    if user is not None:
+        rtl, like_name = user
+        like = next((i for i in compare_configs(lanes) if i.config.name == like_name), None)
+        if like is None:
+            raise UsageError(f"--as {like_name!r} is not a compared datapath; allowed: "
+                             f"{', '.join(sorted({i.config.name for i in compare_configs(lanes)}))}")
+        mine = user_datapath(rtl, like.config, outdir / "user")
+        items.append(ComparedDesign(f"user RTL {rtl.top}", f"user RTL, {like.label}'s stream",
+                                    mine))
     rows = run_longest_first([i.config for i in items],
                              lambda c: _row(next(i for i in items if i.config == c), period_ns,
                                             outdir, lib, blocks), jobs)
     for r in rows:
-        r["accuracy"] = accuracy_of(r["scheme"], accuracy)
+        r["accuracy"] = (accuracy_of(r["scheme"], accuracy) if r["netlist_matches_golden"]
+                         else None)
     result = {"period_ns": period_ns, "lanes": lanes, "library": lib.name,
               "timing": STA_SETUP.replace("no buffer insertion", "buffers and sizing by ABC"),
               "power": POWER_SETUP,
@@ -221,13 +241,15 @@ def markdown(result: dict) -> str:
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         b = r["blocks_logic_ge"]
+        blocks = (f"{b['matrix']:.0f} / {b['link']:.0f} / {b['vector']:.0f}" if b
+                  else "– (user RTL)")
         meets = "" if r["meets_period"] else " (misses)"
         per_ns = r.get("scores_per_ns_per_kge")
         lines.append("| " + " | ".join([
             r["design"], r["comparison"], str(r["lanes"]), str(r["link_bits"]),
             str(r["link_bits"] // r["lanes"]), str(r["stages"] if r["stages"] is not None else "–"),
             f"{r['delay_ns']:.2f}{meets}", f"{r['scores_per_cycle']:.3f}",
-            f"{b['matrix']:.0f} / {b['link']:.0f} / {b['vector']:.0f}", f"{r['logic_ge']:.0f}",
+            blocks, f"{r['logic_ge']:.0f}",
             f"{r['registers_ge']:.0f}", str(r["storage_bits"]), f"{r['power_mw']:.2f}",
             f"{r['pj_per_score']:.3f}", f"{r['scores_per_cycle_per_kge']:.4f}",
             f"{r['scores_per_cycle_per_kge'] / base['scores_per_cycle_per_kge']:.3f}",

@@ -17,7 +17,7 @@ from .report import write_outputs
 from .sta import sta_available
 from .stats import AreaResult
 from .synthesize import synthesize, with_baselines
-from .user_rtl import UserRtl
+from .user_rtl import UserDatapath, UserRtl
 
 __all__ = ["AreaRun", "area_flow", "synthesize_for_period", "check_period"]
 
@@ -45,7 +45,7 @@ def synthesize_for_period(config: Config, lib: CellLibrary, outdir: Path,
     a cut only splits paths, though ABC's mapping can move a delay by a few percent). A design
     without a ``stages`` parameter is synthesized once."""
     spec = config.design.params.SPEC.get("stages")
-    if spec is None:
+    if spec is None or isinstance(config, UserDatapath):   # a user's RTL has its own cuts
         return synthesize(config, lib, outdir, period_ns=period_ns)
     tried: dict[int, list[AreaResult]] = {}
 

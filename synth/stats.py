@@ -89,7 +89,9 @@ def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> Ar
                logic_transistors=_transistors(logic), depth=0,
                delay_ns=delay, yosys=stat.get("creator", ""), script=script,
                netlist=str(work / "netlist.v"),
-               storage_bits=_storage_under(_storage_bits(work), (config.module_name,)))
+               # a user's design is all its own modules, whatever their names
+               storage_bits=_storage_under(_storage_bits(work), () if config.role == "user RTL"
+                                           else (config.module_name,)))
     row.depth = logic_depth(work / "netlist.json", config.module_name, sequential)
     return row
 

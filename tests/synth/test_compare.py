@@ -6,7 +6,10 @@ import json
 
 import pytest
 
+from baps_rtl.designs.errors import UsageError
+from baps_rtl.designs.generate import generate
 from baps_rtl.synth.compare import compare_configs, run_compare
+from baps_rtl.synth.user_rtl import user_datapath, user_rtl
 
 
 def test_the_designs_of_a_comparison():
@@ -60,8 +63,22 @@ def test_compare_end_to_end(tmp_path):
     names = ("baps_datapath", "fp16_datapath", "softermax_datapath", "hccs_datapath")
     # a period every row meets without cuts: one mapping each (the search for the fewest
     # stages has its own test, tests/synth/test_area.py)
-    result = run_compare(tmp_path, period_ns=PERIOD, lanes=2, jobs=2, blocks=12, designs=names)
-    rows = result["rows"]
+    # and a user's RTL speaking Softermax's stream: Softermax's own Verilog under another name
+    softermax = next(i.config for i in compare_configs(2) if i.config.name == "softermax_datapath")
+    vpath, _ = generate(softermax, tmp_path / "mine")
+    mine = tmp_path / "my_softermax.v"
+    mine.write_text(vpath.read_text().replace(f"module {softermax.module_name}(",
+                                              "module my_softermax("))
+    result = run_compare(tmp_path, period_ns=PERIOD, lanes=2, jobs=2, blocks=12, designs=names,
+                         user=(user_rtl([mine], "my_softermax"), "softermax_datapath"))
+    rows, user = result["rows"][:-1], result["rows"][-1]
+    assert user["design"] == "my_softermax" and user["comparison"].startswith("user RTL")
+    [theirs] = [r for r in rows if r["design"] == softermax.module_name]
+    assert user["netlist_matches_golden"] and user["blocks_logic_ge"] == {}
+    assert user["scores_per_cycle"] == theirs["scores_per_cycle"]          # the same RTL
+    assert user["storage_bits"] == theirs["storage_bits"]
+    assert user["logic_ge"] == pytest.approx(theirs["logic_ge"], rel=0.03)  # flat vs blocks
+    assert "– (user RTL)" in (tmp_path / "compare.md").read_text()
     assert [r["link_bits"] for r in rows] == [16, 32, 16, 16, 16]
     for r in rows:
         assert r["netlist_matches_golden"], r["design"]
@@ -81,3 +98,12 @@ def test_compare_end_to_end(tmp_path):
     md = (tmp_path / "compare.md").read_text()
     assert all(f"| {r['design']} |" in md for r in rows)
     assert (tmp_path / "compare.png").stat().st_size > 10_000
+
+
+def test_a_user_rtl_without_the_datapath_ports_is_one_line(tmp_path):
+    like = next(i.config for i in compare_configs(2) if i.config.name == "hccs_datapath")
+    other = tmp_path / "other.v"
+    other.write_text("module other(input clk, input rst, input [7:0] i__payload, "
+                     "output [7:0] o__payload);\n  assign o__payload = i__payload;\nendmodule\n")
+    with pytest.raises(UsageError, match="its ports are not hccs_datapath's stream ports; port "):
+        user_datapath(user_rtl([other], "other"), like, tmp_path)
