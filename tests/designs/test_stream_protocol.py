@@ -112,6 +112,26 @@ def test_full_rate_datapaths_use_every_ready_cycle(name, stages):
     assert idle_ready == [], f"{config.module_name}: ready without a beat in cycles {idle_ready[:8]}"
 
 
+TILE_BUFFERED = tuple(sorted(n for n, d in DESIGNS.items()
+                            if d.datapath is not None and "blocks" in d.params.SPEC))
+
+
+@pytest.mark.parametrize("name", TILE_BUFFERED)
+def test_tile_buffered_datapaths_fill_the_next_tile_while_the_last_drains(name):
+    """Softermax and HCCS hold a whole tile (two passes over it) in a double buffer: with the
+    input always valid and the receiver always ready, the second tile is taken beat after beat
+    right behind the first (its half of the buffer is empty), not after the first has drained."""
+    assert TILE_BUFFERED                            # the registry names them; none is a bug
+    config = Config.of(name, {"br": 2, "bc": 8, "lanes": 2, "blocks": 2})
+    inputs = tile_stimulus(config.params, 3, cases=("medium", "wide", "medium"), blocks=2)
+    per_tile = len(inputs) // 3
+    run = run_stream(config.build(), inputs, idle=0.0, receiver="always", drain=200)
+    assert [pack(config.params.layouts()[1], o) for o in run.outputs] == config.expected(inputs)
+    taken = run.input_cycles[:2 * per_tile]
+    gaps = [b - a for a, b in zip(taken, taken[1:]) if b - a != 1]
+    assert gaps == [], f"{config.module_name}: the input paused {gaps} cycles within two tiles"
+
+
 def _late_cycles(run, beats: int, latency: int) -> list[int]:
     """Ready cycles that passed while the next beat could have gone: beat n of a block row is
     due ``latency`` + n cycles after the row's last input beat was taken, and after the beat
