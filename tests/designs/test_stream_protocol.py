@@ -132,6 +132,18 @@ def test_tile_buffered_datapaths_fill_the_next_tile_while_the_last_drains(name):
     assert gaps == [], f"{config.module_name}: the input paused {gaps} cycles within two tiles"
 
 
+@pytest.mark.parametrize("name", sorted(n for n, d in DESIGNS.items() if d.datapath is not None))
+def test_every_datapath_with_blocks_of_six_beats(name):
+    """Bc / lanes = 6 beats per row's block, not a power of two: a beat counter that wraps one
+    too late wraps at 8 instead (a power of two hides it: the register wraps by itself)."""
+    config = Config.of(name, {"br": 2, "bc": 12, "lanes": 2,
+                              **DESIGNS[name].datapath.study_params})
+    blocks = getattr(config.params, "blocks", 3)    # a tile buffer takes whole tiles
+    inputs = tile_stimulus(config.params, 5, cases=("medium", "corners"), blocks=blocks)
+    run = run_stream(config.build(), inputs, seed=5, drain=400)
+    assert [pack(config.params.layouts()[1], o) for o in run.outputs] == config.expected(inputs)
+
+
 def _late_cycles(run, beats: int, latency: int) -> list[int]:
     """Ready cycles that passed while the next beat could have gone: beat n of a block row is
     due ``latency`` + n cycles after the row's last input beat was taken, and after the beat
