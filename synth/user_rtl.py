@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..designs.errors import UsageError
+from ..designs.files import write_text
 from ..designs.generate import generate
 from ..designs.registry import Config
 from .yosys_flow import run_commands
@@ -125,15 +126,26 @@ def _read_slang(sources, top: str, out: Path) -> None:
 
 
 def _read_verilog(sources, top: str, out: Path, work: Path) -> None:
-    files = [str(Path(s).resolve()) for s in sources if Path(s).suffix != ".vh"]
+    """Checked by pyosys (read, ``hierarchy -check``), which also writes the normalized form
+    ``<top>.ports.v`` (``verilog_ports`` reads it); the flow then reads the user's own text,
+    the files joined (the normalized form instead when a file has an include, which is resolved
+    from its own folder)."""
+    files = [Path(s).resolve() for s in sources if Path(s).suffix != ".vh"]
     log = work / "frontend.log"
+    normalized = out.with_suffix(".ports.v")
     out.unlink(missing_ok=True)
-    code = run_commands([f"read_verilog -sv {' '.join(files)}", f"hierarchy -check -top {top}",
-                         "proc", "opt_clean", f"write_verilog -noattr {out}"], log,
+    code = run_commands([f"read_verilog {' '.join(map(str, files))}",
+                         f"hierarchy -check -top {top}", "proc", "opt_clean",
+                         f"write_verilog -noattr {normalized}"], log,
                         cwd=Path(sources[0]).resolve().parent)
     if code != 0:
         raise UsageError(f"--rtl {' '.join(map(str, sources))}: read_verilog failed: "
                          f"{_first_error(log.read_text(errors='replace'))}")
+    texts = [f.read_text(errors="replace") for f in files]
+    if any("`include" in t for t in texts):
+        shutil.copyfile(normalized, out)
+    else:
+        write_text(out, "\n".join(texts))
 
 
 def user_rtl(sources: list[Path], top: str | None) -> UserRtl:
@@ -198,7 +210,9 @@ def user_datapath(rtl: UserRtl, like: Config, work: Path) -> UserDatapath:
     if like.design.datapath is None:
         raise UsageError(f"--as {like.name}: not a softmax datapath; allowed: "
                          "the registered datapaths")
-    mine = verilog_ports(rtl.write_verilog(Path(work) / "user"), rtl.top)
+    written = rtl.write_verilog(Path(work) / "user")
+    normalized = written.with_suffix(".ports.v")
+    mine = verilog_ports(normalized if normalized.exists() else written, rtl.top)
     sidecar = generate(like, Path(work) / "like")[1]
     theirs = {p["name"]: (p["direction"], p["width"])
               for p in json.loads(sidecar.read_text())["ports"]}
