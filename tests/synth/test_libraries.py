@@ -39,6 +39,8 @@ def test_sky130_areas_are_the_lef_sizes(sky):
     for cell, (w, h) in LEF_SIZES.items():
         assert areas[f"sky130_fd_sc_hd__{cell}"] == pytest.approx(w * h, abs=1e-9)
     assert sky.nand2_area == areas["sky130_fd_sc_hd__nand2_1"]
+    # given as a user's Liberty: GE against the smallest of nand2_1, _2, _4, _8
+    assert user_library(sky.liberty).nand2_area == sky.nand2_area
     assert len(areas) > 250                  # every drive strength of the kept families
     assert sky.sequential_cells == {f"sky130_fd_sc_hd__{f}_{n}" for f in sky130.FLIP_FLOPS
                                     for n in (1, 2, 4)}
