@@ -77,7 +77,7 @@ def test_compare_end_to_end(tmp_path):
     assert user["netlist_matches_golden"] and user["blocks_logic_ge"] == {}
     assert user["scores_per_cycle"] == theirs["scores_per_cycle"]          # the same RTL
     assert user["storage_bits"] == theirs["storage_bits"]
-    assert user["logic_ge"] == pytest.approx(theirs["logic_ge"], rel=0.03)  # flat vs blocks
+    assert user["logic_ge"] == pytest.approx(theirs["logic_ge"], rel=0.05)  # flat vs blocks
     assert "– (user RTL)" in (tmp_path / "compare.md").read_text()
     assert [r["link_bits"] for r in rows] == [16, 32, 16, 16, 16]
     for r in rows:
