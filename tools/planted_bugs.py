@@ -185,12 +185,12 @@ BUGS = [
 
     # The third fresh set (r3-), planted after the second set's gaps had tests: the same kinds.
     ("r3-fp32-add-sticky-drops-carry-bit", "hdl/fp32_arith.py",
-     "sticky.eq(lost | (carry & total[0]))", "sticky.eq(lost)", ONLINE),
+     "sticky.eq(lost | (carry & total[0]))", "sticky.eq(lost)", ["tests/hdl/test_fp32_arith.py", *ONLINE]),
     ("r3-fp32-add-swap-on-equal", "hdl/fp32_arith.py",
-     "swap.eq(b > a)", "swap.eq(b >= a)", ONLINE),
+     "swap.eq(b > a)", "swap.eq(b >= a)", ["tests/hdl/test_fp32_arith.py", *ONLINE]),
     ("r3-fp32-add-lost-bits-one-short", "hdl/fp32_arith.py",
      "lost.eq((wide & ((C(1, span + 1) << shift) - 1)).any())",
-     "lost.eq((wide & ((C(1, span + 1) << (shift - 1)) - 1)).any())", ONLINE),
+     "lost.eq((wide & ((C(1, span + 1) << (shift - 1)) - 1)).any())", ["tests/hdl/test_fp32_arith.py", *ONLINE]),
     ("r3-row-buffer-first-beat-late", "hdl/row_buffer.py",
      "out.first_beat.eq(drain_beat == 0)", "out.first_beat.eq(drain_beat == 1)", HDL),
     ("r3-lanes-special-at-one", "hdl/softmax_lanes.py",
