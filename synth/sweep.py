@@ -49,6 +49,8 @@ def parse_grid(design_name: str, grid: list[str]) -> dict[str, list[str]]:
         if key in axes:
             raise UsageError(f"--grid {key!r} is given twice; allowed: one --grid per parameter")
         axes[key] = [v for v in values.split(",") if v]
+        if not axes[key]:
+            raise UsageError(f"--grid {item!r} has no value; allowed: NAME=V1,V2,...")
     return axes
 
 

@@ -30,6 +30,8 @@ def _points(tmp_path, grid=GRID):
 @pytest.mark.parametrize("grid, message", [
     (["lanes=2,4"], "unknown parameter 'lanes' for design exp2_code; allowed: in_format"),
     (["impl"], "--grid 'impl' is not of the form NAME=V1,V2,..."),
+    (["impl="], "--grid 'impl=' is not of the form NAME=V1,V2,..."),
+    (["impl=,"], "--grid 'impl=,' has no value; allowed: NAME=V1,V2,..."),
     (["impl=table", "impl=split"], "--grid 'impl' is given twice"),
     (["impl=rom"], "exp2_code: impl='rom' is not allowed; allowed: table, split"),
     (["stages=" + ",".join(map(str, range(9))), "in_format=" + ",".join(["hif8"] * 60)],
