@@ -283,7 +283,8 @@ def test_mutated_liberty_files_load_or_fail_in_one_line(content):
 @FUZZ
 @given(grid=st.lists(st.text(max_size=24) | st.sampled_from(
     ["impl=table,split", "stages=0,1,2", "in_format=hif8,e4m3", "stages=-1", "impl=", "=x",
-     "out_format=fp16,,hif8", "stages=9999", "impl=table,table"]), max_size=4),
+     "out_format=fp16,,hif8", "stages=9999", "impl=table,table", "impl=,", "stages=,"]),
+    max_size=4),
     design=st.sampled_from(sorted(DESIGNS)))
 def test_any_sweep_grid_gives_points_or_one_line(grid, design):
     """``baps-rtl sweep DESIGN --grid …`` with any grid text: points whose every configuration
