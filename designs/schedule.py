@@ -102,7 +102,7 @@ def dask_executor(workers: int | None = None, scheduler: str | None = None,
             if scheduler is None:
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None))
+                    dashboard_address=":0"))
                 return stack.enter_context(Client(cluster))
             try:
                 return stack.enter_context(Client(scheduler, timeout=10))

@@ -56,6 +56,7 @@ PERIOD = 50.0
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)          # six timed mappings and gate-level power runs: minutes each
 @pytest.mark.requires("osu018", "sta", "icarus")
 def test_compare_end_to_end(tmp_path):
     # every row but E4M3 P-cast, whose timed mapping alone takes about half an hour here

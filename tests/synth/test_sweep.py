@@ -68,7 +68,7 @@ def test_sweeps_on_a_real_local_cluster_cache_and_survive_a_killed_worker(tmp_pa
     finished is run again (its stored result untouched)."""
     from distributed import Client, LocalCluster
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as local, Client(local) as client:
+                      dashboard_address=":0") as local, Client(local) as client:
         argv = ["sweep", "exp2_code", *sum((["--grid", g] for g in GRID), []), "-o",
                 str(tmp_path / "dask"), "--scheduler", local.scheduler_address]
         assert main(argv) == 0
