@@ -18,7 +18,7 @@ from ..designs.files import atomic_path, write_text
 from ..designs.registry import Config, get_design, parse_params
 from ..designs.schedule import current_executor, run_longest_first
 from .flow import check_period, synthesize_for_period
-from .libraries import CellLibrary, resolve_library
+from .libraries import CellLibrary
 from .stats import AreaResult
 from .synthesize import synthesize
 
