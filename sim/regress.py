@@ -25,14 +25,16 @@ def result_line(r: RunResult) -> str:
 class _RegressJob:
     """One (configuration, simulator) run: a picklable job for any executor."""
 
-    def __init__(self, build_root: Path, seed: int, coverage: bool, axis: bool, log):
+    def __init__(self, build_root: Path, seed: int, coverage: bool, axis: bool, log,
+                 sources: Callable[[Config], list[Path]] | None = None):
         self.build_root, self.seed, self.coverage, self.axis = build_root, seed, coverage, axis
-        self.log = log
+        self.log, self.sources = log, sources     # sources: the Verilog shared by simulators
 
     def __call__(self, run) -> RunResult:
         config, sim = run
         r = (run_axis(config, sim, self.build_root, seed=self.seed) if self.axis else
              run_config(config, sim, self.build_root, seed=self.seed,
+                        sources=self.sources(config) if self.sources else None,
                         coverage=self.coverage and sim == "verilator"))
         self.log(result_line(r))
         return r
@@ -51,26 +53,20 @@ def regress(configs: list[Config], sims: list[str], build_root: Path, *, seed: i
     for sim in sims:
         check_simulator(sim)
     runs = [(c, sim) for sim in sims for c in configs]
-    if rtl_dir is None:                       # each job generates into its build directory
-        one = _RegressJob(Path(build_root).resolve(), seed, coverage, axis, log)
-    else:
+    sources = None                            # each job generates into its build directory
+    if rtl_dir is not None:
         if axis:
             raise ValueError("AXI4-Stream runs generate their own tops; rtl_dir is not for them")
         locks = {c.module_name: threading.Lock() for c in configs}
         generated: dict[str, Path] = {}
 
-        def sources(config: Config):
+        def sources(config: Config):          # a closure with locks: threads only
             with locks[config.module_name]:
                 if config.module_name not in generated:
                     generated[config.module_name] = generate(config, Path(rtl_dir))[0]
             return [generated[config.module_name]]
 
-        def one(run):
-            config, sim = run
-            r = run_config(config, sim, build_root, seed=seed, sources=sources(config),
-                           coverage=coverage and sim == "verilator")
-            log(result_line(r))
-            return r
+    one = _RegressJob(Path(build_root).resolve(), seed, coverage, axis, log, sources)
 
     first = []
     if "verilator" in sims and jobs > 1 and not verilator_runtime_cached(coverage):

@@ -138,17 +138,19 @@ class Sky130Cell:
 
 def _cells(wheel: zipfile.ZipFile) -> list[Sky130Cell]:
     left_out = {f for families in LEFT_OUT.values() for f in families}
-    families = sorted({n[len(_CELLS):].split("/")[0] for n in wheel.namelist()
-                       if n.startswith(_CELLS) and "/" in n[len(_CELLS):]})
+    lefs: dict[str, list[str]] = {}               # family → its cells' LEF files, one pass
+    for n in wheel.namelist():
+        if n.startswith(_CELLS) and "/" in n[len(_CELLS):]:
+            files = lefs.setdefault(n[len(_CELLS):].split("/")[0], [])
+            if n.endswith(".lef") and not n.endswith(".magic.lef"):
+                files.append(n)
     cells = []
-    for family in families:
+    for family in sorted(lefs):
         if family in left_out:
             continue
         sizes = {}
-        for name in wheel.namelist():
-            if (name.startswith(f"{_CELLS}{family}/") and name.endswith(".lef")
-                    and not name.endswith(".magic.lef")):
-                sizes.update(lef_sizes(wheel.read(name).decode()))
+        for name in lefs[family]:
+            sizes.update(lef_sizes(wheel.read(name).decode()))
         netlist = json.loads(wheel.read(f"{_CELLS}{family}/{LIB}__{family}.json"))
         if family in FLIP_FLOPS:
             module = netlist["modules"][f"{LIB}__{family}"]

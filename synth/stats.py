@@ -10,6 +10,7 @@ from ..designs.errors import ToolError
 from ..designs.registry import Config
 from .depth import logic_depth
 from .libraries import CellLibrary
+from .user_rtl import UserRtl
 
 __all__ = ["AreaResult", "SynthesisError", "read_flat", "read_hierarchy", "baseline"]
 
@@ -90,7 +91,7 @@ def read_flat(config: Config, lib: CellLibrary, work: Path, delay, script) -> Ar
                delay_ns=delay, yosys=stat.get("creator", ""), script=script,
                netlist=str(work / "netlist.v"),
                # a user's design is all its own modules, whatever their names
-               storage_bits=_storage_under(_storage_bits(work), () if config.role == "user RTL"
+               storage_bits=_storage_under(_storage_bits(work), () if config.role == UserRtl.ROLE
                                            else (config.module_name,)))
     row.depth = logic_depth(work / "netlist.json", config.module_name, sequential)
     return row

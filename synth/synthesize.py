@@ -21,8 +21,8 @@ __all__ = ["synthesize", "synthesize_all", "with_baselines"]
 
 def synthesize(config: Config | UserRtl, lib: CellLibrary, outdir: Path,
                period_ns: float | None = None) -> list[AreaResult]:
-    """Synthesize one configuration with ``lib`` into ``outdir/<module>``: one row, or for a hierarchical design
-    one row per block and one for the top (``SynthesisError`` when the tool fails). Another
+    """Synthesize one configuration (or a user's RTL) with ``lib`` into ``outdir/<module>``: one
+    row, or for a hierarchical design one row per block and one for the top (``SynthesisError`` when the tool fails). Another
     process synthesizing the same module in ``outdir`` waits until this one is done.
     ``period_ns``: map for that clock period (``yosys_flow.script``; a library with timing)."""
     work = Path(outdir).resolve() / config.module_name

@@ -2,8 +2,8 @@
 --top NAME``): read once by a frontend, then synthesized by the same flow, script and libraries
 as every other row.
 
-Verilog (``.v``) is read by pyosys's ``read_verilog`` (with ``-sv`` for the SystemVerilog
-subset it knows); SystemVerilog (``.sv``, ``.svh`` includes) by YoWASP Yosys's ``read_slang``
+Verilog (``.v``) is checked by pyosys's ``read_verilog`` and synthesized from the user's own
+text; SystemVerilog (``.sv``, ``.svh`` includes) is read by YoWASP Yosys's ``read_slang``
 (packages, interfaces, ``always_ff``; ``make ecosystem-extra``), which elaborates the hierarchy
 under ``--top`` and writes it as plain Verilog for the flow. A file that does not parse, or a
 top that is not in the files, is one ``UsageError`` line with the frontend's first error.
@@ -12,7 +12,6 @@ simulated (no golden model knows it)."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from ..designs.errors import UsageError
 from ..designs.files import write_text
-from ..designs.generate import generate
+from ..designs.generate import ports
 from ..designs.registry import Config
 from .yosys_flow import run_commands
 
@@ -213,9 +212,7 @@ def user_datapath(rtl: UserRtl, like: Config, work: Path) -> UserDatapath:
     written = rtl.write_verilog(Path(work) / "user")
     normalized = written.with_suffix(".ports.v")
     mine = verilog_ports(normalized if normalized.exists() else written, rtl.top)
-    sidecar = generate(like, Path(work) / "like")[1]
-    theirs = {p["name"]: (p["direction"], p["width"])
-              for p in json.loads(sidecar.read_text())["ports"]}
+    theirs = {p["name"]: (p["direction"], p["width"]) for p in ports(like.build())}
     if mine != theirs:
         diff = sorted(set(mine.items()) ^ set(theirs.items()))
         name, (direction, width) = diff[0]
